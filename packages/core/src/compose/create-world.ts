@@ -1,0 +1,191 @@
+import { SPEC_VERSION_CURRENT, type World } from '@workflow/world';
+import { type AwilixContainer, asFunction, asValue, createContainer, InjectionMode } from 'awilix';
+import type { ComputeInstance, ComputeProvider } from '../contracts/compute.js';
+import type { ProviderContext } from '../contracts/provider.js';
+import type { QueueInstance, QueueProvider, QueueTransport } from '../contracts/queue.js';
+import type { StorageInstance, StorageProvider } from '../contracts/storage.js';
+import type { StreamerInstance, StreamerProvider } from '../contracts/streamer.js';
+import type { VersionStore, VersionsProvider } from '../contracts/versions.js';
+import { inProcessCompute } from '../compute/in-process.js';
+import { toConfigProblems } from '../config/format-issues.js';
+import {
+  DEFAULT_DEPLOYMENT_ID,
+  DEPLOYMENT_ID_ENV,
+  deliveryPolicySchema,
+  WORLD_CONFIG_ENV_VARS,
+  type WorldConfig,
+  worldConfigSchema,
+} from '../config/world-config.js';
+import { WorldkitConfigError } from '../errors.js';
+import { createConsoleLogger } from '../logger.js';
+import { createCompositeQueue } from '../queue/composite-queue.js';
+import { createReceiver } from '../queue/delivery-policy.js';
+import { memoryVersions } from '../versions/memory-versions-provider.js';
+import { negotiate } from './negotiate.js';
+import { recoverActiveRuns } from './recover-active-runs.js';
+
+/** What Worldkit adds to a World, under one key so it never collides with the contract. */
+export interface WorldkitHandle {
+  deploymentId: string;
+  versions: VersionStore;
+  storage: StorageInstance;
+  queue: QueueInstance;
+  streamer: StreamerInstance;
+  compute: ComputeInstance;
+  providers: {
+    storage: StorageProvider;
+    queue: QueueProvider;
+    streamer: StreamerProvider;
+    versions: VersionsProvider;
+    compute: ComputeProvider;
+  };
+  container: AwilixContainer<Cradle>;
+}
+
+export type ComposedWorld = World & {
+  start(): Promise<void>;
+  close(): Promise<void>;
+  resolveLatestDeploymentId(): Promise<string>;
+  worldkit: WorldkitHandle;
+};
+
+interface Cradle {
+  context: ProviderContext;
+  storage: StorageInstance;
+  queue: QueueInstance;
+  streamer: StreamerInstance;
+  versions: VersionStore;
+  compute: ComputeInstance;
+}
+
+/**
+ * Composes a World from one provider per slot. Synchronous and free of I/O: providers
+ * connect lazily or in `start()`. Throws `WorldkitConfigError`, `ProviderVersionError` or
+ * `MissingCapabilityError` with one line per problem.
+ */
+export function createWorld(config: WorldConfig): ComposedWorld {
+  const parsed = worldConfigSchema.safeParse(config);
+  if (!parsed.success) {
+    throw new WorldkitConfigError(toConfigProblems(parsed.error, config, WORLD_CONFIG_ENV_VARS));
+  }
+  const deploymentIdResult = worldConfigSchema.shape.deploymentId.safeParse(
+    config.deploymentId ?? process.env[DEPLOYMENT_ID_ENV] ?? DEFAULT_DEPLOYMENT_ID,
+  );
+  if (!deploymentIdResult.success) {
+    throw new WorldkitConfigError(
+      toConfigProblems(deploymentIdResult.error, process.env[DEPLOYMENT_ID_ENV], {}, 'deploymentId').map(
+        (problem) => ({ ...problem, envVar: DEPLOYMENT_ID_ENV }),
+      ),
+    );
+  }
+  const deploymentId = deploymentIdResult.data ?? DEFAULT_DEPLOYMENT_ID;
+  const policy = deliveryPolicySchema.parse({
+    maxAttempts: process.env.WORLDKIT_MAX_DELIVERY_ATTEMPTS,
+    ...config.delivery,
+  });
+
+  const versionsProvider = config.versions ?? config.storage.versions ?? memoryVersions();
+  const computeProvider = config.compute ?? inProcessCompute();
+  const providers = {
+    storage: config.storage,
+    queue: config.queue,
+    streamer: config.streamer,
+    versions: versionsProvider,
+    compute: computeProvider,
+  };
+  for (const provider of Object.values(providers)) negotiate(provider);
+
+  const logger = config.logger ?? createConsoleLogger();
+  if (!config.versions && !config.storage.versions) {
+    logger.info('no version store configured; versions are kept in memory for this process');
+  }
+
+  const container = createContainer<Cradle>({ injectionMode: InjectionMode.PROXY, strict: true });
+  container.register({
+    context: asValue({ deploymentId, logger }),
+    storage: asFunction(({ context }: Cradle) => providers.storage.create(context)).singleton(),
+    queue: asFunction(({ context }: Cradle) => providers.queue.create(context)).singleton(),
+    streamer: asFunction(({ context }: Cradle) => providers.streamer.create(context)).singleton(),
+    versions: asFunction(({ context }: Cradle) => providers.versions.create(context)).singleton(),
+    compute: asFunction(({ context }: Cradle) => providers.compute.create(context)).singleton(),
+  });
+  const { storage, queue, streamer, versions, compute } = container.cradle;
+
+  const queueMethods =
+    queue.kind === 'native'
+      ? { queue: queue.queue, createQueueHandler: queue.createQueueHandler }
+      : createCompositeQueue({
+          transport: queue,
+          compute,
+          deploymentId,
+          maxDelaySeconds: providers.queue.capabilities.maxDelaySeconds,
+        });
+
+  let started: Promise<void> | undefined;
+  let closed: Promise<void> | undefined;
+
+  const start = () => {
+    started ??= (async () => {
+      await storage.start?.();
+      await versions.start?.();
+      await streamer.start?.();
+      await compute.start?.();
+      await queue.start?.();
+      if (queue.kind === 'transport') {
+        await (queue as QueueTransport).consume(
+          createReceiver({
+            compute,
+            policy,
+            maxDelaySeconds: providers.queue.capabilities.maxDelaySeconds,
+            logger,
+          }),
+        );
+        if (!providers.queue.capabilities.durable) {
+          // A memory queue forgot its messages on restart; durable storage still knows the runs.
+          await recoverActiveRuns(storage, queueMethods.queue, logger);
+        }
+      }
+    })();
+    return started;
+  };
+
+  // Consumers stop first so no handler runs against a closed pool, then streams, then pools.
+  const close = () => {
+    closed ??= (async () => {
+      await queue.close?.();
+      await compute.close?.();
+      await streamer.close?.();
+      await versions.close?.();
+      await storage.close?.();
+      await container.dispose();
+    })();
+    return closed;
+  };
+
+  const world: ComposedWorld = {
+    specVersion: Math.min(SPEC_VERSION_CURRENT, providers.storage.capabilities.maxSpecVersion),
+    getDeploymentId: async () => deploymentId,
+    resolveLatestDeploymentId: async () => (await versions.getCurrent())?.id ?? deploymentId,
+    queue: queueMethods.queue,
+    createQueueHandler: queueMethods.createQueueHandler,
+    runs: storage.runs,
+    steps: storage.steps,
+    events: storage.events,
+    hooks: storage.hooks,
+    streamFlushIntervalMs: streamer.streamFlushIntervalMs,
+    writeToStream: (name, runId, chunk) => streamer.writeToStream(name, runId, chunk),
+    writeToStreamMulti: async (name, runId, chunks) => {
+      if (streamer.writeToStreamMulti) return streamer.writeToStreamMulti(name, runId, chunks);
+      for (const chunk of chunks) await streamer.writeToStream(name, runId, chunk);
+    },
+    closeStream: (name, runId) => streamer.closeStream(name, runId),
+    readFromStream: (name, startIndex) => streamer.readFromStream(name, startIndex),
+    listStreamsByRunId: (runId) => streamer.listStreamsByRunId(runId),
+    getStreamChunks: (name, runId, options) => streamer.getStreamChunks(name, runId, options),
+    getStreamInfo: (name, runId) => streamer.getStreamInfo(name, runId),
+    start,
+    close,
+    worldkit: { deploymentId, versions, storage, queue, streamer, compute, providers, container },
+  };
+  return world;
+}

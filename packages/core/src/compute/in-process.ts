@@ -1,0 +1,45 @@
+import { parseQueueName, type ValidQueueName } from '@workflow/world';
+import type { ComputeProvider, HandlerResult } from '../contracts/compute.js';
+import { SPECIFICATION_VERSION } from '../contracts/provider.js';
+import { findHandler, loadedDeployments, registerHandler } from './handler-registry.js';
+
+/**
+ * Delivers each message to the handlers that the code of its version registered in this
+ * process. A message for a version that is not loaded here is retried later (another
+ * process may host it) and dead-lettered by the delivery policy if nobody ever does.
+ */
+export function inProcessCompute(): ComputeProvider {
+  return {
+    slot: 'compute',
+    specificationVersion: SPECIFICATION_VERSION,
+    name: 'in-process',
+    packageName: '@worldkit/core',
+    capabilities: { multiVersion: true },
+    create: () => ({
+      register: registerHandler,
+      async deliver(envelope, message): Promise<HandlerResult> {
+        const { prefix } = parseQueueName(envelope.queueName as ValidQueueName);
+        const handler = findHandler(envelope.deploymentId, prefix);
+        if (!handler) {
+          return {
+            type: 'no-handler',
+            reason: `no code for version "${envelope.deploymentId}" (${prefix}) is loaded in this process; loaded: ${loadedDeployments().join(', ') || 'none'}`,
+          };
+        }
+        try {
+          const result = await handler(message, {
+            attempt: envelope.attempt,
+            queueName: envelope.queueName,
+            messageId: envelope.messageId,
+          });
+          if (result && typeof result.timeoutSeconds === 'number') {
+            return { type: 'timeout', timeoutSeconds: Math.max(0, result.timeoutSeconds) };
+          }
+          return { type: 'done' };
+        } catch (error) {
+          return { type: 'failed', error: error instanceof Error ? error.message : String(error) };
+        }
+      },
+    }),
+  };
+}

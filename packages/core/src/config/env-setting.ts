@@ -1,0 +1,47 @@
+import type { z } from 'zod';
+import { MissingSettingError, WorldkitConfigError } from '../errors.js';
+import { describeValue } from './format-issues.js';
+
+export interface SettingSpec<T> {
+  packageName: string;
+  /** Option name as the user writes it in the provider call. */
+  option: string;
+  envVar: string;
+  schema: z.ZodType<T>;
+  /** Plain words for the error, e.g. `a table name`. */
+  expected: string;
+}
+
+/**
+ * Resolves one provider option: the explicit value wins, then the environment variable.
+ * Errors name both the option and the variable, so users can fix either.
+ */
+export function resolveSetting<T>(spec: SettingSpec<T>, value: T | undefined): T;
+export function resolveSetting<T>(
+  spec: SettingSpec<T>,
+  value: T | undefined,
+  fallback: T,
+): T;
+export function resolveSetting<T>(spec: SettingSpec<T>, value: T | undefined, ...rest: [T?]): T {
+  const fromEnv = process.env[spec.envVar];
+  const candidate = value ?? (fromEnv === undefined || fromEnv === '' ? undefined : fromEnv);
+  if (candidate === undefined) {
+    if (rest.length > 0) return rest[0] as T;
+    throw new MissingSettingError(spec.packageName, spec.option, spec.envVar, spec.expected);
+  }
+  const parsed = spec.schema.safeParse(candidate);
+  if (!parsed.success) {
+    throw new WorldkitConfigError(
+      [
+        {
+          key: spec.option,
+          expected: spec.expected,
+          received: `${describeValue(candidate)}${value === undefined ? ` from ${spec.envVar}` : ''}`,
+          envVar: spec.envVar,
+        },
+      ],
+      `${spec.packageName} options`,
+    );
+  }
+  return parsed.data;
+}

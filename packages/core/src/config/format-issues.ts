@@ -1,0 +1,70 @@
+import type { z } from 'zod';
+import type { ConfigProblem } from '../errors.js';
+
+/**
+ * Turns zod issues into one problem per key. `envVars` maps a dotted key to the
+ * environment variable that can supply it, so the message names both.
+ */
+export function toConfigProblems(
+  error: z.ZodError,
+  input: unknown,
+  envVars: Record<string, string> = {},
+  keyPrefix = '',
+): ConfigProblem[] {
+  return error.issues.map((issue) => {
+    const path = issue.path.map(String);
+    const key = [keyPrefix, ...path].filter(Boolean).join('.') || '(root)';
+    if (issue.code === 'unrecognized_keys') {
+      const unknown = issue.keys.join(', ');
+      return {
+        key: [key === '(root)' ? '' : key, issue.keys[0]].filter(Boolean).join('.'),
+        expected: 'no such option (check the spelling)',
+        received: `unknown key${issue.keys.length > 1 ? 's' : ''} ${unknown}`,
+      };
+    }
+    return {
+      key,
+      expected: describeExpected(issue),
+      received: describeValue(valueAt(input, issue.path)),
+      envVar: envVars[path.join('.')],
+    };
+  });
+}
+
+function describeExpected(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case 'invalid_type':
+      return issue.expected;
+    case 'invalid_value':
+      return `one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'too_small':
+      return `${issue.origin === 'string' ? 'length' : 'a value'} >= ${String(issue.minimum)}`;
+    case 'too_big':
+      return `${issue.origin === 'string' ? 'length' : 'a value'} <= ${String(issue.maximum)}`;
+    case 'invalid_format':
+      return issue.format === 'regex' && 'pattern' in issue
+        ? `a string matching ${String(issue.pattern)}`
+        : `a ${issue.format}`;
+    default:
+      return issue.message;
+  }
+}
+
+function valueAt(input: unknown, path: PropertyKey[]): unknown {
+  let current: unknown = input;
+  for (const segment of path) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<PropertyKey, unknown>)[segment];
+  }
+  return current;
+}
+
+export function describeValue(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'null';
+  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (typeof value === 'function') return 'a function';
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  return 'an object';
+}

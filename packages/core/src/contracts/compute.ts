@@ -1,0 +1,37 @@
+import type { DeliveryOutcome, QueueEnvelope } from './queue.js';
+import type { Lifecycle, ProviderBase } from './provider.js';
+
+/** The handler the runtime gives `createQueueHandler`. */
+export type RuntimeQueueHandler = (
+  message: unknown,
+  meta: { attempt: number; queueName: string; messageId: string; requestId?: string },
+) => Promise<undefined | void | { timeoutSeconds: number }>;
+
+/** What a compute instance reports after running a message through a version's code. */
+export type HandlerResult =
+  | { type: 'done' }
+  | { type: 'timeout'; timeoutSeconds: number }
+  | { type: 'failed'; error: string }
+  | { type: 'no-handler'; reason: string };
+
+/**
+ * Compute decides how a queued message reaches the code of the version that owns it:
+ * in-process handlers registered per version, or HTTP to the version's address.
+ */
+export interface ComputeInstance extends Lifecycle {
+  /** Called by `createQueueHandler`: the code now loading registers its handler for a queue prefix. */
+  register(deploymentId: string, prefix: string, handler: RuntimeQueueHandler): void;
+  deliver(envelope: QueueEnvelope, message: unknown): Promise<HandlerResult>;
+  /** Turns an inbound HTTP delivery into a handler call (used by bundles' `POST` exports). */
+  handleRequest?(prefix: string, handler: RuntimeQueueHandler, request: Request): Promise<Response>;
+}
+
+export interface ComputeCapabilities {
+  /** Several versions' code can run in this process at once. */
+  multiVersion: boolean;
+  [capability: string]: unknown;
+}
+
+export type ComputeProvider = ProviderBase<'compute', ComputeInstance, ComputeCapabilities>;
+
+export type { DeliveryOutcome };

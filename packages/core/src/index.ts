@@ -1,0 +1,37 @@
+export { fromWorld, type FromWorldSettings, type WorldSlots } from './adapters/from-world.js';
+export { type ComposedWorld, createWorld, type WorldkitHandle } from './compose/create-world.js';
+export { negotiate } from './compose/negotiate.js';
+export { recoverActiveRuns } from './compose/recover-active-runs.js';
+export { findHandler, loadedDeployments, registerHandler } from './compute/handler-registry.js';
+export { inProcessCompute } from './compute/in-process.js';
+export { currentDeploymentScope, withDeploymentScope } from './compute/registration-scope.js';
+export { resolveSetting, type SettingSpec } from './config/env-setting.js';
+export { describeValue, toConfigProblems } from './config/format-issues.js';
+export {
+  DEFAULT_DEPLOYMENT_ID,
+  DEPLOYMENT_ID_ENV,
+  type DeliveryPolicy,
+  defineWorld,
+  type WorldConfig,
+  worldConfigSchema,
+} from './config/world-config.js';
+export type * from './contracts/compute.js';
+export * from './contracts/provider.js';
+export * from './contracts/queue.js';
+export type * from './contracts/storage.js';
+export type * from './contracts/streamer.js';
+export * from './contracts/versions.js';
+export {
+  type ConfigProblem,
+  describeProblem,
+  MissingCapabilityError,
+  MissingSettingError,
+  ProviderVersionError,
+  WorldkitConfigError,
+} from './errors.js';
+export { createConsoleLogger, type Logger } from './logger.js';
+export { createReceiver, type ReceiverSettings } from './queue/delivery-policy.js';
+export { decodeMessage, encodeMessage } from './queue/message-codec.js';
+export { createMemoryVersionStore, type MemoryVersionStoreSettings } from './versions/memory-version-store.js';
+export { memoryVersions } from './versions/memory-versions-provider.js';
+export { VersionConflictError, VersionNotFoundError } from './versions/version-errors.js';

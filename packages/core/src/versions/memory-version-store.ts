@@ -1,0 +1,112 @@
+import { ulid } from 'ulid';
+import {
+  type CreateVersionInput,
+  createVersionInputSchema,
+  type UpdateVersionInput,
+  updateVersionInputSchema,
+  type Version,
+  type VersionStore,
+} from '../contracts/versions.js';
+import { VersionConflictError, VersionNotFoundError } from './version-errors.js';
+
+export interface MemoryVersionStoreSettings {
+  /** Records to start from (e.g. read back from disk). */
+  initial?: { versions: Version[]; currentId: string | null };
+  /** Called after every change with the full state, so a caller can persist it. */
+  onChange?: (state: { versions: Version[]; currentId: string | null }) => void;
+}
+
+/**
+ * A version store kept in memory. Used as the fallback when no durable store is configured,
+ * and by providers that persist the state themselves through `onChange`.
+ */
+export function createMemoryVersionStore(settings: MemoryVersionStoreSettings = {}): VersionStore {
+  const versions = new Map<string, Version>(
+    (settings.initial?.versions ?? []).map((version) => [version.id, version]),
+  );
+  let currentId = settings.initial?.currentId ?? null;
+  const changed = () => settings.onChange?.({ versions: [...versions.values()], currentId });
+
+  const require = (id: string) => {
+    const version = versions.get(id);
+    if (!version) throw new VersionNotFoundError(id);
+    return version;
+  };
+
+  return {
+    async create(input: CreateVersionInput) {
+      const parsed = createVersionInputSchema.parse(input);
+      const id = parsed.id ?? `vers_${ulid()}`;
+      if (versions.has(id)) throw new VersionConflictError(`version "${id}" already exists`);
+      const at = new Date();
+      const version: Version = {
+        schemaVersion: 1,
+        id,
+        label: parsed.label,
+        address: parsed.address,
+        manifest: parsed.manifest,
+        metadata: parsed.metadata,
+        status: 'active',
+        createdAt: at,
+        updatedAt: at,
+      };
+      versions.set(id, version);
+      changed();
+      return structuredClone(version);
+    },
+    async get(id) {
+      const version = versions.get(id);
+      return version ? structuredClone(version) : null;
+    },
+    async list(options = {}) {
+      const limit = Math.min(Math.max(options.limit ?? 100, 1), 1000);
+      const sorted = [...versions.values()].sort((a, b) =>
+        a.createdAt.getTime() - b.createdAt.getTime() || a.id.localeCompare(b.id),
+      );
+      const start = options.cursor ? sorted.findIndex((v) => v.id === options.cursor) + 1 : 0;
+      const page = sorted.slice(start, start + limit);
+      const hasMore = start + limit < sorted.length;
+      return {
+        data: page.map((version) => structuredClone(version)),
+        cursor: hasMore ? (page[page.length - 1]?.id ?? null) : null,
+        hasMore,
+      };
+    },
+    async update(id, input: UpdateVersionInput) {
+      const parsed = updateVersionInputSchema.parse(input);
+      const existing = require(id);
+      const { rampPercent, ...rest } = parsed;
+      const next: Version = {
+        ...existing,
+        ...Object.fromEntries(Object.entries(rest).filter(([, value]) => value !== undefined)),
+        updatedAt: new Date(),
+      };
+      if (rampPercent === null) delete next.rampPercent;
+      else if (rampPercent !== undefined) next.rampPercent = rampPercent;
+      versions.set(id, next);
+      changed();
+      return structuredClone(next);
+    },
+    async delete(id) {
+      require(id);
+      if (currentId === id) {
+        throw new VersionConflictError(`version "${id}" is current; promote another version first`);
+      }
+      versions.delete(id);
+      changed();
+    },
+    async getCurrent() {
+      return currentId ? structuredClone(versions.get(currentId) ?? null) : null;
+    },
+    async promote(id) {
+      const version = require(id);
+      const at = new Date();
+      const next: Version = { ...version, status: 'active', promotedAt: at, updatedAt: at };
+      delete next.rampPercent;
+      versions.set(id, next);
+      currentId = id;
+      changed();
+      return structuredClone(next);
+    },
+  };
+}
