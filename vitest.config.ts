@@ -1,6 +1,16 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
+const packageSource = (name: string) =>
+  fileURLToPath(new URL(`./packages/${name}/src/index.ts`, import.meta.url));
+
 export default defineConfig({
+  // Tests run against package sources, so a change is tested without rebuilding first.
+  resolve: {
+    alias: [
+      { find: /^@worldkit\/(core|local|testing)$/, replacement: packageSource('$1') },
+    ],
+  },
   test: {
     include: ['packages/*/src/**/*.test.ts', 'test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
     setupFiles: ['./test/setup/polyfills.ts'],

@@ -1,4 +1,4 @@
-export { fromWorld, type FromWorldSettings, type WorldSlots } from './adapters/from-world.js';
+export { type FromWorldSettings, fromWorld, type WorldSlots } from './adapters/from-world.js';
 export { type ComposedWorld, createWorld, type WorldkitHandle } from './compose/create-world.js';
 export { negotiate } from './compose/negotiate.js';
 export { recoverActiveRuns } from './compose/recover-active-runs.js';
@@ -32,6 +32,9 @@ export {
 export { createConsoleLogger, type Logger } from './logger.js';
 export { createReceiver, type ReceiverSettings } from './queue/delivery-policy.js';
 export { decodeMessage, encodeMessage } from './queue/message-codec.js';
-export { createMemoryVersionStore, type MemoryVersionStoreSettings } from './versions/memory-version-store.js';
+export {
+  createMemoryVersionStore,
+  type MemoryVersionStoreSettings,
+} from './versions/memory-version-store.js';
 export { memoryVersions } from './versions/memory-versions-provider.js';
 export { VersionConflictError, VersionNotFoundError } from './versions/version-errors.js';

@@ -11,7 +11,13 @@ import type { WorldConfig } from './config/world-config.js';
 import { WorldkitConfigError } from './errors.js';
 
 export const CONFIG_PATH_ENV = 'WORLDKIT_CONFIG';
-const CONFIG_FILES = ['world.config.ts', 'world.config.mts', 'world.config.js', 'world.config.mjs', 'world.config.cjs'];
+const CONFIG_FILES = [
+  'world.config.ts',
+  'world.config.mts',
+  'world.config.js',
+  'world.config.mjs',
+  'world.config.cjs',
+];
 const CACHE = Symbol.for('@worldkit/core//target-world-cache');
 type CacheHolder = { [CACHE]?: Map<string, ComposedWorld> };
 
@@ -21,7 +27,12 @@ export function findConfigFile(cwd = process.cwd()): string {
     const path = resolve(cwd, explicit);
     if (!existsSync(path)) {
       throw new WorldkitConfigError([
-        { key: 'config file', expected: 'an existing file', received: JSON.stringify(path), envVar: CONFIG_PATH_ENV },
+        {
+          key: 'config file',
+          expected: 'an existing file',
+          received: JSON.stringify(path),
+          envVar: CONFIG_PATH_ENV,
+        },
       ]);
     }
     return path;
@@ -46,9 +57,17 @@ export function loadWorldConfig(path: string): WorldConfig {
   const loaded = jiti(path) as { default?: WorldConfig } | WorldConfig;
   const config = (loaded as { default?: WorldConfig }).default ?? (loaded as WorldConfig);
   if (!config || typeof config !== 'object') {
-    throw new WorldkitConfigError([
-      { key: 'default export', expected: 'defineWorld({...})', received: typeof config, envVar: CONFIG_PATH_ENV },
-    ], path);
+    throw new WorldkitConfigError(
+      [
+        {
+          key: 'default export',
+          expected: 'defineWorld({...})',
+          received: typeof config,
+          envVar: CONFIG_PATH_ENV,
+        },
+      ],
+      path,
+    );
   }
   return config;
 }

@@ -51,7 +51,11 @@ export function fromWorld(settings: FromWorldSettings): WorldSlots {
     };
   };
   const durable = settings.durable ?? true;
-  const base = { specificationVersion: SPECIFICATION_VERSION, name: settings.name, packageName: settings.packageName };
+  const base = {
+    specificationVersion: SPECIFICATION_VERSION,
+    name: settings.name,
+    packageName: settings.packageName,
+  };
 
   return {
     storage: () => ({

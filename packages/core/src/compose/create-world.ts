@@ -1,11 +1,5 @@
 import { SPEC_VERSION_CURRENT, type World } from '@workflow/world';
 import { type AwilixContainer, asFunction, asValue, createContainer, InjectionMode } from 'awilix';
-import type { ComputeInstance, ComputeProvider } from '../contracts/compute.js';
-import type { ProviderContext } from '../contracts/provider.js';
-import type { QueueInstance, QueueProvider, QueueTransport } from '../contracts/queue.js';
-import type { StorageInstance, StorageProvider } from '../contracts/storage.js';
-import type { StreamerInstance, StreamerProvider } from '../contracts/streamer.js';
-import type { VersionStore, VersionsProvider } from '../contracts/versions.js';
 import { inProcessCompute } from '../compute/in-process.js';
 import { toConfigProblems } from '../config/format-issues.js';
 import {
@@ -16,6 +10,12 @@ import {
   type WorldConfig,
   worldConfigSchema,
 } from '../config/world-config.js';
+import type { ComputeInstance, ComputeProvider } from '../contracts/compute.js';
+import type { ProviderContext } from '../contracts/provider.js';
+import type { QueueInstance, QueueProvider, QueueTransport } from '../contracts/queue.js';
+import type { StorageInstance, StorageProvider } from '../contracts/storage.js';
+import type { StreamerInstance, StreamerProvider } from '../contracts/streamer.js';
+import type { VersionStore, VersionsProvider } from '../contracts/versions.js';
 import { WorldkitConfigError } from '../errors.js';
 import { createConsoleLogger } from '../logger.js';
 import { createCompositeQueue } from '../queue/composite-queue.js';
@@ -73,9 +73,12 @@ export function createWorld(config: WorldConfig): ComposedWorld {
   );
   if (!deploymentIdResult.success) {
     throw new WorldkitConfigError(
-      toConfigProblems(deploymentIdResult.error, process.env[DEPLOYMENT_ID_ENV], {}, 'deploymentId').map(
-        (problem) => ({ ...problem, envVar: DEPLOYMENT_ID_ENV }),
-      ),
+      toConfigProblems(
+        deploymentIdResult.error,
+        process.env[DEPLOYMENT_ID_ENV],
+        {},
+        'deploymentId',
+      ).map((problem) => ({ ...problem, envVar: DEPLOYMENT_ID_ENV })),
     );
   }
   const deploymentId = deploymentIdResult.data ?? DEFAULT_DEPLOYMENT_ID;

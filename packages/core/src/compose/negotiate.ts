@@ -40,7 +40,9 @@ const REQUIREMENTS: Requirement[] = [
 
 /** Fails fast, before any provider is created, on contract drift between packages. */
 export function negotiate(provider: AnyProvider): void {
-  if (!(SUPPORTED_SPECIFICATION_VERSIONS as readonly string[]).includes(provider.specificationVersion)) {
+  if (
+    !(SUPPORTED_SPECIFICATION_VERSIONS as readonly string[]).includes(provider.specificationVersion)
+  ) {
     throw new ProviderVersionError(
       provider.slot,
       provider.packageName,

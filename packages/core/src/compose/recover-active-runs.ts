@@ -23,10 +23,14 @@ export async function recoverActiveRuns(
     do {
       const page = await storage.runs.list({ status, resolveData: 'none', pagination: { cursor } });
       for (const run of page.data) {
-        await enqueue(`${prefix}${run.workflowName}` as ValidQueueName, { runId: run.runId }, {
-          deploymentId: run.deploymentId,
-          specVersion: run.specVersion,
-        });
+        await enqueue(
+          `${prefix}${run.workflowName}` as ValidQueueName,
+          { runId: run.runId },
+          {
+            deploymentId: run.deploymentId,
+            specVersion: run.specVersion,
+          },
+        );
         recovered++;
       }
       cursor = page.hasMore ? (page.cursor ?? undefined) : undefined;

@@ -15,7 +15,11 @@ function registry(): Registry {
   return holder[REGISTRY];
 }
 
-export function registerHandler(deploymentId: string, prefix: string, handler: RuntimeQueueHandler) {
+export function registerHandler(
+  deploymentId: string,
+  prefix: string,
+  handler: RuntimeQueueHandler,
+) {
   const byPrefix = registry().get(deploymentId) ?? new Map<string, RuntimeQueueHandler>();
   byPrefix.set(prefix, handler);
   registry().set(deploymentId, byPrefix);

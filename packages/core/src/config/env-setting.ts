@@ -17,11 +17,7 @@ export interface SettingSpec<T> {
  * Errors name both the option and the variable, so users can fix either.
  */
 export function resolveSetting<T>(spec: SettingSpec<T>, value: T | undefined): T;
-export function resolveSetting<T>(
-  spec: SettingSpec<T>,
-  value: T | undefined,
-  fallback: T,
-): T;
+export function resolveSetting<T>(spec: SettingSpec<T>, value: T | undefined, fallback: T): T;
 export function resolveSetting<T>(spec: SettingSpec<T>, value: T | undefined, ...rest: [T?]): T {
   const fromEnv = process.env[spec.envVar];
   const candidate = value ?? (fromEnv === undefined || fromEnv === '' ? undefined : fromEnv);

@@ -1,11 +1,14 @@
-import type { DeliveryOutcome, QueueEnvelope } from './queue.js';
 import type { Lifecycle, ProviderBase } from './provider.js';
+import type { DeliveryOutcome, QueueEnvelope } from './queue.js';
 
 /** The handler the runtime gives `createQueueHandler`. */
 export type RuntimeQueueHandler = (
   message: unknown,
   meta: { attempt: number; queueName: string; messageId: string; requestId?: string },
-) => Promise<undefined | void | { timeoutSeconds: number }>;
+) => Promise<RuntimeHandlerResult>;
+
+// biome-ignore lint/suspicious/noConfusingVoidType: mirrors the runtime's own handler signature
+type RuntimeHandlerResult = void | { timeoutSeconds: number };
 
 /** What a compute instance reports after running a message through a version's code. */
 export type HandlerResult =

@@ -6,7 +6,9 @@ export const VERSION_STATUSES = ['active', 'draining', 'retired'] as const;
 /** `manifest.json` written by `wf build`, plus optional per-workflow input schemas (JSON Schema). */
 export const versionManifestSchema = z.looseObject({
   version: z.string().optional(),
-  steps: z.record(z.string(), z.record(z.string(), z.looseObject({ stepId: z.string() }))).optional(),
+  steps: z
+    .record(z.string(), z.record(z.string(), z.looseObject({ stepId: z.string() })))
+    .optional(),
   workflows: z
     .record(z.string(), z.record(z.string(), z.looseObject({ workflowId: z.string() })))
     .optional(),

@@ -1,14 +1,14 @@
 import {
   type MessageId,
   type Queue,
-  QueuePrefix,
   type QueueOptions,
+  QueuePrefix,
   ValidQueueName,
 } from '@workflow/world';
 import { ulid } from 'ulid';
+import { currentDeploymentScope } from '../compute/registration-scope.js';
 import type { ComputeInstance, RuntimeQueueHandler } from '../contracts/compute.js';
 import type { QueueEnvelope, QueueTransport } from '../contracts/queue.js';
-import { currentDeploymentScope } from '../compute/registration-scope.js';
 import { encodeMessage } from './message-codec.js';
 
 export interface CompositeQueueSettings {
@@ -47,7 +47,9 @@ export function createCompositeQueue(
       createdAt,
     };
     const firstDelay =
-      settings.maxDelaySeconds === null ? delaySeconds : Math.min(delaySeconds, settings.maxDelaySeconds);
+      settings.maxDelaySeconds === null
+        ? delaySeconds
+        : Math.min(delaySeconds, settings.maxDelaySeconds);
     const { accepted } = await settings.transport.send(envelope, { delaySeconds: firstDelay });
     return { messageId: accepted ? (envelope.messageId as MessageId) : null };
   };
@@ -55,7 +57,11 @@ export function createCompositeQueue(
   const createQueueHandler: Queue['createQueueHandler'] = (prefix, handler) => {
     QueuePrefix.parse(prefix);
     const runtimeHandler = handler as RuntimeQueueHandler;
-    settings.compute.register(currentDeploymentScope() ?? settings.deploymentId, prefix, runtimeHandler);
+    settings.compute.register(
+      currentDeploymentScope() ?? settings.deploymentId,
+      prefix,
+      runtimeHandler,
+    );
     return async (request: Request) => {
       if (settings.compute.handleRequest) {
         return settings.compute.handleRequest(prefix, runtimeHandler, request);

@@ -1,11 +1,11 @@
+import type { DeliveryPolicy } from '../config/world-config.js';
 import type { ComputeInstance } from '../contracts/compute.js';
 import {
   type DeliveryOutcome,
   type QueueEnvelope,
-  queueEnvelopeSchema,
   type QueueReceiver,
+  queueEnvelopeSchema,
 } from '../contracts/queue.js';
-import type { DeliveryPolicy } from '../config/world-config.js';
 import type { Logger } from '../logger.js';
 import { decodeMessage } from './message-codec.js';
 
@@ -50,7 +50,10 @@ export function createReceiver(settings: ReceiverSettings): QueueReceiver {
       message = decodeMessage(envelope.body);
     } catch (error) {
       const reason = `undecodable body: ${error instanceof Error ? error.message : String(error)}`;
-      settings.logger.warn('dead-lettering a queue message', { messageId: envelope.messageId, reason });
+      settings.logger.warn('dead-lettering a queue message', {
+        messageId: envelope.messageId,
+        reason,
+      });
       return { type: 'dead-letter', reason };
     }
 

@@ -8,7 +8,8 @@ const DATE_TAG = '$wk:date';
 export function encodeMessage(payload: unknown): string {
   return JSON.stringify(payload, function replacer(this: Record<string, unknown>, key, value) {
     const original = this[key];
-    if (original instanceof Uint8Array) return { [BYTES_TAG]: Buffer.from(original).toString('base64') };
+    if (original instanceof Uint8Array)
+      return { [BYTES_TAG]: Buffer.from(original).toString('base64') };
     if (original instanceof Date) return { [DATE_TAG]: original.toISOString() };
     return value;
   });

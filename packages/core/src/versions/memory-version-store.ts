@@ -60,8 +60,8 @@ export function createMemoryVersionStore(settings: MemoryVersionStoreSettings = 
     },
     async list(options = {}) {
       const limit = Math.min(Math.max(options.limit ?? 100, 1), 1000);
-      const sorted = [...versions.values()].sort((a, b) =>
-        a.createdAt.getTime() - b.createdAt.getTime() || a.id.localeCompare(b.id),
+      const sorted = [...versions.values()].sort(
+        (a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.id.localeCompare(b.id),
       );
       const start = options.cursor ? sorted.findIndex((v) => v.id === options.cursor) + 1 : 0;
       const page = sorted.slice(start, start + limit);

@@ -1,0 +1,5 @@
+export * from './storage/index.js';
+export * from './queue/index.js';
+export * from './streamer/index.js';
+export * from './versions/index.js';
+export * from './world/index.js';
