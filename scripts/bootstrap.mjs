@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureSystemPackages } from './ensure-system-packages.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const [major, minor] = process.versions.node.split('.').map(Number);
@@ -36,3 +37,7 @@ if (!installed) {
     process.exit(result.status ?? 1);
   }
 }
+
+// The test suites start their own redis-server / PostgreSQL / DynamoDB Local on free ports;
+// the demo needs none of them.
+if (process.argv.includes('--with-servers')) ensureSystemPackages();

@@ -38,3 +38,10 @@ export {
 } from './versions/memory-version-store.js';
 export { memoryVersions } from './versions/memory-versions-provider.js';
 export { VersionConflictError, VersionNotFoundError } from './versions/version-errors.js';
+export { installedWorld, installWorld } from './runtime/install-world.js';
+export {
+  type LoadedWorkflowCode,
+  type LoadWorkflowCodeSettings,
+  loadWorkflowCode,
+  type WorkflowReference,
+} from './runtime/load-workflow-code.js';

@@ -3,3 +3,4 @@ export * from './queue/index.js';
 export * from './streamer/index.js';
 export * from './versions/index.js';
 export * from './world/index.js';
+export * from './servers/index.js';

@@ -32,8 +32,9 @@ export function resolveSetting<T>(spec: SettingSpec<T>, value: T | undefined, ..
         {
           key: spec.option,
           expected: spec.expected,
-          received: `${describeValue(candidate)}${value === undefined ? ` from ${spec.envVar}` : ''}`,
-          envVar: spec.envVar,
+          // When the bad value came from the environment, say so instead of suggesting that variable.
+          received: `${describeValue(candidate)}${value === undefined ? ` (from env ${spec.envVar})` : ''}`,
+          envVar: value === undefined ? undefined : spec.envVar,
         },
       ],
       `${spec.packageName} options`,

@@ -1,0 +1,21 @@
+import { createLocalWorld } from '@workflow/world-local';
+
+/**
+ * The reference World, `@workflow/world-local@4.4.1`, with its files in `dataDir`.
+ *
+ * Delivery is in-process, through world-local's own direct path: `world.registerHandler(prefix,
+ * POST)` makes its queue call the bundle's `POST` with a `Request` instead of fetching
+ * `http://localhost:<port>/.well-known/workflow/v1/...` (dist/queue.js, `directHandlers`).
+ * That is its fastest path, so the comparison does not charge it for loopback HTTP.
+ */
+export function openWorldLocal({ dataDir }) {
+  const world = createLocalWorld({ dataDir, recoverActiveRuns: false });
+  return {
+    world,
+    description: `@workflow/world-local 4.4.1, files in ${dataDir}, in-process delivery (registerHandler)`,
+    afterLoad(bundles) {
+      world.registerHandler('__wkf_workflow_', bundles.flow.POST);
+      world.registerHandler('__wkf_step_', bundles.step.POST);
+    },
+  };
+}

@@ -1,0 +1,12 @@
+import { defineWorld } from '@worldkit/core';
+import { local } from '@worldkit/local';
+
+/**
+ * The embedded default World: storage, queue, streamer and version store all from
+ * `@worldkit/local`, persisted under `.worldkit-data` (relative to the working directory),
+ * so a run that is sleeping or waiting on a hook survives a restart of this process.
+ * Swap any slot for another provider without touching the workflows.
+ */
+export default defineWorld({
+  ...local({ dataDir: '.worldkit-data' }),
+});

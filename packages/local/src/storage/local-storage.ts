@@ -1,0 +1,84 @@
+import path from 'node:path';
+import type { AnyEventRequest, CreateEventParams, EventResult, Storage } from '@workflow/world';
+import { createConsoleLogger, type Logger, type StorageInstance } from '@worldkit/core';
+import { monotonicFactory } from 'ulid';
+import { acquireShared } from '../process-registry.js';
+import { admitEvent, type WriteContext } from './event-admission.js';
+import { checkEventRequest } from './event-request-checks.js';
+import { LocalStore } from './local-store.js';
+import { createReadApi } from './read-api.js';
+
+export interface LocalStorageSettings {
+  /** Directory for the journal and lock file. Without it, data lives in memory only. */
+  dataDir?: string;
+  logger?: Logger;
+}
+
+// Monotonic, so ids minted in the same millisecond still sort in the order they were written.
+const nextUlid = monotonicFactory();
+
+/**
+ * The embedded storage: runs, steps, events and hooks in memory maps, with every accepted
+ * event appended to `<dataDir>/storage.journal.jsonl` and replayed on open when `dataDir` is
+ * set. Creating it is synchronous and touches nothing; the data directory opens on `start()`
+ * or first use. All instances for one data directory in a process share one store.
+ */
+export function createLocalStorage(settings: LocalStorageSettings): StorageInstance {
+  const logger = settings.logger ?? createConsoleLogger();
+  const dataDir = settings.dataDir ? path.resolve(settings.dataDir) : undefined;
+  const memoryStore = dataDir ? undefined : new LocalStore(undefined, logger);
+  let lease: { value: LocalStore; release: () => Promise<void> } | undefined;
+
+  function store(): LocalStore {
+    if (memoryStore) return memoryStore;
+    lease ??= acquireShared(`storage:${dataDir}`, () => {
+      const shared = new LocalStore(dataDir, logger);
+      return { value: shared, dispose: () => shared.close() };
+    });
+    return lease.value;
+  }
+
+  async function openStore(): Promise<LocalStore> {
+    const opened = store();
+    await opened.ready();
+    return opened;
+  }
+
+  async function create(
+    runId: string | null,
+    data: AnyEventRequest,
+    params?: CreateEventParams,
+  ): Promise<EventResult> {
+    const request = checkEventRequest(data);
+    const opened = await openStore();
+    // From here to `commit` nothing awaits: the check and the change are one step, so
+    // concurrent writers in this process cannot interleave between them.
+    opened.assertWritable();
+    const context: WriteContext = {
+      now: new Date(),
+      newEventId: () => `evnt_${nextUlid()}`,
+      newRunId: () => `wrun_${nextUlid()}`,
+    };
+    const admission = admitEvent(opened.state, runId, request, params ?? {}, context);
+    const written = opened.commit(admission.entries);
+    const result = admission.respond(opened.state);
+    if (written) await written;
+    return result;
+  }
+
+  const reads = createReadApi(openStore);
+  return {
+    runs: reads.runs,
+    steps: reads.steps,
+    events: { ...reads.events, create } as Storage['events'],
+    hooks: reads.hooks,
+    async start() {
+      await openStore();
+    },
+    async close() {
+      const held = lease;
+      lease = undefined;
+      await held?.release();
+    },
+  };
+}

@@ -1,0 +1,119 @@
+import { resolveSetting, WorldkitConfigError } from '@worldkit/core';
+import type { ConnectionOptions } from 'node:tls';
+import pg from 'pg';
+import { z } from 'zod';
+
+export const PACKAGE_NAME = '@worldkit/postgres';
+
+/** Pool sizing for a pool this package creates. */
+export interface PoolSizing {
+  /** Most connections this process opens (pg default 10). Keep the sum over all processes below RDS `max_connections`. */
+  max?: number;
+  /** How long an idle connection stays open, in ms (pg default 10 000). */
+  idleTimeoutMillis?: number;
+}
+
+/**
+ * Options shared by every part (storage, version store, streamer, queue). Parts built from the
+ * same `connectionString` (or the same `pool`) and `schema` share one pool in this process.
+ */
+export interface PostgresSettings {
+  /** `postgres://user:pass@host:5432/db`; falls back to env `WORLDKIT_POSTGRES_URL`, then `DATABASE_URL`. */
+  connectionString?: string;
+  /** Schema holding Worldkit's tables (created by `migrate()`); env `WORLDKIT_POSTGRES_SCHEMA`, default `worldkit`. */
+  schema?: string;
+  /** Pool sizing for the pool this package creates, or an existing `pg.Pool` to use as-is (never ended by Worldkit). */
+  pool?: PoolSizing | pg.Pool;
+  /**
+   * TLS options passed to `pg` (`true`, or Node TLS options). For Amazon RDS use
+   * `{ rejectUnauthorized: true, ca: readFileSync('global-bundle.pem', 'utf8') }` with the RDS CA bundle.
+   */
+  ssl?: boolean | ConnectionOptions;
+}
+
+/** Settings after env fallbacks and validation. */
+export interface ResolvedPostgresSettings {
+  connectionString: string | undefined;
+  schema: string;
+  existingPool: pg.Pool | undefined;
+  sizing: PoolSizing;
+  ssl: boolean | ConnectionOptions | undefined;
+}
+
+const connectionStringSchema = z
+  .string()
+  .regex(/^postgres(?:ql)?:\/\/\S+$/, 'expected a postgres:// URL');
+const schemaNameSchema = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/);
+const poolSizingSchema = z.strictObject({
+  max: z.number().int().positive().optional(),
+  idleTimeoutMillis: z.number().int().nonnegative().optional(),
+});
+
+const CONNECTION_EXPECTED = 'a postgres:// connection string';
+
+/**
+ * Validates options and applies env fallbacks. Synchronous and free of I/O, so a bad
+ * `world.config.ts` fails when it is composed, with an error naming the option and variable.
+ */
+export function resolvePostgresSettings(settings: PostgresSettings = {}): ResolvedPostgresSettings {
+  const existingPool = isPool(settings.pool) ? settings.pool : undefined;
+  const sizingInput = existingPool ? {} : (settings.pool ?? {});
+  const sizing = poolSizingSchema.safeParse(sizingInput);
+  if (!sizing.success) {
+    throw new WorldkitConfigError(
+      [
+        {
+          key: 'pool',
+          expected: 'a pg.Pool or { max?: positive integer, idleTimeoutMillis?: integer ≥ 0 }',
+          received: JSON.stringify(sizingInput),
+        },
+      ],
+      `${PACKAGE_NAME} options`,
+    );
+  }
+  const schema = resolveSetting(
+    {
+      packageName: PACKAGE_NAME,
+      option: 'schema',
+      envVar: 'WORLDKIT_POSTGRES_SCHEMA',
+      schema: schemaNameSchema,
+      expected: 'a lower-case SQL identifier such as worldkit',
+    },
+    settings.schema,
+    'worldkit',
+  );
+  return {
+    connectionString: existingPool ? settings.connectionString : resolveConnectionString(settings),
+    schema,
+    existingPool,
+    sizing: sizing.data,
+    ssl: settings.ssl,
+  };
+}
+
+/** The explicit option wins, then `WORLDKIT_POSTGRES_URL`, then the conventional `DATABASE_URL`. */
+function resolveConnectionString(settings: PostgresSettings): string {
+  const spec = {
+    packageName: PACKAGE_NAME,
+    option: 'connectionString',
+    envVar: 'WORLDKIT_POSTGRES_URL',
+    schema: connectionStringSchema,
+    expected: `${CONNECTION_EXPECTED} (DATABASE_URL is read too)`,
+  };
+  const worldkitUrl = process.env.WORLDKIT_POSTGRES_URL;
+  if (settings.connectionString === undefined && !worldkitUrl && process.env.DATABASE_URL) {
+    // Named as DATABASE_URL so a bad value there is reported against the variable that held it.
+    return resolveSetting({ ...spec, envVar: 'DATABASE_URL', expected: CONNECTION_EXPECTED }, undefined);
+  }
+  return resolveSetting(spec, settings.connectionString);
+}
+
+function isPool(value: unknown): value is pg.Pool {
+  return (
+    value instanceof pg.Pool ||
+    (typeof value === 'object' &&
+      value !== null &&
+      typeof (value as pg.Pool).connect === 'function' &&
+      typeof (value as pg.Pool).query === 'function')
+  );
+}

@@ -1,0 +1,63 @@
+import { describe, test } from 'vitest';
+import { awkwardPayload } from '../payloads.js';
+import { openQueueHarness, sleep, uniqueDeploymentId, waitUntil } from '../queue-harness.js';
+import type { QueueSuiteContext } from '../suite-context.js';
+
+/**
+ * A restart is closing the World and composing a new one from the same provider object,
+ * under the same deployment id (the messages name it).
+ */
+export function durabilityGroup(suite: QueueSuiteContext): void {
+  const name = 'durability across a restart';
+  const body = () => {
+    test('delivers a delayed message sent before the restart', async (context) => {
+      const { expect } = context;
+      const provider = await suite.createProvider();
+      const deploymentId = uniqueDeploymentId();
+
+      const before = openQueueHarness(provider, { deploymentId });
+      const beforeDeliveries = before.handle('workflow');
+      await before.start();
+      await before.enqueue('workflow', awkwardPayload(), { delaySeconds: 0.4 });
+      await before.close();
+      expect(beforeDeliveries).toHaveLength(0);
+
+      const after = openQueueHarness(provider, { deploymentId });
+      context.onTestFinished(() => after.close());
+      const afterDeliveries = after.handle('workflow');
+      await after.start();
+      await waitUntil(() => afterDeliveries.length === 1, 'the message after the restart');
+      expect(afterDeliveries[0].message).toEqual(awkwardPayload());
+    });
+
+    test('does not redeliver acknowledged messages after the restart', async (context) => {
+      const { expect } = context;
+      const provider = await suite.createProvider();
+      const deploymentId = uniqueDeploymentId();
+
+      const before = openQueueHarness(provider, { deploymentId });
+      const beforeDeliveries = before.handle('workflow');
+      await before.start();
+      await before.enqueue('workflow', { which: 'handled before' });
+      await waitUntil(() => beforeDeliveries.length === 1, 'the first message');
+      await before.enqueue('workflow', { which: 'pending' }, { delaySeconds: 0.3 });
+      // Give the acknowledgement time to reach the backend before the restart.
+      await sleep(100);
+      await before.close();
+
+      const after = openQueueHarness(provider, { deploymentId });
+      context.onTestFinished(() => after.close());
+      const afterDeliveries = after.handle('workflow');
+      await after.start();
+      await waitUntil(() => afterDeliveries.length >= 1, 'the pending message after the restart');
+      await sleep(400);
+      expect(afterDeliveries.map((delivery) => delivery.message)).toEqual([{ which: 'pending' }]);
+    });
+  };
+  if (suite.capabilities.durable) describe(name, body);
+  else
+    describe.skip(
+      `${name} (skipped: durable=false — the queue keeps messages in memory only)`,
+      body,
+    );
+}

@@ -1,0 +1,71 @@
+import { describe, test } from 'vitest';
+import type { ResolvedQueueCapabilities } from '../conformance-options.js';
+import { sleep, waitUntil } from '../queue-harness.js';
+import { openForTest, type QueueSuiteContext } from '../suite-context.js';
+
+function describeIf(capabilities: ResolvedQueueCapabilities, name: string, body: () => void) {
+  if (capabilities.idempotencyKeys) describe(name, body);
+  else
+    describe.skip(
+      `${name} (skipped: capability idempotencyKeys=false — duplicates are delivered)`,
+      body,
+    );
+}
+
+export function idempotencyGroup(suite: QueueSuiteContext): void {
+  describeIf(suite.capabilities, 'idempotency keys', () => {
+    test('drops a second send with a key it already accepted', async (context) => {
+      const { expect } = context;
+      const queue = await openForTest(suite, context);
+      const steps = queue.handle('step');
+      await queue.start();
+
+      const first = await queue.enqueue('step', { copy: 1 }, { idempotencyKey: 'step_dup' });
+      const second = await queue.enqueue('step', { copy: 2 }, { idempotencyKey: 'step_dup' });
+      const other = await queue.enqueue('step', { copy: 3 }, { idempotencyKey: 'step_other' });
+      expect(first).toEqual(expect.any(String));
+      expect(second).toBeNull();
+      expect(other).toEqual(expect.any(String));
+
+      await waitUntil(() => steps.length >= 2, 'the two distinct messages');
+      await sleep(250);
+      expect(steps.map((delivery) => delivery.message)).toEqual(
+        expect.arrayContaining([{ copy: 1 }, { copy: 3 }]),
+      );
+      expect(steps).toHaveLength(2);
+    });
+
+    test('drops a duplicate sent while the first is still delayed', async (context) => {
+      const { expect } = context;
+      const queue = await openForTest(suite, context);
+      const steps = queue.handle('step');
+      await queue.start();
+
+      await queue.enqueue('step', { copy: 1 }, { idempotencyKey: 'step_later', delaySeconds: 0.3 });
+      await sleep(100);
+      const duplicate = await queue.enqueue('step', { copy: 2 }, { idempotencyKey: 'step_later' });
+      expect(duplicate).toBeNull();
+
+      await waitUntil(() => steps.length === 1, 'the delayed message');
+      await sleep(250);
+      expect(steps.map((delivery) => delivery.message)).toEqual([{ copy: 1 }]);
+    });
+
+    test('lets concurrent sends with one key through exactly once', async (context) => {
+      const { expect } = context;
+      const queue = await openForTest(suite, context);
+      const steps = queue.handle('step');
+      await queue.start();
+
+      const ids = await Promise.all(
+        Array.from({ length: 5 }, (_, copy) =>
+          queue.enqueue('step', { copy }, { idempotencyKey: 'step_race' }),
+        ),
+      );
+      expect(ids.filter((id) => id !== null)).toHaveLength(1);
+      await waitUntil(() => steps.length === 1, 'the one accepted message');
+      await sleep(250);
+      expect(steps).toHaveLength(1);
+    });
+  });
+}

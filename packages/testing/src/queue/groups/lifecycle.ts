@@ -1,0 +1,35 @@
+import { describe, test } from 'vitest';
+import { sleep, waitUntil } from '../queue-harness.js';
+import { openForTest, type QueueSuiteContext } from '../suite-context.js';
+
+export function lifecycleGroup(suite: QueueSuiteContext): void {
+  describe('close()', () => {
+    test('waits for handlers in flight', async (context) => {
+      const { expect } = context;
+      const queue = await openForTest(suite, context);
+      let finished = false;
+      const deliveries = queue.handle('workflow', async () => {
+        await sleep(300);
+        finished = true;
+      });
+      await queue.start();
+      await queue.enqueue('workflow', { runId: 'wrun_busy' });
+      await waitUntil(() => deliveries.length === 1, 'the delivery to start');
+
+      await queue.close();
+      expect(finished).toBe(true);
+    });
+
+    test('stops delivering messages that become due afterwards', async (context) => {
+      const { expect } = context;
+      const queue = await openForTest(suite, context);
+      const deliveries = queue.handle('workflow');
+      await queue.start();
+      await queue.enqueue('workflow', { runId: 'wrun_late' }, { delaySeconds: 0.3 });
+
+      await queue.close();
+      await sleep(700);
+      expect(deliveries).toHaveLength(0);
+    });
+  });
+}

@@ -1,0 +1,163 @@
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+} from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const require = createRequire(import.meta.url);
+/** This package's root, from `src/world` or `dist/world`. */
+const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** The workflows the whole-World suite runs. */
+export const FIXTURES_DIRECTORY = join(PACKAGE_ROOT, 'fixtures');
+const MANIFEST = join('.well-known', 'workflow', 'v1', 'manifest.json');
+
+export interface BuildWorkflowsOptions {
+  /** A directory with a `workflows/` folder (and a package.json without `"type": "module"`). */
+  sourceDirectory: string;
+  /** Where builds are kept, one folder per hash of the sources (default: the OS temp dir). */
+  cacheDirectory?: string;
+}
+
+export interface BuiltWorkflows {
+  /** Pass to `loadWorkflowCode({ directory })`. */
+  directory: string;
+  /** Hash of the sources and the `workflow` version the build came from. */
+  hash: string;
+  /** False when an earlier build of the same sources was reused. */
+  built: boolean;
+}
+
+/**
+ * Runs `wf build` (standalone target) on a copy of `sourceDirectory` and caches the result
+ * by a hash of the sources, so repeated runs and parallel test processes skip the build.
+ * Concurrent builders each write to their own temporary folder and rename it into place;
+ * the first rename wins and the others reuse it.
+ */
+export async function buildWorkflows(options: BuildWorkflowsOptions): Promise<BuiltWorkflows> {
+  const sourceDirectory = resolve(options.sourceDirectory);
+  const cacheDirectory = resolve(options.cacheDirectory ?? join(tmpdir(), 'worldkit-workflows'));
+  const hash = hashSources(sourceDirectory);
+  const directory = join(cacheDirectory, hash);
+  if (existsSync(join(directory, MANIFEST))) return { directory, hash, built: false };
+
+  mkdirSync(cacheDirectory, { recursive: true });
+  const workDirectory = join(cacheDirectory, `.build-${hash}-${process.pid}-${Date.now()}`);
+  try {
+    copySources(sourceDirectory, workDirectory);
+    await runWorkflowBuild(workDirectory);
+    // The compiler's cache is only useful to the build itself.
+    rmSync(join(workDirectory, '.swc'), { recursive: true, force: true });
+    try {
+      renameSync(workDirectory, directory);
+    } catch (error) {
+      // Another process finished the same build first; its output is identical.
+      if (!existsSync(join(directory, MANIFEST))) throw error;
+    }
+  } finally {
+    rmSync(workDirectory, { recursive: true, force: true });
+  }
+  return { directory, hash, built: true };
+}
+
+/** Builds the workflows in this package's `fixtures/` folder. */
+export function buildWorkflowFixtures(options: { cacheDirectory?: string } = {}) {
+  return buildWorkflows({ sourceDirectory: FIXTURES_DIRECTORY, ...options });
+}
+
+/**
+ * Copies the workflow sources into the build folder and links the installed `workflow`
+ * package next to them: the sources import it, and the built `webhook.js` imports
+ * `workflow/api` at run time, so it must resolve from wherever the build is cached.
+ */
+function copySources(sourceDirectory: string, workDirectory: string) {
+  mkdirSync(join(workDirectory, 'node_modules'), { recursive: true });
+  symlinkSync(workflowPackage().root, join(workDirectory, 'node_modules', 'workflow'), 'dir');
+  cpSync(join(sourceDirectory, 'workflows'), join(workDirectory, 'workflows'), {
+    recursive: true,
+  });
+  const packageJson = join(sourceDirectory, 'package.json');
+  if (existsSync(packageJson)) cpSync(packageJson, join(workDirectory, 'package.json'));
+}
+
+function hashSources(sourceDirectory: string): string {
+  const hash = createHash('sha256');
+  // The build links the installed `workflow` package, so each install gets its own build.
+  const { version, root } = workflowPackage();
+  hash.update(`workflow@${version} ${root}\n`);
+  const files = [
+    ...listFiles(join(sourceDirectory, 'workflows')),
+    join(sourceDirectory, 'package.json'),
+  ];
+  for (const file of files.filter((path) => existsSync(path))) {
+    hash.update(`${relative(sourceDirectory, file)}\n`);
+    hash.update(readFileSync(file));
+  }
+  return hash.digest('hex').slice(0, 16);
+}
+
+function listFiles(directory: string): string[] {
+  if (!existsSync(directory)) {
+    throw new Error(`No workflows/ folder in ${dirname(directory)}`);
+  }
+  return readdirSync(directory, { withFileTypes: true, recursive: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => join(entry.parentPath, entry.name))
+    .sort();
+}
+
+/**
+ * The installed `workflow` package. It does not export `./package.json`, so this resolves its
+ * entry point and walks up to the package root.
+ */
+function workflowPackage(): { version: string; bin: Record<string, string>; root: string } {
+  let directory = dirname(require.resolve('workflow'));
+  while (true) {
+    const path = join(directory, 'package.json');
+    if (existsSync(path)) {
+      const parsed = JSON.parse(readFileSync(path, 'utf8')) as {
+        name?: string;
+        version: string;
+        bin: Record<string, string>;
+      };
+      if (parsed.name === 'workflow') return { ...parsed, root: directory };
+    }
+    const parent = dirname(directory);
+    if (parent === directory) throw new Error('cannot find the `workflow` package root');
+    directory = parent;
+  }
+}
+
+function runWorkflowBuild(cwd: string): Promise<void> {
+  const pkg = workflowPackage();
+  const bin = join(pkg.root, pkg.bin.wf ?? pkg.bin.workflow!);
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [bin, 'build'], {
+      cwd,
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk) => {
+      output += chunk;
+    });
+    child.stderr.on('data', (chunk) => {
+      output += chunk;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code === 0 && existsSync(join(cwd, MANIFEST))) resolvePromise();
+      else reject(new Error(`wf build failed in ${cwd} (exit ${code}):\n${output}`));
+    });
+  });
+}

@@ -1,0 +1,298 @@
+import type { World } from '@workflow/world';
+import { type ComposedWorld, type LoadedWorkflowCode, loadWorkflowCode } from '@worldkit/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getRun, resumeHook, start } from 'workflow/api';
+import { buildWorkflowFixtures } from './build-workflows.js';
+import {
+  duplicateEvents,
+  eventTypes,
+  listAllEvents,
+  listAllSteps,
+  listHooks,
+  waitFor,
+  waitForRun,
+} from './run-inspection.js';
+import { startWorkflowServer, type WorkflowServer } from './workflow-server.js';
+
+/** Parts of the whole-World suite a World can switch off. */
+export type WorldFeature = 'sleep' | 'hooks' | 'webhooks' | 'streams' | 'retries' | 'concurrency';
+
+/**
+ * `true` (or absent): the group runs. `false` or a string: the group is skipped, and the
+ * string is the reason shown in its name, e.g. `{ webhooks: 'no HTTP ingress in this host' }`.
+ */
+export type WorldConformanceCapabilities = Partial<Record<WorldFeature, boolean | string>>;
+
+export interface WorldFactoryContext {
+  /**
+   * Origin of a loopback server that answers `/.well-known/workflow/v1/{flow,step,webhook}`
+   * with the fixture code, for Worlds whose queue delivers over HTTP (e.g. world-local's
+   * `baseUrl`). Worlds that deliver in-process can ignore it.
+   */
+  baseUrl: string;
+}
+
+export interface WorldConformanceOptions {
+  /** Shown in the suite's name. */
+  name: string;
+  /** Called once per suite; the suite starts and closes the World. */
+  createWorld: (context: WorldFactoryContext) => ComposedWorld | World;
+  capabilities?: WorldConformanceCapabilities;
+  /** Runs started at once in the concurrency group (default 50). */
+  concurrentRuns?: number;
+  /** Longest wait for one run to finish (default 20 s). */
+  runTimeoutMs?: number;
+}
+
+/**
+ * The whole-World conformance suite: builds the fixture workflows with `wf build`, loads them
+ * onto the World, runs them through `start()` from `workflow/api`, and checks both what the
+ * runs return and what the World stored. Register it at the top level of a test file.
+ */
+export function describeWorldConformance(options: WorldConformanceOptions): void {
+  const runTimeoutMs = options.runTimeoutMs ?? 20_000;
+  const concurrentRuns = options.concurrentRuns ?? 50;
+  let world: World;
+  let code: LoadedWorkflowCode;
+  let server: WorkflowServer;
+
+  /** Starts a fixture workflow and waits for it to finish; returns its run and stored state. */
+  async function runToEnd(name: string, args: unknown[]) {
+    const run = await start(code.workflow(name), args, { world });
+    const stored = await waitForRun(world, run.runId, runTimeoutMs);
+    return { run, stored };
+  }
+
+  const group = (feature: WorldFeature | null, title: string, body: () => void) => {
+    const setting = feature ? options.capabilities?.[feature] : true;
+    if (setting === undefined || setting === true) return describe(title, body);
+    const reason = typeof setting === 'string' ? setting : 'the World declares it unsupported';
+    return describe.skip(`${title} (skipped: ${reason})`, body);
+  };
+
+  describe(`whole World: ${options.name}`, () => {
+    beforeAll(async () => {
+      const built = await buildWorkflowFixtures();
+      // Deliveries may arrive over HTTP before the code is loaded; they are refused until then.
+      let loaded: LoadedWorkflowCode | undefined;
+      server = await startWorkflowServer(async (request) =>
+        loaded
+          ? loaded.handleRequest(request)
+          : new Response('workflow code not loaded yet', { status: 503 }),
+      );
+      world = options.createWorld({ baseUrl: server.url });
+      const composed = (world as Partial<ComposedWorld>).worldkit;
+      const deploymentId = composed?.deploymentId ?? (await world.getDeploymentId());
+      loaded = loadWorkflowCode({ world, directory: built.directory, deploymentId });
+      code = loaded;
+      await world.start?.();
+    });
+
+    afterAll(async () => {
+      await server?.close();
+      await world?.close?.();
+    });
+
+    group(null, 'steps', () => {
+      it('runs sequential steps and stores one completed step and event each', async () => {
+        const { run, stored } = await runToEnd('sequentialWorkflow', [2, 3]);
+        expect(stored.status).toBe('completed');
+        expect(await run.returnValue).toBe(20);
+
+        const steps = await listAllSteps(world, run.runId);
+        expect(steps).toHaveLength(3);
+        for (const step of steps) {
+          expect(step.status).toBe('completed');
+          expect(step.attempt).toBe(1);
+        }
+        const events = await listAllEvents(world, run.runId);
+        const types = eventTypes(events);
+        expect(types[0]).toBe('run_created');
+        expect(types.at(-1)).toBe('run_completed');
+        expect(types.filter((type) => type === 'step_completed')).toHaveLength(3);
+        expect(duplicateEvents(events, 'step_completed')).toEqual([]);
+        expect(duplicateEvents(events, 'step_created')).toEqual([]);
+        expect(types.filter((type) => type === 'run_started')).toHaveLength(1);
+      });
+
+      it('runs steps awaited with Promise.all, each exactly once', async () => {
+        const values = [1, 2, 3, 4, 5, 6];
+        const { run, stored } = await runToEnd('parallelWorkflow', [values]);
+        expect(stored.status).toBe('completed');
+        expect(await run.returnValue).toEqual(values.map((value) => value * 2));
+        const steps = await listAllSteps(world, run.runId);
+        expect(steps).toHaveLength(values.length);
+        const events = await listAllEvents(world, run.runId);
+        expect(eventTypes(events).filter((type) => type === 'step_completed')).toHaveLength(
+          values.length,
+        );
+        expect(duplicateEvents(events, 'step_completed')).toEqual([]);
+      });
+
+      it('round-trips null bytes, binary data and a ~1 MB payload unchanged', async () => {
+        const payload = {
+          text: 'before\u0000after\u0000',
+          bytes: new Uint8Array([0, 1, 0, 255, 0]),
+          nested: { emoji: '\u{1F30D}', empty: '' },
+        };
+        const small = await runToEnd('echoWorkflow', [payload]);
+        expect(small.stored.status).toBe('completed');
+        expect(await small.run.returnValue).toEqual(payload);
+
+        // Varied content, so a backend that compresses cannot hide a truncation.
+        const large = Array.from({ length: 1_000_000 }, (_, index) =>
+          String.fromCharCode(32 + ((index * 7919) % 90)),
+        ).join('');
+        const big = await runToEnd('echoWorkflow', [large]);
+        expect(big.stored.status).toBe('completed');
+        const returned = (await big.run.returnValue) as string;
+        expect(returned.length).toBe(large.length);
+        expect(returned === large).toBe(true);
+      });
+    });
+
+    group('sleep', 'sleep', () => {
+      it("resumes a run after sleep('1s'), not before", async () => {
+        const { run, stored } = await runToEnd('sleepWorkflow', ['1s']);
+        expect(stored.status).toBe('completed');
+        const { before, after } = (await run.returnValue) as { before: number; after: number };
+        // The wait is created after the first step finished, so the gap covers the whole second
+        // (50 ms of slack for timer and clock granularity).
+        expect(after - before).toBeGreaterThanOrEqual(950);
+        expect(after - before).toBeLessThan(10_000);
+        const events = await listAllEvents(world, run.runId);
+        expect(eventTypes(events)).toEqual(
+          expect.arrayContaining(['wait_created', 'wait_completed']),
+        );
+        expect(duplicateEvents(events, 'wait_completed')).toEqual([]);
+      });
+    });
+
+    group('hooks', 'hooks', () => {
+      it('suspends on createHook and resumes with the payload given to resumeHook', async () => {
+        const token = `conformance-hook-${Date.now()}-${Math.random().toString(36).slice(2)}`;
+        const run = await start(code.workflow('hookWorkflow'), [token], { world });
+        await waitFor('the hook to be stored', runTimeoutMs, async () => {
+          const hooks = await listHooks(world, run.runId);
+          return hooks.find((hook) => hook.token === token);
+        });
+        await resumeHook(token, { approved: true });
+        const stored = await waitForRun(world, run.runId, runTimeoutMs);
+        expect(stored.status).toBe('completed');
+        expect(await run.returnValue).toEqual({ label: 'hook', payload: { approved: true } });
+        const types = eventTypes(await listAllEvents(world, run.runId));
+        expect(types).toEqual(expect.arrayContaining(['hook_created', 'hook_received']));
+        // A finished run holds no hooks, so its token is free again.
+        expect(await listHooks(world, run.runId)).toEqual([]);
+      });
+    });
+
+    group('webhooks', 'webhooks', () => {
+      it('resumes a createWebhook run from an HTTP request to its token URL', async () => {
+        const run = await start(code.workflow('webhookWorkflow'), [], { world });
+        const hook = await waitFor('the webhook to be stored', runTimeoutMs, async () => {
+          return (await listHooks(world, run.runId))[0];
+        });
+        const response = await fetch(
+          `${server.url}/.well-known/workflow/v1/webhook/${hook.token}`,
+          {
+            method: 'POST',
+            body: 'ping',
+          },
+        );
+        expect(response.status).toBe(202);
+        const stored = await waitForRun(world, run.runId, runTimeoutMs);
+        expect(stored.status).toBe('completed');
+        expect(await run.returnValue).toEqual({
+          label: 'webhook',
+          payload: { method: 'POST', body: 'ping' },
+        });
+      });
+
+      it('answers 404 for a token no run holds', async () => {
+        const response = await fetch(
+          `${server.url}/.well-known/workflow/v1/webhook/no-such-token-${Date.now()}`,
+          { method: 'POST', body: 'ping' },
+        );
+        expect(response.status).toBe(404);
+      });
+    });
+
+    group('streams', 'streams', () => {
+      it('streams chunks written with getWritable to run.getReadable()', async () => {
+        const chunks = ['first', 'second\u0000with null', 'third'];
+        const { run, stored } = await runToEnd('streamWorkflow', [chunks]);
+        expect(stored.status).toBe('completed');
+        expect(await run.returnValue).toBe(chunks.length);
+        const received: unknown[] = [];
+        const reader = getRun(run.runId).getReadable().getReader();
+        for (let next = await reader.read(); !next.done; next = await reader.read()) {
+          received.push(next.value);
+        }
+        expect(received).toEqual(chunks);
+        expect((await world.listStreamsByRunId(run.runId)).length).toBeGreaterThan(0);
+      });
+    });
+
+    group('retries', 'step errors', () => {
+      it('retries a step that throws RetryableError, honouring retryAfter', async () => {
+        const retryAfterMs = 400;
+        const { run, stored } = await runToEnd('retryWorkflow', [3, retryAfterMs]);
+        expect(stored.status).toBe('completed');
+        expect(await run.returnValue).toMatchObject({ attempt: 3 });
+
+        const [step] = await listAllSteps(world, run.runId);
+        expect(step!.status).toBe('completed');
+        expect(step!.attempt).toBe(3);
+        const events = await listAllEvents(world, run.runId);
+        const types = eventTypes(events);
+        expect(types.filter((type) => type === 'step_retrying')).toHaveLength(2);
+        expect(types.filter((type) => type === 'step_started')).toHaveLength(3);
+        // Each new attempt starts no earlier than retryAfter after the failure was recorded.
+        events.forEach((event, index) => {
+          if (event.eventType !== 'step_retrying') return;
+          const next = events.slice(index).find((later) => later.eventType === 'step_started');
+          expect(next).toBeDefined();
+          const gap = next!.createdAt.getTime() - event.createdAt.getTime();
+          expect(gap).toBeGreaterThanOrEqual(retryAfterMs - 50);
+        });
+        expect(duplicateEvents(events, 'step_completed')).toEqual([]);
+      });
+
+      it('fails the run without retrying when a step throws FatalError', async () => {
+        const { run, stored } = await runToEnd('fatalWorkflow', ['refused on purpose']);
+        expect(stored.status).toBe('failed');
+        expect(stored.error?.message).toContain('refused on purpose');
+        await expect(run.returnValue).rejects.toThrow(/refused on purpose/);
+        const [step] = await listAllSteps(world, run.runId);
+        expect(step!.status).toBe('failed');
+        expect(step!.attempt).toBe(1);
+        const types = eventTypes(await listAllEvents(world, run.runId));
+        expect(types).toContain('step_failed');
+        expect(types).not.toContain('step_retrying');
+        expect(types.at(-1)).toBe('run_failed');
+      });
+    });
+
+    group('concurrency', 'concurrency', () => {
+      it(`completes ${concurrentRuns} concurrent runs with no duplicate step completions`, async () => {
+        const runs = await Promise.all(
+          Array.from({ length: concurrentRuns }, (_, index) =>
+            start(code.workflow('sequentialWorkflow'), [index, 1], { world }),
+          ),
+        );
+        const stored = await Promise.all(
+          runs.map((run) => waitForRun(world, run.runId, runTimeoutMs * 2)),
+        );
+        expect(stored.map((run) => run.status)).toEqual(runs.map(() => 'completed'));
+        const values = await Promise.all(runs.map((run) => run.returnValue));
+        expect(values).toEqual(runs.map((_, index) => (index + 1) * 4));
+        for (const run of runs) {
+          const events = await listAllEvents(world, run.runId);
+          expect(duplicateEvents(events, 'step_completed')).toEqual([]);
+          expect(eventTypes(events).filter((type) => type === 'run_completed')).toHaveLength(1);
+        }
+      });
+    });
+  });
+}

@@ -1,0 +1,24 @@
+export {
+  type BuildWorkflowsOptions,
+  type BuiltWorkflows,
+  buildWorkflowFixtures,
+  buildWorkflows,
+  FIXTURES_DIRECTORY,
+} from './build-workflows.js';
+export {
+  describeWorldConformance,
+  type WorldConformanceCapabilities,
+  type WorldConformanceOptions,
+  type WorldFactoryContext,
+  type WorldFeature,
+} from './describe-world-conformance.js';
+export {
+  duplicateEvents,
+  eventTypes,
+  listAllEvents,
+  listAllSteps,
+  listHooks,
+  waitFor,
+  waitForRun,
+} from './run-inspection.js';
+export { startWorkflowServer, type WorkflowServer } from './workflow-server.js';

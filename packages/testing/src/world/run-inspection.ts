@@ -1,0 +1,87 @@
+import { WorkflowRunNotFoundError } from '@workflow/errors';
+import type { Event, Hook, Step, WorkflowRun, World } from '@workflow/world';
+
+const TERMINAL_STATUSES = new Set(['completed', 'failed', 'cancelled']);
+
+/**
+ * Waits until a run reaches a terminal status, polling storage every 20 ms (the runtime's
+ * own `run.returnValue` polls once a second, which would make the suite slow).
+ */
+export async function waitForRun(
+  world: World,
+  runId: string,
+  timeoutMs = 20_000,
+): Promise<WorkflowRun> {
+  return waitFor(`run ${runId} to finish`, timeoutMs, async () => {
+    try {
+      const run = await world.runs.get(runId);
+      return TERMINAL_STATUSES.has(run.status) ? run : undefined;
+    } catch (error) {
+      // start() writes run_created and queues the run concurrently; it may not be visible yet.
+      if (WorkflowRunNotFoundError.is(error)) return undefined;
+      throw error;
+    }
+  });
+}
+
+/** Polls `check` until it returns a value, failing with `what` after `timeoutMs`. */
+export async function waitFor<T>(
+  what: string,
+  timeoutMs: number,
+  check: () => Promise<T | undefined>,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (true) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** Every event of a run, oldest first, following cursors. */
+export async function listAllEvents(world: World, runId: string): Promise<Event[]> {
+  const events: Event[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await world.events.list({
+      runId,
+      pagination: { limit: 100, cursor, sortOrder: 'asc' },
+    });
+    events.push(...page.data);
+    cursor = page.hasMore ? (page.cursor ?? undefined) : undefined;
+  } while (cursor);
+  return events;
+}
+
+export async function listAllSteps(world: World, runId: string): Promise<Step[]> {
+  const steps: Step[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await world.steps.list({ runId, pagination: { limit: 100, cursor } });
+    steps.push(...page.data);
+    cursor = page.hasMore ? (page.cursor ?? undefined) : undefined;
+  } while (cursor);
+  return steps;
+}
+
+export async function listHooks(world: World, runId: string): Promise<Hook[]> {
+  const page = await world.hooks.list({ runId, pagination: { limit: 100 } });
+  return page.data;
+}
+
+/** Correlation ids that have more than one event of `eventType` (a World that double-wrote). */
+export function duplicateEvents(events: Event[], eventType: Event['eventType']): string[] {
+  const seen = new Map<string, number>();
+  for (const event of events) {
+    if (event.eventType !== eventType) continue;
+    const key = event.correlationId ?? event.runId;
+    seen.set(key, (seen.get(key) ?? 0) + 1);
+  }
+  return [...seen].filter(([, count]) => count > 1).map(([key]) => key);
+}
+
+export function eventTypes(events: Event[]): string[] {
+  return events.map((event) => event.eventType);
+}
