@@ -127,6 +127,8 @@ CREATE TABLE stream_chunks (
 CREATE TABLE queue_messages (
   message_id     text PRIMARY KEY,
   queue_name     text NOT NULL,
+  -- The version whose code must handle the message (kept for inspection and drain reports).
+  deployment_id  text NOT NULL,
   envelope       text NOT NULL,
   run_at         timestamptz NOT NULL,
   lease_token    text,

@@ -1,5 +1,5 @@
-import { resolveSetting, WorldkitConfigError } from '@worldkit/core';
 import type { ConnectionOptions } from 'node:tls';
+import { resolveSetting, WorldkitConfigError } from '@worldkit/core';
 import pg from 'pg';
 import { z } from 'zod';
 
@@ -103,7 +103,10 @@ function resolveConnectionString(settings: PostgresSettings): string {
   const worldkitUrl = process.env.WORLDKIT_POSTGRES_URL;
   if (settings.connectionString === undefined && !worldkitUrl && process.env.DATABASE_URL) {
     // Named as DATABASE_URL so a bad value there is reported against the variable that held it.
-    return resolveSetting({ ...spec, envVar: 'DATABASE_URL', expected: CONNECTION_EXPECTED }, undefined);
+    return resolveSetting(
+      { ...spec, envVar: 'DATABASE_URL', expected: CONNECTION_EXPECTED },
+      undefined,
+    );
   }
   return resolveSetting(spec, settings.connectionString);
 }

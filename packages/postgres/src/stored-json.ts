@@ -17,7 +17,13 @@ export function toStoredJson(value: unknown): string | null {
   return JSON.stringify(value, function replacer(this: Record<string, unknown>, key, encoded) {
     const original = this[key];
     if (original instanceof Uint8Array) {
-      return { [BYTES_TAG]: Buffer.from(original.buffer, original.byteOffset, original.byteLength).toString('base64') };
+      return {
+        [BYTES_TAG]: Buffer.from(
+          original.buffer,
+          original.byteOffset,
+          original.byteLength,
+        ).toString('base64'),
+      };
     }
     if (original instanceof Date) return { [DATE_TAG]: original.toISOString() };
     if (typeof original === 'string' && UNSTORABLE_TEXT.test(original)) {

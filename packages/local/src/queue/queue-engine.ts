@@ -3,13 +3,15 @@ import { monotonicFactory } from 'ulid';
 import { DueQueue } from './due-queue.js';
 import { IdempotencyWindow } from './idempotency-window.js';
 import { type DeadLetter, idempotencyKeyOf, type JournalState } from './journal-records.js';
-import { QueueJournal } from './queue-journal.js';
+import { type CompactionThresholds, QueueJournal } from './queue-journal.js';
 
 export interface QueueEngineSettings {
   concurrency: number;
   logger: Logger;
   /** Where the journal lives; without it the queue is memory-only. */
   journalPath?: string;
+  /** When the journal is rewritten as a snapshot (defaults suit production; tests lower them). */
+  compaction?: CompactionThresholds;
 }
 
 interface StoredMessage {
@@ -143,6 +145,7 @@ export class QueueEngine {
           settledKeys: this.#keys.settledEntries(Date.now()),
         }),
       }),
+      this.settings.compaction,
     );
   }
 

@@ -15,13 +15,25 @@ export interface JournalSnapshot {
   settledKeys: Iterable<[key: string, settledAt: number]>;
 }
 
-/** Compacting a short file gains nothing; below this many records it is left alone. */
-const COMPACT_ON_OPEN_MIN_RECORDS = 1_000;
-/** A long-running process compacts in place only when the file has grown well past this. */
-const COMPACT_ONLINE_MIN_RECORDS = 50_000;
+export interface CompactionThresholds {
+  /** Compacting a short file gains nothing; below this many records open leaves it alone. */
+  onOpenMinRecords: number;
+  /** A long-running process compacts in place only once the file has grown past this. */
+  onlineMinRecords: number;
+}
 
-function mostlySettled(records: number, live: number, minimum: number): boolean {
-  return records >= minimum && live * 2 < records;
+export const DEFAULT_COMPACTION: CompactionThresholds = {
+  onOpenMinRecords: 1_000,
+  onlineMinRecords: 50_000,
+};
+
+/**
+ * Compaction pays off once the file is long and mostly history (acknowledged messages,
+ * superseded redeliveries): rewriting it must shrink it by at least a third. `live` counts
+ * the records a snapshot would hold besides its header.
+ */
+function worthCompacting(records: number, live: number, minimum: number): boolean {
+  return records >= minimum && (live + 1) * 3 <= records * 2;
 }
 
 /**
@@ -44,6 +56,7 @@ export class QueueJournal {
     records: number,
     private readonly logger: Logger,
     private readonly snapshot: () => { live: number; take: () => JournalSnapshot },
+    private readonly compaction: CompactionThresholds,
   ) {
     this.#handle = handle;
     this.#records = records;
@@ -58,6 +71,7 @@ export class QueueJournal {
     logger: Logger,
     load: (state: JournalState) => void,
     snapshot: () => { live: number; take: () => JournalSnapshot },
+    compaction: CompactionThresholds = DEFAULT_COMPACTION,
   ): Promise<QueueJournal> {
     await mkdir(dirname(path), { recursive: true });
     let text = '';
@@ -84,13 +98,20 @@ export class QueueJournal {
     const current = snapshot();
     if (
       text.length === 0 ||
-      mostlySettled(state.records, current.live, COMPACT_ON_OPEN_MIN_RECORDS)
+      worthCompacting(state.records, current.live, compaction.onOpenMinRecords)
     ) {
       const compacted = await writeCompacted(path, current.take());
-      return new QueueJournal(path, compacted.handle, compacted.records, logger, snapshot);
+      return new QueueJournal(
+        path,
+        compacted.handle,
+        compacted.records,
+        logger,
+        snapshot,
+        compaction,
+      );
     }
     const handle = await open(path, 'a');
-    return new QueueJournal(path, handle, state.records, logger, snapshot);
+    return new QueueJournal(path, handle, state.records, logger, snapshot, compaction);
   }
 
   /** Queues `record` for the next group write; resolves once it is in the file. */
@@ -151,7 +172,7 @@ export class QueueJournal {
       return;
     }
     const current = this.snapshot();
-    if (!mostlySettled(this.#records, current.live, COMPACT_ONLINE_MIN_RECORDS)) return;
+    if (!worthCompacting(this.#records, current.live, this.compaction.onlineMinRecords)) return;
     try {
       // The snapshot may already include records still waiting in the next batch; replay
       // applies them again harmlessly (see replayJournal).

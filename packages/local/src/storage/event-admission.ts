@@ -282,7 +282,10 @@ function admitLegacyRunEvent(
     case 'run_cancelled':
       return {
         entries: [{ kind: 'legacy-cancel', runId, at: context.now }],
-        respond: () => ({ event: undefined, run: presentRun(record.run, resolveData) as never }),
+        respond: () => ({
+          event: undefined,
+          run: presentRun(record.run, resolveData) as EventResult['run'],
+        }),
       };
     case 'wait_completed':
     case 'hook_received': {

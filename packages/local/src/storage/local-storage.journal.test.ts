@@ -8,7 +8,7 @@ import type { AnyEventRequest } from '@workflow/world';
 import { SPEC_VERSION_CURRENT } from '@workflow/world';
 import type { Logger, StorageInstance } from '@worldkit/core';
 import { ulid } from 'ulid';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DataDirLockedError } from './data-dir-lock.js';
 import { createLocalStorage } from './local-storage.js';
 import { JOURNAL_FILE_NAME, LOCK_FILE_NAME } from './local-store.js';
@@ -212,6 +212,22 @@ describe('local storage journal', () => {
         { stateUpdatedAt: staleSnapshot },
       ),
     ).rejects.toSatisfy(PreconditionFailedError.is);
+  });
+
+  it('orders events written after reopening after the replayed ones, even if the clock went back', async () => {
+    const first = openStorage();
+    const runId = await createRun(first);
+    await first.close?.();
+
+    const clock = vi.spyOn(Date, 'now').mockReturnValue(Date.now() - 3_600_000);
+    try {
+      const second = openStorage();
+      await create(second, runId, { eventType: 'run_started', specVersion: spec });
+      const ids = (await second.events.list({ runId })).data.map((event) => event.eventType);
+      expect(ids).toEqual(['run_created', 'run_started']);
+    } finally {
+      clock.mockRestore();
+    }
   });
 
   it('ignores a torn last line with a warning and keeps appending on a clean line', async () => {

@@ -1,7 +1,6 @@
 import path from 'node:path';
 import type { AnyEventRequest, CreateEventParams, EventResult, Storage } from '@workflow/world';
 import { createConsoleLogger, type Logger, type StorageInstance } from '@worldkit/core';
-import { monotonicFactory } from 'ulid';
 import { acquireShared } from '../process-registry.js';
 import { admitEvent, type WriteContext } from './event-admission.js';
 import { checkEventRequest } from './event-request-checks.js';
@@ -13,9 +12,6 @@ export interface LocalStorageSettings {
   dataDir?: string;
   logger?: Logger;
 }
-
-// Monotonic, so ids minted in the same millisecond still sort in the order they were written.
-const nextUlid = monotonicFactory();
 
 /**
  * The embedded storage: runs, steps, events and hooks in memory maps, with every accepted
@@ -56,8 +52,8 @@ export function createLocalStorage(settings: LocalStorageSettings): StorageInsta
     opened.assertWritable();
     const context: WriteContext = {
       now: new Date(),
-      newEventId: () => `evnt_${nextUlid()}`,
-      newRunId: () => `wrun_${nextUlid()}`,
+      newEventId: () => `evnt_${opened.ids.next()}`,
+      newRunId: () => `wrun_${opened.ids.next()}`,
     };
     const admission = admitEvent(opened.state, runId, request, params ?? {}, context);
     const written = opened.commit(admission.entries);

@@ -4,6 +4,7 @@ import type { Logger } from '@worldkit/core';
 import { applyEntry, type JournalEntry } from './apply-entry.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { Journal } from './journal.js';
+import { MonotonicUlids } from './monotonic-ulids.js';
 import { StorageState } from './storage-state.js';
 
 export const JOURNAL_FILE_NAME = 'storage.journal.jsonl';
@@ -19,6 +20,8 @@ export class LocalStore {
   private opening: Promise<void> | undefined;
   private journal: Journal | undefined;
   private unlock: (() => Promise<void>) | undefined;
+  /** Mints event and run ids for every writer of this store. */
+  readonly ids = new MonotonicUlids();
 
   constructor(
     readonly dataDir: string | undefined,
@@ -65,6 +68,14 @@ export class LocalStore {
     this.unlock = undefined;
   }
 
+  private observeEventId(eventId: string): void {
+    try {
+      this.ids.observe(eventId.slice(eventId.lastIndexOf('_') + 1));
+    } catch {
+      // Not a ULID (never written by this storage): it cannot collide with minted ids.
+    }
+  }
+
   private async open(): Promise<void> {
     const dataDir = this.dataDir;
     if (!dataDir) return;
@@ -77,6 +88,7 @@ export class LocalStore {
       entries.forEach((entry, index) => {
         try {
           applyEntry(state, entry);
+          if (entry.kind === 'event') this.observeEventId(entry.event.eventId);
         } catch (error) {
           throw new Error(
             `@worldkit/local storage: cannot replay entry ${index + 1} of ${journal.file}`,

@@ -39,6 +39,11 @@ export class OrderedList<T> {
     return this.items.length;
   }
 
+  /** A snapshot of every item in ascending order. */
+  values(): T[] {
+    return [...this.items];
+  }
+
   insert(item: T): void {
     const key = this.keyOf(item);
     const last = this.items[this.items.length - 1];

@@ -93,7 +93,7 @@ export class StorageState {
 
   /** A finished run releases its hook tokens for reuse and forgets its waits. */
   releaseRunResources(record: RunRecord): void {
-    for (const hook of record.hooks.page({ limit: Number.MAX_SAFE_INTEGER, order: 'asc' }).items) {
+    for (const hook of record.hooks.values()) {
       this.removeHook(record, hook);
     }
     record.waits.clear();

@@ -24,9 +24,13 @@ const quietLogger = () => {
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 
 async function readAll(stream: ReadableStream<Uint8Array>): Promise<string> {
+  const reader = stream.getReader();
   let result = '';
-  for await (const chunk of stream) result += text(chunk);
-  return result;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return result;
+    result += text(value);
+  }
 }
 
 describeStreamerConformance({
@@ -45,7 +49,7 @@ describe('local streamer with a data dir', () => {
     const streamer = createLocalStreamer({ dataDir });
     await expect(stat(dataDir)).rejects.toMatchObject({ code: 'ENOENT' });
     await streamer.writeToStream('strm_a', 'wrun_a', 'x');
-    expect((await stat(path.join(dataDir, 'streams', 'journal.bin'))).size).toBeGreaterThan(0);
+    expect((await stat(path.join(dataDir, 'streams.journal.bin'))).size).toBeGreaterThan(0);
     await streamer.close?.();
   });
 
@@ -121,7 +125,7 @@ describe('local streamer with a data dir', () => {
     const first = createLocalStreamer({ dataDir });
     await first.writeToStream('strm_t', 'wrun_t', 'intact');
     await first.close?.();
-    const journal = path.join(dataDir, 'streams', 'journal.bin');
+    const journal = path.join(dataDir, 'streams.journal.bin');
     const intactSize = (await stat(journal)).size;
     // A record header announcing 100 bytes, followed by only 3 of them.
     await appendFile(journal, Buffer.from([0, 0, 0, 100, 1, 2, 3, 4, 9, 9, 9]));
@@ -143,7 +147,7 @@ describe('local streamer with a data dir', () => {
     await first.writeToStream('strm_d', 'wrun_d', 'first');
     await first.writeToStream('strm_d', 'wrun_d', 'second');
     await first.close?.();
-    const journal = path.join(dataDir, 'streams', 'journal.bin');
+    const journal = path.join(dataDir, 'streams.journal.bin');
     const bytes = await readFile(journal);
     // Flip the last payload byte of the first record: its checksum fails, the second is intact.
     const firstRecordEnd = 8 + bytes.readUInt32BE(0);
@@ -158,12 +162,11 @@ describe('local streamer with a data dir', () => {
 
   it('refuses a data dir whose journal another live process holds', async () => {
     const dataDir = await freshDataDir();
-    const streamsDir = path.join(dataDir, 'streams');
     const first = createLocalStreamer({ dataDir });
     await first.start?.();
     await first.close?.();
     // The parent process (the test runner) is alive and is not this process.
-    await writeFile(path.join(streamsDir, 'journal.lock'), String(process.ppid));
+    await writeFile(path.join(dataDir, 'streams.lock'), String(process.ppid));
     const second = createLocalStreamer({ dataDir });
     await expect(second.start?.()).rejects.toThrow(/held by process/);
     await second.close?.();
@@ -174,7 +177,7 @@ describe('local streamer with a data dir', () => {
     const first = createLocalStreamer({ dataDir });
     await first.writeToStream('strm_l', 'wrun_l', 'before');
     await first.close?.();
-    await writeFile(path.join(dataDir, 'streams', 'journal.lock'), '999999999');
+    await writeFile(path.join(dataDir, 'streams.lock'), '999999999');
     const second = createLocalStreamer({ dataDir });
     expect(await second.getStreamInfo('strm_l', 'wrun_l')).toEqual({ tailIndex: 0, done: false });
     await second.close?.();

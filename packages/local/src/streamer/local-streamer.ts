@@ -11,8 +11,8 @@ import { openChunkReader } from './stream-reader.js';
 
 export interface LocalStreamerSettings {
   /**
-   * Directory whose `streams/` folder holds the journal. Omit to keep streams in memory; then
-   * every call returns its own isolated streamer.
+   * Directory for `streams.journal.bin` (and its lock file). Omit to keep streams in memory;
+   * then every call returns its own isolated streamer.
    */
   dataDir?: string;
   logger?: Logger;
@@ -33,7 +33,7 @@ export function createLocalStreamer(settings: LocalStreamerSettings = {}): Strea
   if (settings.dataDir === undefined) return createStreamerCore(undefined, logger);
   const dataDir = path.resolve(settings.dataDir);
   const shared = acquireShared(`streamer:${dataDir}`, () => {
-    const core = createStreamerCore(path.join(dataDir, 'streams'), logger);
+    const core = createStreamerCore(dataDir, logger);
     return { value: core, dispose: () => core.close() };
   });
   return createHandle(shared.value, shared.release);

@@ -25,16 +25,19 @@ export interface StreamJournal {
 }
 
 const REPLAY_BLOCK_BYTES = 1 << 20;
+/** Beside the storage and queue journals in the data directory. */
+export const STREAM_JOURNAL_FILE = 'streams.journal.bin';
+export const STREAM_LOCK_FILE = 'streams.lock';
 
-/** Opens (creating if needed) the journal in `dir`, replaying every complete record. */
+/** Opens (creating if needed) the journal in data directory `dir`, replaying every complete record. */
 export async function openStreamJournal(
   dir: string,
   logger: Logger,
   onRecord: (record: ReplayedRecord) => void,
 ): Promise<StreamJournal> {
   await mkdir(dir, { recursive: true });
-  const filePath = path.join(dir, 'journal.bin');
-  const releaseLock = await acquireJournalLock(path.join(dir, 'journal.lock'));
+  const filePath = path.join(dir, STREAM_JOURNAL_FILE);
+  const releaseLock = await acquireJournalLock(path.join(dir, STREAM_LOCK_FILE));
   let handle: FileHandle;
   let size: number;
   try {

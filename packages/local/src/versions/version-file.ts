@@ -30,7 +30,8 @@ export async function readVersionFile(filePath: string): Promise<VersionState> {
   try {
     text = await readFile(filePath, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { versions: [], currentId: null };
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+      return { versions: [], currentId: null };
     throw error;
   }
   let json: unknown;

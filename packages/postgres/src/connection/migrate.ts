@@ -55,7 +55,9 @@ export async function migrate(
   try {
     await client.query('BEGIN');
     // Transaction-scoped, so a crash mid-migration releases the lock with the rollback.
-    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`worldkit:migrate:${schema}`]);
+    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
+      `worldkit:migrate:${schema}`,
+    ]);
     const existing = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
     // Checked first so a role without CREATE on the database can use a schema made for it.
     if (existing.rowCount === 0) await client.query(`CREATE SCHEMA ${quoteIdentifier(schema)}`);
@@ -75,10 +77,10 @@ export async function migrate(
     for (const migration of migrations) {
       if (appliedBefore.has(migration.version)) continue;
       await client.query(migration.sql);
-      await client.query(
-        `INSERT INTO ${tables.schemaMigrations} (version, name) VALUES ($1, $2)`,
-        [migration.version, migration.name],
-      );
+      await client.query(`INSERT INTO ${tables.schemaMigrations} (version, name) VALUES ($1, $2)`, [
+        migration.version,
+        migration.name,
+      ]);
       applied.push(migration.version);
     }
     await client.query('COMMIT');

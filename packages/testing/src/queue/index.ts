@@ -4,13 +4,10 @@ export type {
 } from './conformance-options.js';
 export { describeQueueConformance } from './describe-queue-conformance.js';
 export {
-  type Delivery,
   openQueueHarness,
+  type QueueDelivery,
   type QueueHarness,
   type QueueHarnessSettings,
   type QueueKind,
-  SUITE_DELIVERY_POLICY,
-  type TestHandler,
-  uniqueDeploymentId,
-  waitUntil,
+  type QueueTestHandler,
 } from './queue-harness.js';

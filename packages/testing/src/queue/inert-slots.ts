@@ -3,7 +3,6 @@ import {
   SPECIFICATION_VERSION,
   type StorageInstance,
   type StorageProvider,
-  type StreamerInstance,
   type StreamerProvider,
 } from '@worldkit/core';
 

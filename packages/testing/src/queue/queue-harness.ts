@@ -12,7 +12,7 @@ import { inertStorageProvider, inertStreamerProvider } from './inert-slots.js';
 export type QueueKind = 'workflow' | 'step';
 
 /** One call of a registered handler, as the runtime would have seen it. */
-export interface Delivery {
+export interface QueueDelivery {
   message: unknown;
   attempt: number;
   messageId: string;
@@ -21,9 +21,9 @@ export interface Delivery {
   at: number;
 }
 
-export type TestHandler = (
+export type QueueTestHandler = (
   message: unknown,
-  delivery: Delivery,
+  delivery: QueueDelivery,
   // biome-ignore lint/suspicious/noConfusingVoidType: mirrors the runtime's handler signature
 ) => Promise<void | { timeoutSeconds: number }>;
 
@@ -58,7 +58,7 @@ export interface QueueHarness {
   readonly transport: QueueTransport;
   readonly logs: LogEntry[];
   /** Registers a handler for this deployment's `kind` messages; returns its calls, in order. */
-  handle(kind: QueueKind, handler?: TestHandler): Delivery[];
+  handle(kind: QueueKind, handler?: QueueTestHandler): QueueDelivery[];
   /** `world.queue` to `__wkf_<kind>_conformance`; resolves to the message id (null if dropped). */
   enqueue(kind: QueueKind, payload: unknown, options?: QueueOptions): Promise<string | null>;
   start(): Promise<void>;
@@ -112,9 +112,9 @@ export function openQueueHarness(
     transport: queueInstance,
     logs,
     handle(kind, handler = async () => undefined) {
-      const deliveries: Delivery[] = [];
+      const deliveries: QueueDelivery[] = [];
       world.createQueueHandler(`__wkf_${kind}_`, async (message, meta) => {
-        const delivery: Delivery = {
+        const delivery: QueueDelivery = {
           message,
           attempt: meta.attempt,
           messageId: meta.messageId,
@@ -127,7 +127,10 @@ export function openQueueHarness(
       return deliveries;
     },
     async enqueue(kind, payload, options) {
-      const { messageId } = await world.queue(queueNameFor(kind), payload, options);
+      // The runtime's payload type lists its own message shapes; a transport must carry any
+      // JSON-with-bytes-and-dates value, which is what the suite sends.
+      const runtimePayload = payload as Parameters<ComposedWorld['queue']>[1];
+      const { messageId } = await world.queue(queueNameFor(kind), runtimePayload, options);
       return messageId;
     },
     start: () => world.start(),

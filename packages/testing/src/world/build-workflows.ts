@@ -8,6 +8,7 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  statSync,
   symlinkSync,
 } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -38,36 +39,64 @@ export interface BuiltWorkflows {
   built: boolean;
 }
 
+/** A lock older than this belonged to a build that died; a real build takes seconds. */
+const STALE_LOCK_MS = 5 * 60_000;
+
 /**
  * Runs `wf build` (standalone target) on a copy of `sourceDirectory` and caches the result
  * by a hash of the sources, so repeated runs and parallel test processes skip the build.
- * Concurrent builders each write to their own temporary folder and rename it into place;
- * the first rename wins and the others reuse it.
+ * One process builds while the others wait on a lock directory; the build is written to a
+ * temporary folder and renamed into place, so nobody ever sees a half-written build.
  */
 export async function buildWorkflows(options: BuildWorkflowsOptions): Promise<BuiltWorkflows> {
   const sourceDirectory = resolve(options.sourceDirectory);
   const cacheDirectory = resolve(options.cacheDirectory ?? join(tmpdir(), 'worldkit-workflows'));
   const hash = hashSources(sourceDirectory);
   const directory = join(cacheDirectory, hash);
-  if (existsSync(join(directory, MANIFEST))) return { directory, hash, built: false };
-
+  const lock = `${directory}.lock`;
   mkdirSync(cacheDirectory, { recursive: true });
-  const workDirectory = join(cacheDirectory, `.build-${hash}-${process.pid}-${Date.now()}`);
+
+  while (!existsSync(join(directory, MANIFEST))) {
+    if (tryLock(lock)) {
+      try {
+        if (existsSync(join(directory, MANIFEST))) break;
+        await buildInto(sourceDirectory, directory);
+        return { directory, hash, built: true };
+      } finally {
+        rmSync(lock, { recursive: true, force: true });
+      }
+    }
+    await new Promise((resolvePromise) => setTimeout(resolvePromise, 250));
+  }
+  return { directory, hash, built: false };
+}
+
+function tryLock(lock: string): boolean {
+  try {
+    mkdirSync(lock);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    try {
+      if (Date.now() - statSync(lock).mtimeMs > STALE_LOCK_MS) rmSync(lock, { recursive: true });
+    } catch {
+      // The holder released it meanwhile; the next round tries again.
+    }
+    return false;
+  }
+}
+
+async function buildInto(sourceDirectory: string, directory: string) {
+  const workDirectory = `${directory}.build-${process.pid}-${Date.now()}`;
   try {
     copySources(sourceDirectory, workDirectory);
     await runWorkflowBuild(workDirectory);
     // The compiler's cache is only useful to the build itself.
     rmSync(join(workDirectory, '.swc'), { recursive: true, force: true });
-    try {
-      renameSync(workDirectory, directory);
-    } catch (error) {
-      // Another process finished the same build first; its output is identical.
-      if (!existsSync(join(directory, MANIFEST))) throw error;
-    }
+    renameSync(workDirectory, directory);
   } finally {
     rmSync(workDirectory, { recursive: true, force: true });
   }
-  return { directory, hash, built: true };
 }
 
 /** Builds the workflows in this package's `fixtures/` folder. */

@@ -55,6 +55,7 @@ export function describeWorldConformance(options: WorldConformanceOptions): void
   let world: World;
   let code: LoadedWorkflowCode;
   let server: WorkflowServer;
+  let deploymentId: string;
 
   /** Starts a fixture workflow and waits for it to finish; returns its run and stored state. */
   async function runToEnd(name: string, args: unknown[]) {
@@ -82,7 +83,7 @@ export function describeWorldConformance(options: WorldConformanceOptions): void
       );
       world = options.createWorld({ baseUrl: server.url });
       const composed = (world as Partial<ComposedWorld>).worldkit;
-      const deploymentId = composed?.deploymentId ?? (await world.getDeploymentId());
+      deploymentId = composed?.deploymentId ?? (await world.getDeploymentId());
       loaded = loadWorkflowCode({ world, directory: built.directory, deploymentId });
       code = loaded;
       await world.start?.();
@@ -98,6 +99,8 @@ export function describeWorldConformance(options: WorldConformanceOptions): void
         const { run, stored } = await runToEnd('sequentialWorkflow', [2, 3]);
         expect(stored.status).toBe('completed');
         expect(await run.returnValue).toBe(20);
+        // The run is pinned to the version of the code that started it.
+        expect(stored.deploymentId).toBe(deploymentId);
 
         const steps = await listAllSteps(world, run.runId);
         expect(steps).toHaveLength(3);

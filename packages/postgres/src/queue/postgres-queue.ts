@@ -1,0 +1,259 @@
+import { randomUUID } from 'node:crypto';
+import {
+  type DeliveryOutcome,
+  type Logger,
+  type QueueEnvelope,
+  type QueueReceiver,
+  type QueueTransport,
+  resolveSetting,
+} from '@worldkit/core';
+import { z } from 'zod';
+import { lazyConnection } from '../connection/shared-pool.js';
+import { notifyChannel } from '../connection/table-names.js';
+import { PACKAGE_NAME, type PostgresSettings, resolvePostgresSettings } from '../settings.js';
+import { queueStatements } from './queue-statements.js';
+
+export interface PostgresQueueSettings extends PostgresSettings {
+  /** Most handlers this process runs at once (env `WORLDKIT_POSTGRES_QUEUE_CONCURRENCY`, default 10). */
+  concurrency?: number;
+  /** How often an idle consumer looks for due messages when no NOTIFY arrives, in ms (default 1000). */
+  pollIntervalMs?: number;
+  /**
+   * Seconds a claimed message stays invisible to other workers (default 30). A live handler's
+   * lease is extended every third of this; a crashed worker's messages come back after it.
+   */
+  visibilityTimeoutSeconds?: number;
+  /** How long an acknowledged message's idempotency key keeps dropping duplicates, in ms (default 5 min). */
+  idempotencyRetentionMs?: number;
+}
+
+export type PostgresQueue = QueueTransport & { start(): Promise<void>; close(): Promise<void> };
+
+/** A handler whose receiver threw is retried after this many seconds (the receiver normally never throws). */
+const RECEIVER_ERROR_RETRY_SECONDS = 5;
+const KEY_CLEANUP_INTERVAL_MS = 60_000;
+
+const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+/**
+ * A durable queue transport in PostgreSQL (DESIGN §2 queue slot). Messages are rows due at
+ * `run_at` (delays of any length, no chaining needed); workers lease due rows with
+ * `FOR UPDATE SKIP LOCKED`, wake on NOTIFY or a poll, and carry out the composer's outcome:
+ * delete (ack), reschedule (redeliver) or move to the dead-letter table.
+ */
+export function createPostgresQueue(
+  settings: PostgresQueueSettings = {},
+  logger: Logger = silentLogger,
+): PostgresQueue {
+  const resolved = resolvePostgresSettings(settings);
+  const concurrency = resolveSetting(
+    {
+      packageName: PACKAGE_NAME,
+      option: 'concurrency',
+      envVar: 'WORLDKIT_POSTGRES_QUEUE_CONCURRENCY',
+      schema: z.coerce.number().int().positive(),
+      expected: 'a positive integer',
+    },
+    settings.concurrency,
+    10,
+  );
+  const pollIntervalMs = positive(settings.pollIntervalMs, 1_000, 'pollIntervalMs');
+  const leaseSeconds = positive(settings.visibilityTimeoutSeconds, 30, 'visibilityTimeoutSeconds');
+  const retentionMs = positive(settings.idempotencyRetentionMs, 5 * 60_000, 'idempotencyRetentionMs');
+  const connection = lazyConnection(resolved);
+  const channel = notifyChannel(resolved.schema, 'queue');
+
+  let loop: Promise<void> | undefined;
+  let stopping = false;
+  let wake: (() => void) | undefined;
+  let signalled = false;
+  let unsubscribe: (() => Promise<void>) | undefined;
+  const inFlight = new Set<Promise<void>>();
+  const signal = () => {
+    signalled = true;
+    wake?.();
+  };
+
+  const statements = () => queueStatements(connection.get().tables);
+
+  async function send(envelope: QueueEnvelope, options: { delaySeconds: number }) {
+    const { pool } = await connection.ready();
+    const sql = statements();
+    const values = [
+      envelope.messageId,
+      envelope.queueName,
+      envelope.deploymentId,
+      JSON.stringify(envelope),
+      Math.max(0, options.delaySeconds),
+    ];
+    const result = envelope.idempotencyKey
+      ? await pool.query(sql.sendWithKey, [...values, envelope.idempotencyKey, retentionMs])
+      : await pool.query(sql.send, values);
+    const accepted = (result.rowCount ?? 0) > 0;
+    if (accepted) await pool.query('SELECT pg_notify($1, $2)', [channel, envelope.queueName]);
+    return { accepted };
+  }
+
+  async function handle(receiver: QueueReceiver, messageId: string, text: string, token: string) {
+    const { pool } = connection.get();
+    const sql = statements();
+    const heartbeat = setInterval(
+      () => {
+        pool.query(sql.extendLease, [messageId, token, leaseSeconds]).catch(() => undefined);
+      },
+      (leaseSeconds * 1000) / 3,
+    );
+    heartbeat.unref();
+    let outcome: DeliveryOutcome;
+    try {
+      outcome = await receiver(parseEnvelope(text));
+    } catch (error) {
+      logger.error('postgres queue receiver threw; retrying the message later', {
+        messageId,
+        error: error instanceof Error ? error.message : String(error),
+      });
+      outcome = { type: 'redeliver', envelope: JSON.parse(text), delaySeconds: RECEIVER_ERROR_RETRY_SECONDS };
+    } finally {
+      clearInterval(heartbeat);
+    }
+    switch (outcome.type) {
+      case 'ack':
+        await pool.query(sql.ack, [messageId, token]);
+        return;
+      case 'redeliver':
+        await pool.query(sql.redeliver, [
+          messageId,
+          token,
+          JSON.stringify(outcome.envelope),
+          Math.max(0, outcome.delaySeconds),
+        ]);
+        return;
+      case 'dead-letter':
+        await pool.query(sql.deadLetter, [messageId, token, outcome.reason]);
+        return;
+    }
+  }
+
+  function track(work: Promise<void>) {
+    const settled = work
+      .catch((error: unknown) => {
+        // The lease runs out and the message comes back; nothing is lost.
+        logger.warn('postgres queue could not record a delivery outcome', {
+          error: error instanceof Error ? error.message : String(error),
+        });
+      })
+      .finally(() => {
+        inFlight.delete(settled);
+        signal();
+      });
+    inFlight.add(settled);
+  }
+
+  async function run(receiver: QueueReceiver) {
+    const { pool } = await connection.ready();
+    const sql = statements();
+    let lastKeyCleanup = 0;
+    while (!stopping) {
+      let waitMs = pollIntervalMs;
+      try {
+        signalled = false;
+        const capacity = concurrency - inFlight.size;
+        if (capacity > 0) {
+          const token = randomUUID();
+          const claimed = await pool.query<{ message_id: string; envelope: string }>(sql.claim, [
+            capacity,
+            token,
+            leaseSeconds,
+          ]);
+          if (stopping) {
+            // Claimed while closing: hand them straight back instead of running them.
+            for (const row of claimed.rows) {
+              await pool.query(sql.redeliver, [row.message_id, token, row.envelope, 0]);
+            }
+            break;
+          }
+          for (const row of claimed.rows) track(handle(receiver, row.message_id, row.envelope, token));
+          if (claimed.rows.length === capacity) continue;
+          const next = await pool.query<{ wait_ms: number | null }>(sql.nextDue);
+          const dueIn = next.rows[0]?.wait_ms;
+          if (dueIn !== null && dueIn !== undefined) waitMs = Math.min(waitMs, Math.ceil(dueIn));
+        }
+        if (Date.now() - lastKeyCleanup > KEY_CLEANUP_INTERVAL_MS) {
+          lastKeyCleanup = Date.now();
+          await pool.query(sql.forgetSettledKeys, [retentionMs]);
+        }
+      } catch (error) {
+        logger.warn('postgres queue poll failed; retrying', {
+          error: error instanceof Error ? error.message : String(error),
+        });
+      }
+      if (!signalled && !stopping) await sleepUnlessWoken(waitMs);
+    }
+  }
+
+  function sleepUnlessWoken(ms: number) {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        wake = undefined;
+        resolve();
+      }
+      wake = done;
+    });
+  }
+
+  return {
+    kind: 'transport',
+    send,
+    async consume(receiver) {
+      if (loop) throw new Error(`${PACKAGE_NAME}: consume() was already called on this queue`);
+      stopping = false;
+      const ready = await connection.ready();
+      unsubscribe = await ready.notifications().subscribe(channel, signal);
+      loop = run(receiver);
+    },
+    async deadLetters() {
+      const { pool } = await connection.ready();
+      const result = await pool.query<{ envelope: string; reason: string; dead_at: Date }>(
+        statements().listDeadLetters,
+      );
+      return result.rows.map((row) => ({
+        envelope: parseEnvelope(row.envelope),
+        reason: row.reason,
+        at: row.dead_at.getTime(),
+      }));
+    },
+    async start() {
+      await connection.ready();
+    },
+    async close() {
+      stopping = true;
+      wake?.();
+      await loop;
+      loop = undefined;
+      // Handlers already running finish and record their outcome before the pool goes away.
+      while (inFlight.size > 0) await Promise.all([...inFlight]);
+      await unsubscribe?.();
+      unsubscribe = undefined;
+      await connection.close();
+    },
+  };
+}
+
+/** The stored envelope text; a row that is not JSON goes to the receiver as-is and is dead-lettered there. */
+function parseEnvelope(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+function positive(value: number | undefined, fallback: number, option: string): number {
+  if (value === undefined) return fallback;
+  if (!(Number.isFinite(value) && value > 0)) {
+    throw new TypeError(`${PACKAGE_NAME}: ${option} must be a positive number, got ${value}`);
+  }
+  return value;
+}

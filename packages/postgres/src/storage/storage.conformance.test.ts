@@ -1,0 +1,17 @@
+import { describeStorageConformance, startPostgresServer } from '@worldkit/testing';
+import { afterAll, beforeAll } from 'vitest';
+import { createPostgresStorage } from './postgres-storage.js';
+
+let server: Awaited<ReturnType<typeof startPostgresServer>>;
+beforeAll(async () => {
+  server = await startPostgresServer();
+});
+afterAll(async () => {
+  await server?.stop();
+});
+
+// One database for the whole file: the suite scopes its data by unique ids, so tests share it.
+describeStorageConformance({
+  name: '@worldkit/postgres',
+  createStorage: () => createPostgresStorage({ connectionString: server.url }),
+});

@@ -1,0 +1,86 @@
+import type { Redis } from 'ioredis';
+
+/**
+ * How long an idempotency key is remembered after its message was acknowledged. The runtime
+ * keys step messages by step id; duplicates come from replays racing each other within
+ * seconds, and one that slips through later is harmless (the step handler sees the step
+ * already finished). Remembering keys forever would instead drop a deliberate re-send of a
+ * step whose message was lost. Same window as the embedded local queue.
+ */
+export const IDEMPOTENCY_RETAIN_MS = 5 * 60_000;
+/**
+ * A key is held while its message is pending: for its delay plus this margin, refreshed on
+ * every redelivery. The margin only matters if a message vanished without being settled
+ * (a crash between storing the key and the job): the key then frees itself.
+ */
+export const PENDING_HOLD_MARGIN_MS = 24 * 60 * 60_000;
+
+// Compare-and-act, so a late settle of one message never touches a key another message holds.
+const EXPIRE_IF_HELD_BY = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 0`;
+const DELETE_IF_HELD_BY = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0`;
+
+/**
+ * Which idempotency keys are taken, as one Redis string per key holding the message id that
+ * took it. `SET NX` makes concurrent sends with one key race safely across processes.
+ */
+export class IdempotencyKeys {
+  constructor(
+    private readonly client: () => Promise<Redis>,
+    private readonly prefix: string,
+  ) {}
+
+  /** Takes `key` for `messageId`; false when another message already holds it. */
+  async claim(key: string, messageId: string, delayMs: number): Promise<boolean> {
+    const client = await this.client();
+    const result = await client.set(
+      this.#redisKey(key),
+      messageId,
+      'PX',
+      delayMs + PENDING_HOLD_MARGIN_MS,
+      'NX',
+    );
+    return result === 'OK';
+  }
+
+  /** The message is waiting again (a redelivery): keep holding the key through its delay. */
+  async extend(key: string, messageId: string, delayMs: number): Promise<void> {
+    await this.#eval(EXPIRE_IF_HELD_BY, key, messageId, delayMs + PENDING_HOLD_MARGIN_MS);
+  }
+
+  /** The message was acknowledged: remember the key for the retention window only. */
+  async settle(key: string, messageId: string): Promise<void> {
+    await this.#eval(EXPIRE_IF_HELD_BY, key, messageId, IDEMPOTENCY_RETAIN_MS);
+  }
+
+  /** The message was dead-lettered or never stored: a new send with the key is welcome. */
+  async release(key: string, messageId: string): Promise<void> {
+    await this.#eval(DELETE_IF_HELD_BY, key, messageId);
+  }
+
+  async #eval(script: string, key: string, ...args: Array<string | number>): Promise<void> {
+    const client = await this.client();
+    await client.eval(script, 1, this.#redisKey(key), ...args);
+  }
+
+  #redisKey(key: string): string {
+    return `${this.prefix}:idempotency:${key}`;
+  }
+}
+
+/** The key and message id of a stored envelope, if it is well-formed enough to have them. */
+export function idempotencyClaimOf(
+  envelope: unknown,
+): { key: string; messageId: string } | undefined {
+  if (typeof envelope !== 'object' || envelope === null) return undefined;
+  const { idempotencyKey, messageId } = envelope as Record<string, unknown>;
+  if (typeof idempotencyKey !== 'string' || typeof messageId !== 'string') return undefined;
+  return { key: idempotencyKey, messageId };
+}

@@ -1,0 +1,44 @@
+import type { Version, VersionStore } from '@worldkit/core';
+import { describe, expect, it } from 'vitest';
+
+export function describeVersionListing(store: () => VersionStore): void {
+  describe('list', () => {
+    it('returns an empty page for an empty store', async () => {
+      expect(await store().list()).toEqual({ data: [], cursor: null, hasMore: false });
+    });
+
+    it('lists versions oldest first and pages with a cursor', async () => {
+      const created: Version[] = [];
+      for (let at = 0; at < 5; at++) {
+        created.push(await store().create({ label: `v${at}` }));
+        // Distinct creation times, so "oldest first" has exactly one right answer.
+        await new Promise((resolve) => setTimeout(resolve, 3));
+      }
+
+      const seen: string[] = [];
+      const hasMoreFlags: boolean[] = [];
+      let cursor: string | undefined;
+      for (let guard = 0; guard < 10; guard++) {
+        const page = await store().list({ limit: 2, cursor });
+        expect(page.data.length).toBeLessThanOrEqual(2);
+        seen.push(...page.data.map((version) => version.id));
+        hasMoreFlags.push(page.hasMore);
+        if (!page.hasMore) {
+          expect(page.cursor).toBeNull();
+          break;
+        }
+        expect(typeof page.cursor).toBe('string');
+        cursor = page.cursor ?? undefined;
+      }
+      expect(seen).toEqual(created.map((version) => version.id));
+      expect(hasMoreFlags).toEqual([true, true, false]);
+    });
+
+    it('lists versions with Date timestamps', async () => {
+      await store().create({ label: 'dated' });
+      const [version] = (await store().list()).data;
+      expect(version.createdAt).toBeInstanceOf(Date);
+      expect(version.updatedAt).toBeInstanceOf(Date);
+    });
+  });
+}
