@@ -9,6 +9,7 @@ const DATE_TAG = '$wk:date';
 /** UTF-16 code units, base64: keeps NULs and lone surrogates intact. */
 const TEXT_TAG = '$wk:text';
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is exactly what jsonb refuses
 const UNSTORABLE_TEXT = /\u0000|\p{Cs}/u;
 
 /** Encodes a value as JSON text for a `jsonb` parameter; `undefined` becomes SQL NULL. */

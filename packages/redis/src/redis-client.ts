@@ -21,10 +21,10 @@ function loadRedis(): Promise<RedisConstructor> {
     // ioredis is CommonJS whose `module.exports` is the class itself; ESM interop may hand
     // it over as the namespace's `Redis` or `default`.
     const loaded = module as unknown as { Redis?: unknown; default?: unknown };
-    const candidate = (loaded.Redis ?? loaded.default) as RedisConstructor & {
-      Redis?: RedisConstructor;
-    };
-    return typeof candidate === 'function' ? candidate : (candidate.Redis as RedisConstructor);
+    const candidate = (loaded.Redis ?? loaded.default) as unknown;
+    return (
+      typeof candidate === 'function' ? candidate : (candidate as { Redis: unknown }).Redis
+    ) as RedisConstructor;
   });
   return redisConstructor;
 }

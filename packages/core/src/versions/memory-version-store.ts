@@ -1,4 +1,4 @@
-import { ulid } from 'ulid';
+import { monotonicFactory } from 'ulid';
 import {
   type CreateVersionInput,
   createVersionInputSchema,
@@ -20,6 +20,9 @@ export interface MemoryVersionStoreSettings {
  * A version store kept in memory. Used as the fallback when no durable store is configured,
  * and by providers that persist the state themselves through `onChange`.
  */
+// Monotonic, so versions created in the same millisecond still list in creation order.
+const nextUlid = monotonicFactory();
+
 export function createMemoryVersionStore(settings: MemoryVersionStoreSettings = {}): VersionStore {
   const versions = new Map<string, Version>(
     (settings.initial?.versions ?? []).map((version) => [version.id, version]),
@@ -36,7 +39,7 @@ export function createMemoryVersionStore(settings: MemoryVersionStoreSettings = 
   return {
     async create(input: CreateVersionInput) {
       const parsed = createVersionInputSchema.parse(input);
-      const id = parsed.id ?? `vers_${ulid()}`;
+      const id = parsed.id ?? `vers_${nextUlid()}`;
       if (versions.has(id)) throw new VersionConflictError(`version "${id}" already exists`);
       const at = new Date();
       const version: Version = {
@@ -60,8 +63,9 @@ export function createMemoryVersionStore(settings: MemoryVersionStoreSettings = 
     },
     async list(options = {}) {
       const limit = Math.min(Math.max(options.limit ?? 100, 1), 1000);
+      // Stable sort: versions created in the same millisecond keep insertion (creation) order.
       const sorted = [...versions.values()].sort(
-        (a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.id.localeCompare(b.id),
+        (a, b) => a.createdAt.getTime() - b.createdAt.getTime(),
       );
       const start = options.cursor ? sorted.findIndex((v) => v.id === options.cursor) + 1 : 0;
       const page = sorted.slice(start, start + limit);

@@ -1,11 +1,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type QueueProvider, SPECIFICATION_VERSION } from '@worldkit/core';
+import { describeQueueConformance } from '@worldkit/testing';
 import { afterAll } from 'vitest';
-import { describeQueueConformance } from '../../../testing/src/queue/index.js';
-import { createLocalQueue } from './local-queue.js';
+import { localQueue } from '../providers.js';
 
+/** Small, so the suite can check that the limit is reached and never exceeded. */
 const CONCURRENCY = 4;
 const dataDirs: string[] = [];
 
@@ -13,29 +13,19 @@ afterAll(async () => {
   await Promise.all(dataDirs.map((dir) => rm(dir, { recursive: true, force: true })));
 });
 
-function localProvider(dataDir: string | undefined): QueueProvider {
-  return {
-    slot: 'queue',
-    specificationVersion: SPECIFICATION_VERSION,
-    name: 'local',
-    packageName: '@worldkit/local',
-    capabilities: { maxDelaySeconds: null, idempotencyKeys: true, durable: dataDir !== undefined },
-    create: ({ logger }) => createLocalQueue({ dataDir, concurrency: CONCURRENCY, logger }),
-  };
-}
-
 describeQueueConformance({
   name: 'local (memory)',
-  createProvider: () => localProvider(undefined),
+  createProvider: () => localQueue({ memory: true, concurrency: CONCURRENCY }),
   capabilities: { concurrencyLimit: CONCURRENCY, durable: false },
 });
 
 describeQueueConformance({
   name: 'local (dataDir)',
+  // A fresh directory per test; the durability tests restart on the same provider object.
   createProvider: async () => {
     const dir = await mkdtemp(join(tmpdir(), 'worldkit-queue-'));
     dataDirs.push(dir);
-    return localProvider(dir);
+    return localQueue({ dataDir: dir, concurrency: CONCURRENCY });
   },
   capabilities: { concurrencyLimit: CONCURRENCY, durable: true },
 });

@@ -36,6 +36,9 @@ export const QUEUE_JOURNAL_FILE = 'queue.journal.jsonl';
  * keys, and (with `dataDir`) an append-only journal replayed on open. Synchronous and free of
  * I/O; the journal opens on first use. Transports created for the same `dataDir` in one
  * process share one queue, because the runtime composes the World several times per process.
+ *
+ * An idempotency key is remembered while its message is pending and for 5 minutes (at most
+ * 100 000 keys) after it is acknowledged; see `idempotency-window.ts` for why.
  */
 export function createLocalQueue(settings: LocalQueueSettings = {}): QueueTransport {
   const concurrency = positiveInteger(

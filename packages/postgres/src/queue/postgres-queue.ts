@@ -6,7 +6,9 @@ import {
   type QueueReceiver,
   type QueueTransport,
   resolveSetting,
+  WorldkitConfigError,
 } from '@worldkit/core';
+import { ulid } from 'ulid';
 import { z } from 'zod';
 import { lazyConnection } from '../connection/shared-pool.js';
 import { notifyChannel } from '../connection/table-names.js';
@@ -59,7 +61,11 @@ export function createPostgresQueue(
   );
   const pollIntervalMs = positive(settings.pollIntervalMs, 1_000, 'pollIntervalMs');
   const leaseSeconds = positive(settings.visibilityTimeoutSeconds, 30, 'visibilityTimeoutSeconds');
-  const retentionMs = positive(settings.idempotencyRetentionMs, 5 * 60_000, 'idempotencyRetentionMs');
+  const retentionMs = positive(
+    settings.idempotencyRetentionMs,
+    5 * 60_000,
+    'idempotencyRetentionMs',
+  );
   const connection = lazyConnection(resolved);
   const channel = notifyChannel(resolved.schema, 'queue');
 
@@ -79,18 +85,24 @@ export function createPostgresQueue(
   async function send(envelope: QueueEnvelope, options: { delaySeconds: number }) {
     const { pool } = await connection.ready();
     const sql = statements();
+    // Whatever arrives is stored, even a malformed envelope: the receiver dead-letters it with
+    // a reason, which beats losing it at the door.
+    const fields = (
+      typeof envelope === 'object' && envelope !== null ? envelope : {}
+    ) as Partial<QueueEnvelope>;
     const values = [
-      envelope.messageId,
-      envelope.queueName,
-      envelope.deploymentId,
+      typeof fields.messageId === 'string' && fields.messageId ? fields.messageId : `msg_${ulid()}`,
+      typeof fields.queueName === 'string' ? fields.queueName : '',
+      typeof fields.deploymentId === 'string' ? fields.deploymentId : '',
       JSON.stringify(envelope),
       Math.max(0, options.delaySeconds),
     ];
-    const result = envelope.idempotencyKey
-      ? await pool.query(sql.sendWithKey, [...values, envelope.idempotencyKey, retentionMs])
-      : await pool.query(sql.send, values);
+    const result =
+      typeof fields.idempotencyKey === 'string' && fields.idempotencyKey
+        ? await pool.query(sql.sendWithKey, [...values, fields.idempotencyKey, retentionMs])
+        : await pool.query(sql.send, values);
     const accepted = (result.rowCount ?? 0) > 0;
-    if (accepted) await pool.query('SELECT pg_notify($1, $2)', [channel, envelope.queueName]);
+    if (accepted) await pool.query('SELECT pg_notify($1, $2)', [channel, '']);
     return { accepted };
   }
 
@@ -112,7 +124,11 @@ export function createPostgresQueue(
         messageId,
         error: error instanceof Error ? error.message : String(error),
       });
-      outcome = { type: 'redeliver', envelope: JSON.parse(text), delaySeconds: RECEIVER_ERROR_RETRY_SECONDS };
+      outcome = {
+        type: 'redeliver',
+        envelope: JSON.parse(text),
+        delaySeconds: RECEIVER_ERROR_RETRY_SECONDS,
+      };
     } finally {
       clearInterval(heartbeat);
     }
@@ -172,7 +188,8 @@ export function createPostgresQueue(
             }
             break;
           }
-          for (const row of claimed.rows) track(handle(receiver, row.message_id, row.envelope, token));
+          for (const row of claimed.rows)
+            track(handle(receiver, row.message_id, row.envelope, token));
           if (claimed.rows.length === capacity) continue;
           const next = await pool.query<{ wait_ms: number | null }>(sql.nextDue);
           const dueIn = next.rows[0]?.wait_ms;
@@ -253,7 +270,10 @@ function parseEnvelope(text: string): unknown {
 function positive(value: number | undefined, fallback: number, option: string): number {
   if (value === undefined) return fallback;
   if (!(Number.isFinite(value) && value > 0)) {
-    throw new TypeError(`${PACKAGE_NAME}: ${option} must be a positive number, got ${value}`);
+    throw new WorldkitConfigError(
+      [{ key: option, expected: 'a positive number', received: String(value) }],
+      `${PACKAGE_NAME} options`,
+    );
   }
   return value;
 }

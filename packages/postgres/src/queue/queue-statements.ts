@@ -5,7 +5,11 @@ import type { TableNames } from '../connection/table-names.js';
  * with skewed clocks agree on when a message is due and when a lease has expired.
  */
 export function queueStatements(tables: TableNames) {
-  const { queueMessages: messages, queueIdempotencyKeys: keys, queueDeadLetters: deadLetters } = tables;
+  const {
+    queueMessages: messages,
+    queueIdempotencyKeys: keys,
+    queueDeadLetters: deadLetters,
+  } = tables;
   return {
     /** $1 id, $2 queue, $3 deployment, $4 envelope, $5 delay s. */
     send: `INSERT INTO ${messages} (message_id, queue_name, deployment_id, envelope, run_at)

@@ -1,0 +1,27 @@
+import { describeQueueConformance, startPostgresServer } from '@worldkit/testing';
+import { afterAll, beforeAll } from 'vitest';
+import { postgresQueue } from '../providers.js';
+
+let server: Awaited<ReturnType<typeof startPostgresServer>>;
+beforeAll(async () => {
+  server = await startPostgresServer();
+});
+afterAll(async () => {
+  await server?.stop();
+});
+
+const CONCURRENCY = 4;
+let schemaCounter = 0;
+
+// Tests run concurrently and each expects an empty queue: every provider gets its own schema.
+describeQueueConformance({
+  name: '@worldkit/postgres',
+  createProvider: () =>
+    postgresQueue({
+      connectionString: server.url,
+      schema: `queue_test_${++schemaCounter}`,
+      concurrency: CONCURRENCY,
+      pollIntervalMs: 200,
+    }),
+  capabilities: { concurrencyLimit: CONCURRENCY, idempotencyKeys: true, durable: true },
+});

@@ -1,0 +1,23 @@
+import { describeVersionStoreConformance, startPostgresServer } from '@worldkit/testing';
+import { afterAll, beforeAll } from 'vitest';
+import { createPostgresVersionStore } from './postgres-version-store.js';
+
+let server: Awaited<ReturnType<typeof startPostgresServer>>;
+beforeAll(async () => {
+  server = await startPostgresServer();
+});
+afterAll(async () => {
+  await server?.stop();
+});
+
+let schemaCounter = 0;
+
+// The listing and promotion tests expect an empty store: each test gets its own schema.
+describeVersionStoreConformance({
+  name: '@worldkit/postgres',
+  createStore: () =>
+    createPostgresVersionStore({
+      connectionString: server.url,
+      schema: `versions_test_${++schemaCounter}`,
+    }),
+});

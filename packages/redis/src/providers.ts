@@ -1,0 +1,50 @@
+import {
+  type QueueProvider,
+  SPECIFICATION_VERSION,
+  type StreamerProvider,
+} from '@worldkit/core';
+import { type BullmqQueueSettings, createBullmqQueue } from './queue/bullmq-queue.js';
+import { PACKAGE_NAME, resolveRedisSettings } from './settings.js';
+import { createRedisStreamer, type RedisStreamerSettings } from './streamer/redis-streamer.js';
+
+/**
+ * The queue slot on BullMQ. Settings are checked here, when `world.config.ts` is evaluated;
+ * nothing connects until the World sends its first message or starts consuming.
+ */
+export function bullmqQueue(settings: BullmqQueueSettings = {}): QueueProvider {
+  const resolved = resolveRedisSettings(settings);
+  return {
+    slot: 'queue',
+    specificationVersion: SPECIFICATION_VERSION,
+    name: 'bullmq',
+    packageName: PACKAGE_NAME,
+    capabilities: {
+      // BullMQ keeps delayed jobs in a sorted set: any delay, no chaining needed.
+      maxDelaySeconds: null,
+      idempotencyKeys: true,
+      durable: true,
+      concurrency: resolved.concurrency,
+    },
+    create: (context) => createBullmqQueue({ ...resolved, logger: resolved.logger ?? context.logger }),
+  };
+}
+
+/** The streamer slot on Redis Streams; connects on first use. */
+export function redisStreamer(settings: RedisStreamerSettings = {}): StreamerProvider {
+  const resolved = resolveRedisSettings(settings);
+  return {
+    slot: 'streamer',
+    specificationVersion: SPECIFICATION_VERSION,
+    name: 'redis',
+    packageName: PACKAGE_NAME,
+    capabilities: { liveTailing: true, durable: true },
+    create: (context) =>
+      createRedisStreamer({
+        url: resolved.url,
+        connection: resolved.connection,
+        prefix: resolved.prefix,
+        closeTimeoutMs: resolved.closeTimeoutMs,
+        logger: resolved.logger ?? context.logger,
+      }),
+  };
+}

@@ -1,0 +1,232 @@
+import { createConsoleLogger, type DeliveryOutcome, type QueueEnvelope } from '@worldkit/core';
+import {
+  openQueueHarness,
+  type RunningServer,
+  startRedisServer,
+  waitUntil,
+} from '@worldkit/testing';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { bullmqQueue } from '../providers.js';
+import { BULLMQ_QUEUE_NAME, createBullmqQueue } from './bullmq-queue.js';
+import { IDEMPOTENCY_RETAIN_MS } from './idempotency-keys.js';
+
+let redis: RunningServer;
+let admin: Redis;
+beforeAll(async () => {
+  redis = await startRedisServer();
+  admin = new Redis(redis.url, { maxRetriesPerRequest: null });
+});
+afterAll(async () => {
+  await admin?.quit();
+  await redis?.stop();
+});
+
+let prefixes = 0;
+const newPrefix = () => `bq${++prefixes}`;
+const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A BullMQ producer on the transport's queue, as another program would open it. */
+function rawQueue(prefix: string): Queue {
+  const queue = new Queue(BULLMQ_QUEUE_NAME, { connection: admin, prefix });
+  onTestFinished(() => queue.close());
+  return queue;
+}
+
+function envelope(overrides: Partial<QueueEnvelope> = {}): QueueEnvelope {
+  const now = Date.now();
+  return {
+    format: 1,
+    messageId: `msg_${now}_${Math.random().toString(36).slice(2)}`,
+    queueName: '__wkf_workflow_test',
+    deploymentId: 'dpl_test',
+    body: '{}',
+    attempt: 1,
+    failures: 0,
+    notBefore: now,
+    createdAt: now,
+    ...overrides,
+  };
+}
+
+describe('bullmq queue transport', () => {
+  it('dead-letters jobs with garbage data added directly with BullMQ and keeps processing', async () => {
+    const prefix = newPrefix();
+    const harness = openQueueHarness(bullmqQueue({ url: redis.url, prefix, concurrency: 2 }));
+    onTestFinished(() => harness.close());
+    const deliveries = harness.handle('workflow');
+    await harness.start();
+
+    const producer = rawQueue(prefix);
+    await producer.add('junk', { not: 'an envelope' });
+    await producer.add('junk', 'just a string' as unknown as object);
+    await producer.add('junk', [1, 2, 3] as unknown as object);
+    await harness.enqueue('workflow', { runId: 'wrun_after_junk' });
+
+    await waitUntil(() => deliveries.length === 1, 'the good message');
+    expect(deliveries[0].message).toEqual({ runId: 'wrun_after_junk' });
+    let letters: Awaited<ReturnType<NonNullable<typeof harness.transport.deadLetters>>> = [];
+    await waitUntil(() => letters.length === 3, 'three dead letters', 5_000).catch(() => {});
+    for (let tries = 0; tries < 100 && letters.length < 3; tries++) {
+      await sleep(20);
+      letters = await harness.transport.deadLetters!();
+    }
+    expect(letters.map((letter) => letter.envelope)).toEqual(
+      expect.arrayContaining([{ not: 'an envelope' }, 'just a string', [1, 2, 3]]),
+    );
+    expect(letters.every((letter) => letter.reason.startsWith('malformed envelope'))).toBe(true);
+    // Dead letters are failed jobs, kept for inspection with BullMQ's own tools too.
+    expect(await producer.getFailedCount()).toBe(3);
+  });
+
+  it('stops within closeTimeoutMs when a handler hangs, leaving its message stored', async () => {
+    const prefix = newPrefix();
+    const harness = openQueueHarness(
+      bullmqQueue({ url: redis.url, prefix, closeTimeoutMs: 200 }),
+    );
+    const deliveries = harness.handle('workflow', () => sleep(3_000));
+    await harness.start();
+    await harness.enqueue('workflow', { runId: 'wrun_hung' });
+    await waitUntil(() => deliveries.length === 1, 'the delivery to start');
+
+    const startedClosing = Date.now();
+    await harness.close();
+    expect(Date.now() - startedClosing).toBeLessThan(2_000);
+    expect(harness.logs.map((entry) => entry.message)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/deliveries still running/)]),
+    );
+    // Not acknowledged, not lost: BullMQ still holds the job and re-issues it once its lock lapses.
+    const counts = await rawQueue(prefix).getJobCounts('active', 'completed', 'failed');
+    expect(counts).toEqual({ active: 1, completed: 0, failed: 0 });
+  });
+
+  it('retries the same job when the receiver itself throws, instead of dead-lettering it', async () => {
+    const transport = createBullmqQueue({ url: redis.url, prefix: newPrefix(), logger: quiet });
+    onTestFinished(() => transport.close!());
+    const seen: unknown[] = [];
+    await transport.consume(async (raw): Promise<DeliveryOutcome> => {
+      seen.push(raw);
+      if (seen.length === 1) throw new Error('compute backend unreachable');
+      return { type: 'ack' };
+    });
+    const sent = envelope();
+    await transport.send(sent, { delaySeconds: 0 });
+
+    await waitUntil(() => seen.length === 2, 'the retry after the receiver crash');
+    expect(seen).toEqual([sent, sent]);
+    expect(await transport.deadLetters!()).toEqual([]);
+  });
+
+  it('stores each redelivery as the next job and completes the delivered one', async () => {
+    const prefix = newPrefix();
+    const transport = createBullmqQueue({ url: redis.url, prefix, logger: quiet });
+    onTestFinished(() => transport.close!());
+    const seen: QueueEnvelope[] = [];
+    await transport.consume(async (raw) => {
+      const delivered = raw as QueueEnvelope;
+      seen.push(delivered);
+      if (delivered.attempt === 1) {
+        return {
+          type: 'redeliver',
+          envelope: { ...delivered, attempt: 2 },
+          delaySeconds: 60,
+        };
+      }
+      return { type: 'ack' };
+    });
+    const sent = envelope();
+    await transport.send(sent, { delaySeconds: 0 });
+    await waitUntil(() => seen.length === 1, 'the first delivery');
+
+    const producer = rawQueue(prefix);
+    await waitUntil(() => true, 'nothing');
+    let delayed = await producer.getDelayed();
+    for (let tries = 0; tries < 50 && delayed.length === 0; tries++) {
+      await sleep(20);
+      delayed = await producer.getDelayed();
+    }
+    expect(delayed.map((job) => job.id)).toEqual([`${sent.messageId}.2`]);
+    expect(delayed[0].data).toEqual({ ...sent, attempt: 2 });
+    expect(delayed[0].delay).toBe(60_000);
+    expect(await producer.getJobCounts('active', 'wait', 'completed')).toEqual({
+      active: 0,
+      wait: 0,
+      completed: 0,
+    });
+  });
+
+  describe('idempotency keys', () => {
+    it('keeps an acknowledged key for the retention window only, then accepts the key again', async () => {
+      const prefix = newPrefix();
+      const transport = createBullmqQueue({ url: redis.url, prefix, logger: quiet });
+      onTestFinished(() => transport.close!());
+      const acked: unknown[] = [];
+      await transport.consume(async (raw) => {
+        acked.push(raw);
+        return { type: 'ack' };
+      });
+
+      const first = envelope({ idempotencyKey: 'step_window' });
+      expect(await transport.send(first, { delaySeconds: 0 })).toEqual({ accepted: true });
+      await waitUntil(() => acked.length === 1, 'the first message');
+      const key = `${prefix}:idempotency:step_window`;
+      let ttl = await admin.pttl(key);
+      for (let tries = 0; tries < 50 && ttl > IDEMPOTENCY_RETAIN_MS; tries++) {
+        await sleep(20);
+        ttl = await admin.pttl(key);
+      }
+      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeLessThanOrEqual(IDEMPOTENCY_RETAIN_MS);
+      expect(await transport.send(envelope({ idempotencyKey: 'step_window' }), { delaySeconds: 0 }))
+        .toEqual({ accepted: false });
+
+      // The window passing is simulated by expiring the key now.
+      await admin.del(key);
+      expect(await transport.send(envelope({ idempotencyKey: 'step_window' }), { delaySeconds: 0 }))
+        .toEqual({ accepted: true });
+      await waitUntil(() => acked.length === 2, 'the re-sent message');
+    });
+
+    it('releases the key of a dead-lettered message so a deliberate re-send goes through', async () => {
+      const transport = createBullmqQueue({ url: redis.url, prefix: newPrefix(), logger: quiet });
+      onTestFinished(() => transport.close!());
+      await transport.consume(async () => ({ type: 'dead-letter', reason: 'hopeless' }));
+
+      await transport.send(envelope({ idempotencyKey: 'step_doomed' }), { delaySeconds: 0 });
+      let letters = await transport.deadLetters!();
+      for (let tries = 0; tries < 100 && letters.length === 0; tries++) {
+        await sleep(20);
+        letters = await transport.deadLetters!();
+      }
+      expect(letters).toMatchObject([{ reason: 'hopeless' }]);
+      expect(
+        await transport.send(envelope({ idempotencyKey: 'step_doomed' }), { delaySeconds: 0 }),
+      ).toEqual({ accepted: true });
+    });
+  });
+
+  it('uses a caller-owned ioredis connection without closing it', async () => {
+    const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
+    onTestFinished(() => connection.quit());
+    const transport = createBullmqQueue({ connection, prefix: newPrefix(), logger: quiet });
+    const seen: unknown[] = [];
+    await transport.consume(async (raw) => {
+      seen.push(raw);
+      return { type: 'ack' };
+    });
+    await transport.send(envelope(), { delaySeconds: 0 });
+    await waitUntil(() => seen.length === 1, 'the message');
+    await transport.close!();
+    expect(await connection.ping()).toBe('PONG');
+  });
+
+  it('connects nothing until first used', async () => {
+    const before = await admin.client('LIST');
+    const transport = createBullmqQueue({ url: redis.url, prefix: newPrefix(), logger: createConsoleLogger('error') });
+    await sleep(50);
+    expect(await admin.client('LIST')).toEqual(before);
+    await transport.close!();
+  });
+});

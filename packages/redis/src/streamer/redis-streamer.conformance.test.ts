@@ -1,0 +1,16 @@
+import { describeStreamerConformance, type RunningServer, startRedisServer } from '@worldkit/testing';
+import { afterAll, beforeAll } from 'vitest';
+import { createRedisStreamer } from './redis-streamer.js';
+
+let redis: RunningServer;
+beforeAll(async () => {
+  redis = await startRedisServer();
+});
+afterAll(async () => {
+  await redis?.stop();
+});
+
+describeStreamerConformance({
+  name: 'redis',
+  createStreamer: () => createRedisStreamer({ url: redis.url, prefix: 'sc' }),
+});
