@@ -1,8 +1,4 @@
-import {
-  type QueueProvider,
-  SPECIFICATION_VERSION,
-  type StreamerProvider,
-} from '@worldkit/core';
+import { type QueueProvider, SPECIFICATION_VERSION, type StreamerProvider } from '@worldkit/core';
 import { type BullmqQueueSettings, createBullmqQueue } from './queue/bullmq-queue.js';
 import { PACKAGE_NAME, resolveRedisSettings } from './settings.js';
 import { createRedisStreamer, type RedisStreamerSettings } from './streamer/redis-streamer.js';
@@ -25,7 +21,8 @@ export function bullmqQueue(settings: BullmqQueueSettings = {}): QueueProvider {
       durable: true,
       concurrency: resolved.concurrency,
     },
-    create: (context) => createBullmqQueue({ ...resolved, logger: resolved.logger ?? context.logger }),
+    create: (context) =>
+      createBullmqQueue({ ...resolved, logger: resolved.logger ?? context.logger }),
   };
 }
 

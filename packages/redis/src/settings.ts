@@ -168,7 +168,13 @@ function resolveCloseTimeout(value: number | undefined): number {
   if (value === undefined) return DEFAULT_CLOSE_TIMEOUT_MS;
   if (Number.isInteger(value) && value >= 0) return value;
   throw new WorldkitConfigError(
-    [{ key: 'closeTimeoutMs', expected: 'a whole number of milliseconds', received: describeValue(value) }],
+    [
+      {
+        key: 'closeTimeoutMs',
+        expected: 'a whole number of milliseconds',
+        received: describeValue(value),
+      },
+    ],
     `${PACKAGE_NAME} options`,
   );
 }

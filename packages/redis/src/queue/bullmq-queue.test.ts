@@ -1,10 +1,5 @@
-import { createConsoleLogger, type DeliveryOutcome, type QueueEnvelope } from '@worldkit/core';
-import {
-  openQueueHarness,
-  type RunningServer,
-  startRedisServer,
-  waitUntil,
-} from '@worldkit/testing';
+import type { DeliveryOutcome, QueueEnvelope } from '@worldkit/core';
+import { openQueueHarness, type RunningServer, startRedisServer } from '@worldkit/testing';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
@@ -27,6 +22,21 @@ let prefixes = 0;
 const newPrefix = () => `bq${++prefixes}`;
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls `read` until `done` holds; fails naming `what`. */
+async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string) {
+  const deadline = Date.now() + 5_000;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value)}`);
+    await sleep(20);
+  }
+}
+
+const waitUntil = (condition: () => boolean, what: string) =>
+  eventually(async () => condition(), Boolean, what);
 
 /** A BullMQ producer on the transport's queue, as another program would open it. */
 function rawQueue(prefix: string): Queue {
@@ -52,6 +62,18 @@ function envelope(overrides: Partial<QueueEnvelope> = {}): QueueEnvelope {
 }
 
 describe('bullmq queue transport', () => {
+  it('connects nothing until first used', async () => {
+    const clients = async () =>
+      String(await admin.client('LIST'))
+        .trim()
+        .split('\n').length;
+    const before = await clients();
+    const transport = createBullmqQueue({ url: redis.url, prefix: newPrefix(), logger: quiet });
+    await sleep(50);
+    expect(await clients()).toBe(before);
+    await transport.close!();
+  });
+
   it('dead-letters jobs with garbage data added directly with BullMQ and keeps processing', async () => {
     const prefix = newPrefix();
     const harness = openQueueHarness(bullmqQueue({ url: redis.url, prefix, concurrency: 2 }));
@@ -67,12 +89,11 @@ describe('bullmq queue transport', () => {
 
     await waitUntil(() => deliveries.length === 1, 'the good message');
     expect(deliveries[0].message).toEqual({ runId: 'wrun_after_junk' });
-    let letters: Awaited<ReturnType<NonNullable<typeof harness.transport.deadLetters>>> = [];
-    await waitUntil(() => letters.length === 3, 'three dead letters', 5_000).catch(() => {});
-    for (let tries = 0; tries < 100 && letters.length < 3; tries++) {
-      await sleep(20);
-      letters = await harness.transport.deadLetters!();
-    }
+    const letters = await eventually(
+      () => harness.transport.deadLetters!(),
+      (found) => found.length === 3,
+      'three dead letters',
+    );
     expect(letters.map((letter) => letter.envelope)).toEqual(
       expect.arrayContaining([{ not: 'an envelope' }, 'just a string', [1, 2, 3]]),
     );
@@ -83,9 +104,7 @@ describe('bullmq queue transport', () => {
 
   it('stops within closeTimeoutMs when a handler hangs, leaving its message stored', async () => {
     const prefix = newPrefix();
-    const harness = openQueueHarness(
-      bullmqQueue({ url: redis.url, prefix, closeTimeoutMs: 200 }),
-    );
+    const harness = openQueueHarness(bullmqQueue({ url: redis.url, prefix, closeTimeoutMs: 200 }));
     const deliveries = harness.handle('workflow', () => sleep(3_000));
     await harness.start();
     await harness.enqueue('workflow', { runId: 'wrun_hung' });
@@ -141,12 +160,11 @@ describe('bullmq queue transport', () => {
     await waitUntil(() => seen.length === 1, 'the first delivery');
 
     const producer = rawQueue(prefix);
-    await waitUntil(() => true, 'nothing');
-    let delayed = await producer.getDelayed();
-    for (let tries = 0; tries < 50 && delayed.length === 0; tries++) {
-      await sleep(20);
-      delayed = await producer.getDelayed();
-    }
+    const delayed = await eventually(
+      () => producer.getDelayed(),
+      (jobs) => jobs.length > 0,
+      'the redelivery job',
+    );
     expect(delayed.map((job) => job.id)).toEqual([`${sent.messageId}.2`]);
     expect(delayed[0].data).toEqual({ ...sent, attempt: 2 });
     expect(delayed[0].delay).toBe(60_000);
@@ -172,20 +190,23 @@ describe('bullmq queue transport', () => {
       expect(await transport.send(first, { delaySeconds: 0 })).toEqual({ accepted: true });
       await waitUntil(() => acked.length === 1, 'the first message');
       const key = `${prefix}:idempotency:step_window`;
-      let ttl = await admin.pttl(key);
-      for (let tries = 0; tries < 50 && ttl > IDEMPOTENCY_RETAIN_MS; tries++) {
-        await sleep(20);
-        ttl = await admin.pttl(key);
-      }
+      // Held for the pending message's delay plus a day, then cut to the window on ack.
+      const ttl = await eventually(
+        () => admin.pttl(key),
+        (left) => left <= IDEMPOTENCY_RETAIN_MS,
+        'the key to be settled',
+      );
       expect(ttl).toBeGreaterThan(0);
       expect(ttl).toBeLessThanOrEqual(IDEMPOTENCY_RETAIN_MS);
-      expect(await transport.send(envelope({ idempotencyKey: 'step_window' }), { delaySeconds: 0 }))
-        .toEqual({ accepted: false });
+      expect(
+        await transport.send(envelope({ idempotencyKey: 'step_window' }), { delaySeconds: 0 }),
+      ).toEqual({ accepted: false });
 
       // The window passing is simulated by expiring the key now.
       await admin.del(key);
-      expect(await transport.send(envelope({ idempotencyKey: 'step_window' }), { delaySeconds: 0 }))
-        .toEqual({ accepted: true });
+      expect(
+        await transport.send(envelope({ idempotencyKey: 'step_window' }), { delaySeconds: 0 }),
+      ).toEqual({ accepted: true });
       await waitUntil(() => acked.length === 2, 'the re-sent message');
     });
 
@@ -195,11 +216,11 @@ describe('bullmq queue transport', () => {
       await transport.consume(async () => ({ type: 'dead-letter', reason: 'hopeless' }));
 
       await transport.send(envelope({ idempotencyKey: 'step_doomed' }), { delaySeconds: 0 });
-      let letters = await transport.deadLetters!();
-      for (let tries = 0; tries < 100 && letters.length === 0; tries++) {
-        await sleep(20);
-        letters = await transport.deadLetters!();
-      }
+      const letters = await eventually(
+        () => transport.deadLetters!(),
+        (found) => found.length > 0,
+        'the dead letter',
+      );
       expect(letters).toMatchObject([{ reason: 'hopeless' }]);
       expect(
         await transport.send(envelope({ idempotencyKey: 'step_doomed' }), { delaySeconds: 0 }),
@@ -220,13 +241,5 @@ describe('bullmq queue transport', () => {
     await waitUntil(() => seen.length === 1, 'the message');
     await transport.close!();
     expect(await connection.ping()).toBe('PONG');
-  });
-
-  it('connects nothing until first used', async () => {
-    const before = await admin.client('LIST');
-    const transport = createBullmqQueue({ url: redis.url, prefix: newPrefix(), logger: createConsoleLogger('error') });
-    await sleep(50);
-    expect(await admin.client('LIST')).toEqual(before);
-    await transport.close!();
   });
 });

@@ -1,14 +1,17 @@
 import {
   createConsoleLogger,
   type DeliveryOutcome,
-  type Logger,
   type QueueReceiver,
   type QueueTransport,
 } from '@worldkit/core';
 import type { Job, JobsOptions, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { closeClient, openCommandClient, type RedisHandle } from '../redis-client.js';
-import { type RedisSettings, type ResolvedRedisSettings, resolveRedisSettings } from '../settings.js';
+import {
+  type RedisSettings,
+  type ResolvedRedisSettings,
+  resolveRedisSettings,
+} from '../settings.js';
 import { IdempotencyKeys, idempotencyClaimOf } from './idempotency-keys.js';
 import { jobIdForRedelivery, jobIdForSend } from './job-ids.js';
 
@@ -70,7 +73,9 @@ export function createBullmqQueue(
         connection: redis.client,
         prefix: resolved.prefix,
       });
-      queue.on('error', (error: Error) => logger.warn('BullMQ queue error', { error: error.message }));
+      queue.on('error', (error: Error) =>
+        logger.warn('BullMQ queue error', { error: error.message }),
+      );
       return { bullmq, redis, queue };
     })();
     return connecting;
@@ -102,7 +107,11 @@ export function createBullmqQueue(
       return { accepted: false };
     }
     try {
-      await queue.add(jobName(envelope), envelope, jobOptions(jobIdForSend(envelope), options.delaySeconds));
+      await queue.add(
+        jobName(envelope),
+        envelope,
+        jobOptions(jobIdForSend(envelope), options.delaySeconds),
+      );
     } catch (error) {
       if (claim) await keys.release(claim.key, claim.messageId).catch(() => undefined);
       throw error;
@@ -189,7 +198,10 @@ export function createBullmqQueue(
       if (!job || job.finishedOn === undefined) return;
       const claim = idempotencyClaimOf(job.data);
       if (claim) void keys.release(claim.key, claim.messageId).catch(() => undefined);
-      logger.debug('a queue message is kept as a dead letter', { jobId: job.id, reason: error.message });
+      logger.debug('a queue message is kept as a dead letter', {
+        jobId: job.id,
+        reason: error.message,
+      });
     });
   };
 
@@ -235,10 +247,13 @@ async function withinMs(promise: Promise<unknown>, ms: number): Promise<boolean>
     timer = setTimeout(() => resolve(false), ms);
   });
   try {
-    return await Promise.race([promise.then(
-      () => true,
-      () => true,
-    ), timeout]);
+    return await Promise.race([
+      promise.then(
+        () => true,
+        () => true,
+      ),
+      timeout,
+    ]);
   } finally {
     clearTimeout(timer);
   }

@@ -32,7 +32,10 @@ export function jobIdForSend(envelope: unknown): string | undefined {
 }
 
 /** Id of the job that stores `next`, the redelivery of the job `currentJobId`. */
-export function jobIdForRedelivery(currentJobId: string | undefined, next: unknown): string | undefined {
+export function jobIdForRedelivery(
+  currentJobId: string | undefined,
+  next: unknown,
+): string | undefined {
   const base = jobIdForSend(next);
   if (base === undefined || currentJobId === undefined) return base;
   if (currentJobId === base) return `${base}.h1`;

@@ -1,4 +1,8 @@
-import { describeStreamerConformance, type RunningServer, startRedisServer } from '@worldkit/testing';
+import {
+  describeStreamerConformance,
+  type RunningServer,
+  startRedisServer,
+} from '@worldkit/testing';
 import { afterAll, beforeAll } from 'vitest';
 import { createRedisStreamer } from './redis-streamer.js';
 

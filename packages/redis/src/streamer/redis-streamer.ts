@@ -133,7 +133,12 @@ export function createRedisStreamer(settings: RedisStreamerSettings = {}): Strea
       const limit = pageSize(options.limit);
       const from = options.cursor === undefined ? 0 : decodeChunkCursor(options.cursor);
       // One entry past the page tells whether another page of chunks exists.
-      const { entries, state } = await readAfter(await client(), keys.chunks(name), from, limit + 1);
+      const { entries, state } = await readAfter(
+        await client(),
+        keys.chunks(name),
+        from,
+        limit + 1,
+      );
       const chunks = entries
         .map(parseEntry)
         .flatMap((entry) =>

@@ -74,36 +74,36 @@ export function openChunkReader(settings: {
   });
 
   async function pullInto(controller: ReadableStreamDefaultController<Uint8Array>): Promise<void> {
-      for (;;) {
-        if (stopped.signal.aborted) return;
-        const client = await settings.client();
-        const { entries, state } = await readAfter(client, key, position, READ_BATCH);
-        if (stopped.signal.aborted) return;
-        let delivered = false;
-        for (const raw of entries) {
-          const entry = parseEntry(raw);
-          if (entry.kind === 'end') {
-            finish();
-            controller.close();
-            return;
-          }
-          position = entry.position;
-          // Empty chunks keep their index but carry nothing to a byte stream.
-          if (entry.data.byteLength > 0) {
-            controller.enqueue(entry.data);
-            delivered = true;
-          }
-        }
-        if (delivered) return;
-        if (entries.length > 0) continue;
-        if (state.done) {
+    for (;;) {
+      if (stopped.signal.aborted) return;
+      const client = await settings.client();
+      const { entries, state } = await readAfter(client, key, position, READ_BATCH);
+      if (stopped.signal.aborted) return;
+      let delivered = false;
+      for (const raw of entries) {
+        const entry = parseEntry(raw);
+        if (entry.kind === 'end') {
           finish();
           controller.close();
           return;
         }
-        // Caught up: wait for any entry after the current last one (a chunk or the close).
-        await watcher.waitForEntry(key, state.lastId, stopped.signal);
+        position = entry.position;
+        // Empty chunks keep their index but carry nothing to a byte stream.
+        if (entry.data.byteLength > 0) {
+          controller.enqueue(entry.data);
+          delivered = true;
+        }
       }
+      if (delivered) return;
+      if (entries.length > 0) continue;
+      if (state.done) {
+        finish();
+        controller.close();
+        return;
+      }
+      // Caught up: wait for any entry after the current last one (a chunk or the close).
+      await watcher.waitForEntry(key, state.lastId, stopped.signal);
+    }
   }
 
   return {
