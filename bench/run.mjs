@@ -3,7 +3,9 @@
  * Runs each World's benchmark in its own child process, one after another, and prints a
  * comparison. Results go to bench/results/latest.json.
  *
- *   node bench/run.mjs [--runs 100] [--latency-runs 20] [--worlds a,b,c] [--timeout-seconds 180]
+ *   node bench/run.mjs [--runs 100] [--latency-runs 20] [--worlds a,b,c] [--timeout-seconds 180] [--bare]
+ *
+ * `--bare` runs the workers without the idle listening socket (see listening-socket.mjs).
  *
  * Env fallbacks: BENCH_RUNS, BENCH_LATENCY_RUNS, BENCH_TIMEOUT_SECONDS.
  */
@@ -24,6 +26,7 @@ const { values: args } = parseArgs({
     'latency-runs': { type: 'string', default: process.env.BENCH_LATENCY_RUNS ?? '20' },
     worlds: { type: 'string', default: ALL_WORLDS.join(',') },
     'timeout-seconds': { type: 'string', default: process.env.BENCH_TIMEOUT_SECONDS ?? '180' },
+    bare: { type: 'boolean', default: false },
   },
 });
 const worlds = args.worlds.split(',').filter(Boolean);
@@ -94,7 +97,11 @@ const report = {
   measuredAt: new Date().toISOString(),
   node: process.version,
   cpus: cpus().length,
-  settings: { runs: Number(args.runs), latencyRuns: Number(args['latency-runs']) },
+  settings: {
+    runs: Number(args.runs),
+    latencyRuns: Number(args['latency-runs']),
+    listeningSocket: !args.bare,
+  },
   ratios: baseline
     ? Object.fromEntries(
         results
@@ -125,6 +132,7 @@ function runWorker(name) {
         args.runs,
         '--latency-runs',
         args['latency-runs'],
+        ...(args.bare ? ['--bare'] : []),
       ],
       { cwd: benchDirectory, stdio: ['ignore', 'pipe', 'pipe'] },
     );

@@ -5,14 +5,18 @@
  * cache and the handler registry are process-wide globals.
  *
  *   node bench/worker.mjs --world worldkit-file|worldkit-memory|world-local
- *        [--runs 100] [--latency-runs 20] [--warmup-runs 5] [--data-dir <dir>]
+ *        [--runs 100] [--latency-runs 20] [--warmup-runs 5] [--data-dir <dir>] [--bare]
+ *
+ * `--bare`: do not open the idle listening socket (see listening-socket.mjs).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { loadWorkflowCode } from '@worldkit/core';
 import './promise-with-resolvers.mjs';
 import { trackCompletions } from './completion-tracker.mjs';
+import { openListeningSocket } from './listening-socket.mjs';
 import { round, summarize } from './stats.mjs';
 
 const WORLDS = {
@@ -31,6 +35,7 @@ const { values: args } = parseArgs({
     'latency-runs': { type: 'string', default: '20' },
     'warmup-runs': { type: 'string', default: '5' },
     'data-dir': { type: 'string' },
+    bare: { type: 'boolean', default: false },
   },
 });
 if (!args.world || !WORLDS[args.world]) {
@@ -44,11 +49,15 @@ const warmupRuns = positiveInt('warmup-runs');
 const benchDirectory = import.meta.dirname;
 const dataDir = args['data-dir'] ?? (await mkdtemp(join(tmpdir(), `bench-${args.world}-`)));
 
+const socket = args.bare ? undefined : await openListeningSocket();
 const opened = await WORLDS[args.world]({ dataDir });
 const { world } = opened;
 const tracker = trackCompletions(world);
-const { loadWorkflowCode } = process.env.BENCH_TEMP_LOADER ? { loadWorkflowCode: (await import('/tmp/proto/temporary-loader.mjs')).tempLoad } : await import('@worldkit/core');
-const code = await loadWorkflowCode({ world, directory: benchDirectory });
+const code = loadWorkflowCode({
+  world,
+  directory: benchDirectory,
+  deploymentId: await world.getDeploymentId(),
+});
 opened.afterLoad(code);
 await world.start();
 
@@ -92,6 +101,7 @@ const result = {
   world: args.world,
   description: opened.description,
   node: process.version,
+  listeningSocket: Boolean(socket),
   runs,
   latencyRuns,
   failedRuns: failed.length + wrongOutput.length,
@@ -104,6 +114,7 @@ const result = {
 };
 
 await world.close();
+socket?.close();
 if (!args['data-dir']) await rm(dataDir, { recursive: true, force: true });
 process.stdout.write(`BENCH_RESULT ${JSON.stringify(result)}\n`);
 process.exit(0);

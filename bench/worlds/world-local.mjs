@@ -5,7 +5,7 @@ import { createLocalWorld } from '@workflow/world-local';
  *
  * Delivery is in-process, through world-local's own direct path: `world.registerHandler(prefix,
  * POST)` makes its queue call the bundle's `POST` with a `Request` instead of fetching
- * `http://localhost:<port>/.well-known/workflow/v1/...` (dist/queue.js, `directHandlers`).
+ * `http://localhost:<port>/.well-known/workflow/v1/...` (dist/queue.js, `directHandlers`), routed by loadWorkflowCode's `handleRequest`.
  * That is its fastest path, so the comparison does not charge it for loopback HTTP.
  */
 export function openWorldLocal({ dataDir }) {
@@ -13,9 +13,11 @@ export function openWorldLocal({ dataDir }) {
   return {
     world,
     description: `@workflow/world-local 4.4.1, files in ${dataDir}, in-process delivery (registerHandler)`,
-    afterLoad(bundles) {
-      world.registerHandler('__wkf_workflow_', bundles.flow.POST);
-      world.registerHandler('__wkf_step_', bundles.step.POST);
+    afterLoad(code) {
+      // The queue builds Requests for http://localhost/.well-known/workflow/v1/{flow,step},
+      // which handleRequest routes to the bundles' POST exports.
+      world.registerHandler('__wkf_workflow_', code.handleRequest);
+      world.registerHandler('__wkf_step_', code.handleRequest);
     },
   };
 }

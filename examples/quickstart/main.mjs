@@ -124,7 +124,7 @@ async function runDemo(world) {
   console.log(
     `OK: ${all.length} runs completed in ${formatDuration(totalMs)}; ${steps.length} steps ` +
       `(${retries} retried), ${all.flatMap((history) => history.sleeps).length} sleep, ` +
-      `1 hook resumed, ${chunks.length} stream chunks. State is in ${dataDirOf(world)}.`,
+      `1 hook resumed, ${chunks.length} stream chunks.`,
   );
   return 0;
 }
@@ -179,9 +179,11 @@ async function collectStream(readable, deadline) {
   }
 }
 
+/** Where the storage provider keeps its data, if it says (local providers expose `dataDir`). */
 function dataDirOf(world) {
-  const settings = world.worldkit.providers.storage.settings;
-  return settings?.dataDir ? relative(EXAMPLE_DIRECTORY, settings.dataDir) || '.' : '(memory)';
+  const storage = world.worldkit.providers.storage;
+  if (typeof storage.dataDir === 'string') return relative(EXAMPLE_DIRECTORY, storage.dataDir) || '.';
+  return storage.capabilities.durable ? 'set in world.config.ts' : '(none: memory only)';
 }
 
 function pause(ms) {

@@ -13,9 +13,14 @@ export function printComposition(world, { configFile, dataDir }) {
   console.log(`World composed by createWorld() from ${configFile}`);
   for (const slot of ['storage', 'queue', 'streamer', 'versions', 'compute']) {
     const provider = providers[slot];
-    console.log(`  ${slot.padEnd(9)} ${provider.name.padEnd(11)} from ${provider.packageName}`);
+    const { durable } = provider.capabilities;
+    const persistence = durable === undefined ? '' : durable ? '  (durable)' : '  (in memory)';
+    console.log(
+      `  ${slot.padEnd(9)} ${provider.name.padEnd(11)} from ${provider.packageName}${persistence}`,
+    );
   }
-  console.log(`  data dir  ${dataDir}   deployment: ${deploymentId}\n`);
+  console.log(`  data dir  ${dataDir}`);
+  console.log(`  version   ${deploymentId} (the deployment id every run and message carries)\n`);
 }
 
 /** One block per run: header line, its steps as a table, then what else happened. */

@@ -101,7 +101,8 @@ CREATE TABLE versions (
 );
 CREATE TABLE current_version (
   singleton  boolean PRIMARY KEY DEFAULT true CHECK (singleton),
-  version_id text NOT NULL REFERENCES versions (version_id)
+  version_id text NOT NULL REFERENCES versions (version_id),
+  schema_version smallint NOT NULL DEFAULT 1
 );
 
 -- Streams: one row per stream (chunk count and closed flag), one row per chunk.
@@ -119,6 +120,7 @@ CREATE TABLE stream_chunks (
   stream_name text NOT NULL,
   chunk_index integer NOT NULL,
   data        bytea NOT NULL,
+  schema_version smallint NOT NULL DEFAULT 1,
   PRIMARY KEY (stream_name, chunk_index)
 );
 
@@ -143,7 +145,8 @@ CREATE INDEX queue_messages_due ON queue_messages (run_at);
 CREATE TABLE queue_idempotency_keys (
   idempotency_key text PRIMARY KEY,
   message_id      text NOT NULL,
-  settled_at      timestamptz
+  settled_at      timestamptz,
+  schema_version  smallint NOT NULL DEFAULT 1
 );
 CREATE INDEX queue_idempotency_keys_settled ON queue_idempotency_keys (settled_at)
   WHERE settled_at IS NOT NULL;

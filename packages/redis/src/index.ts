@@ -13,6 +13,7 @@ export {
   FALLBACK_URL_ENV,
   PREFIX_ENV,
   type RedisSettings,
+  type ResolvedRedisSettings,
   resolveRedisSettings,
   URL_ENV,
 } from './settings.js';

@@ -155,3 +155,14 @@ describe('loadWorkflowCode', () => {
     expect(wrongMethod.status).toBe(405);
   });
 });
+
+describe('loadWorkflowCode with a bundle built inside an ES module package', () => {
+  it('says the bundles are CommonJS', () => {
+    const directory = fakeBuild();
+    writeFileSync(join(directory, 'package.json'), '{"type":"module"}');
+    const { world } = recordingWorld('v');
+    expect(() => loadWorkflowCode({ world, directory })).toThrow(
+      /are CommonJS, but .*package\.json declares "type": "module"/,
+    );
+  });
+});

@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import type { World } from '@workflow/world';
 import { withDeploymentScope } from '../compute/registration-scope.js';
 import { type VersionManifest, versionManifestSchema } from '../contracts/versions.js';
+import { assertCommonJsScope } from './commonjs-scope.js';
 import { installWorld } from './install-world.js';
 import { findWorkflowBundles } from './workflow-bundle-paths.js';
 import { createWorkflowCatalog, type WorkflowReference } from './workflow-catalog.js';
@@ -55,6 +56,7 @@ const WORKFLOW_ROUTE = /\/\.well-known\/workflow\/v1\/(flow|step|webhook\/[^/]+)
  */
 export function loadWorkflowCode(settings: LoadWorkflowCodeSettings): LoadedWorkflowCode {
   const paths = findWorkflowBundles(settings.directory);
+  assertCommonJsScope(paths.routeDirectory);
   const deploymentId = settings.deploymentId ?? composedDeploymentId(settings.world);
   const manifest = versionManifestSchema.parse(JSON.parse(readFileSync(paths.manifest, 'utf8')));
 

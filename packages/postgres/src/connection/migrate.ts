@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 import { quoteIdentifier, tableNames } from './table-names.js';
@@ -26,7 +27,7 @@ export function loadMigrations(directory = migrationsDirectory): Migration[] {
     .map(({ file, match }) => ({
       version: Number(match[1]),
       name: match[2],
-      sql: readFileSync(`${directory}${file}`, 'utf8'),
+      sql: readFileSync(join(directory, file), 'utf8'),
     }))
     .sort((a, b) => a.version - b.version);
   if (directory === migrationsDirectory) cached = migrations;

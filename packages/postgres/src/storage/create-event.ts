@@ -26,12 +26,15 @@ import { query } from '../connection/raw-json-types.js';
 import type { TableNames } from '../connection/table-names.js';
 import { toStoredJson } from '../stored-json.js';
 import {
+  type EventRow,
+  eventColumns,
   type HookRow,
   hookColumns,
   type RunRow,
   runColumns,
   type StepRow,
   stepColumns,
+  toEvent,
   toHook,
   toRun,
   toStep,
@@ -105,7 +108,10 @@ export async function createEventInTransaction(
       }
       if (run.status === 'running') {
         // A concurrent or repeated start: no event, just the run as it is (DESIGN §1.2).
-        return { run: toRun(await readRun(client, tables, runId)) };
+        return {
+          run: toRun(await readRun(client, tables, runId)),
+          ...(await preloadEvents(client, tables, runId)),
+        };
       }
       const updated = await updateRun(
         client,
@@ -115,7 +121,7 @@ export async function createEventInTransaction(
         [now],
       );
       const event = await write({ ...base, eventType: 'run_started' });
-      return { event, run: toRun(updated) };
+      return { event, run: toRun(updated), ...(await preloadEvents(client, tables, runId)) };
     }
     case 'run_completed':
     case 'run_failed':
@@ -266,6 +272,28 @@ export async function createEventInTransaction(
         `Unsupported event type "${(data as { eventType: string }).eventType}"`,
       );
   }
+}
+
+/** Most events a run_started response carries; longer logs are paged by the runtime itself. */
+const PRELOADED_EVENTS = 1000;
+
+/**
+ * The run's log as of this transaction (under the run lock, so it is exactly what replay must
+ * see), returned with run_started so the runtime skips its first `events.list` round trip.
+ */
+async function preloadEvents(
+  client: Client,
+  tables: TableNames,
+  runId: string,
+): Promise<Pick<EventResult, 'events' | 'cursor' | 'hasMore'>> {
+  const result = await query<EventRow>(
+    client,
+    `SELECT ${eventColumns(true)} FROM ${tables.events} WHERE run_id = $1 ORDER BY seq LIMIT $2`,
+    [runId, PRELOADED_EVENTS + 1],
+  );
+  const hasMore = result.rows.length > PRELOADED_EVENTS;
+  const rows = hasMore ? result.rows.slice(0, PRELOADED_EVENTS) : result.rows;
+  return { events: rows.map(toEvent), cursor: rows.at(-1)?.seq ?? null, hasMore };
 }
 
 function terminalRunRefuses(status: string): EntityConflictError {

@@ -105,7 +105,9 @@ describe('bullmq queue transport', () => {
   it('stops within closeTimeoutMs when a handler hangs, leaving its message stored', async () => {
     const prefix = newPrefix();
     const harness = openQueueHarness(bullmqQueue({ url: redis.url, prefix, closeTimeoutMs: 200 }));
-    const deliveries = harness.handle('workflow', () => sleep(3_000));
+    const deliveries = harness.handle('workflow', async () => {
+      await sleep(3_000);
+    });
     await harness.start();
     await harness.enqueue('workflow', { runId: 'wrun_hung' });
     await waitUntil(() => deliveries.length === 1, 'the delivery to start');
@@ -230,7 +232,9 @@ describe('bullmq queue transport', () => {
 
   it('uses a caller-owned ioredis connection without closing it', async () => {
     const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
-    onTestFinished(() => connection.quit());
+    onTestFinished(async () => {
+      await connection.quit();
+    });
     const transport = createBullmqQueue({ connection, prefix: newPrefix(), logger: quiet });
     const seen: unknown[] = [];
     await transport.consume(async (raw) => {

@@ -78,6 +78,10 @@ export function createBullmqQueue(
       );
       return { bullmq, redis, queue };
     })();
+    // A failed first connection (e.g. bullmq missing) is retried by the next call.
+    connecting.catch(() => {
+      connecting = undefined;
+    });
     return connecting;
   };
   const client = async (): Promise<Redis> => (await connect()).redis.client;

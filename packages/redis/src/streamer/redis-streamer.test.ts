@@ -125,7 +125,9 @@ describe('redis streamer', () => {
 
   it('uses a caller-owned ioredis connection without closing it', async () => {
     const connection = new Redis(redis.url);
-    onTestFinished(() => connection.quit());
+    onTestFinished(async () => {
+      await connection.quit();
+    });
     const streamer = createRedisStreamer({ connection, prefix: 'unit', logger: quiet });
     const name = newName();
     const reading = streamer.readFromStream(name).then(readAll);
