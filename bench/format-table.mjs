@@ -9,7 +9,9 @@ export function formatTable(header, rows) {
         column === 0 ? String(cell).padEnd(widths[column]) : String(cell).padStart(widths[column]),
       )
       .join('  ');
-  return [line(header), widths.map((width) => '-'.repeat(width)).join('  '), ...rows.map(line)].join(
-    '\n',
-  );
+  return [
+    line(header),
+    widths.map((width) => '-'.repeat(width)).join('  '),
+    ...rows.map(line),
+  ].join('\n');
 }

@@ -3,18 +3,22 @@
  * Runs each World's benchmark in its own child process, one after another, and prints a
  * comparison. Results go to bench/results/latest.json.
  *
- *   node bench/run.mjs [--runs 100] [--latency-runs 20] [--worlds a,b,c] [--timeout-seconds 180] [--bare]
+ *   node bench/run.mjs [--runs 100] [--latency-runs 20] [--rounds 1] [--worlds a,b,c]
+ *                      [--timeout-seconds 180] [--bare]
  *
- * `--bare` runs the workers without the idle listening socket (see listening-socket.mjs).
+ * --rounds R   measure every World R times, rotating the order each round, and report the
+ *              round with the median runs/s (a shared or busy machine drifts; rotation
+ *              spreads the drift over all Worlds instead of favouring whoever ran first).
+ * --bare       run workers without the idle listening socket (see listening-socket.mjs).
  *
- * Env fallbacks: BENCH_RUNS, BENCH_LATENCY_RUNS, BENCH_TIMEOUT_SECONDS.
+ * Env fallbacks: BENCH_RUNS, BENCH_LATENCY_RUNS, BENCH_ROUNDS, BENCH_TIMEOUT_SECONDS.
  */
-import { spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatTable } from './format-table.mjs';
+import { runWorker } from './run-worker.mjs';
 import { round } from './stats.mjs';
 
 const ALL_WORLDS = ['worldkit-file', 'worldkit-memory', 'world-local'];
@@ -24,6 +28,7 @@ const { values: args } = parseArgs({
   options: {
     runs: { type: 'string', default: process.env.BENCH_RUNS ?? '100' },
     'latency-runs': { type: 'string', default: process.env.BENCH_LATENCY_RUNS ?? '20' },
+    rounds: { type: 'string', default: process.env.BENCH_ROUNDS ?? '1' },
     worlds: { type: 'string', default: ALL_WORLDS.join(',') },
     'timeout-seconds': { type: 'string', default: process.env.BENCH_TIMEOUT_SECONDS ?? '180' },
     bare: { type: 'boolean', default: false },
@@ -35,44 +40,82 @@ if (unknown.length > 0) {
   console.error(`unknown world(s) ${unknown.join(', ')}; choose from ${ALL_WORLDS.join(', ')}`);
   process.exit(2);
 }
-const timeoutMs = Number(args['timeout-seconds']) * 1000;
+const rounds = Number(args.rounds);
+if (!Number.isInteger(rounds) || rounds < 1 || rounds > 20) {
+  console.error(`--rounds must be an integer from 1 to 20 (got ${args.rounds})`);
+  process.exit(2);
+}
 const benchDirectory = import.meta.dirname;
+const workerArgs = [
+  '--runs',
+  args.runs,
+  '--latency-runs',
+  args['latency-runs'],
+  ...(args.bare ? ['--bare'] : []),
+];
+const loadBefore = loadavg()[0];
 
 console.log(
-  `Benchmark: ${args.runs} concurrent 3-step runs + ${args['latency-runs']} sequential runs per World` +
-    ` (Node ${process.version}, ${cpus().length} CPUs). Each World runs in its own process.\n`,
+  `Benchmark: ${args.runs} concurrent 3-step runs + ${args['latency-runs']} sequential runs per World, ` +
+    `${rounds} round(s)\nNode ${process.version}, ${cpus().length} CPUs, load average ${loadBefore.toFixed(1)}. ` +
+    'Each World runs in its own process, one at a time.\n',
 );
 
-const results = [];
-for (const name of worlds) {
-  process.stdout.write(`  ${name.padEnd(16)} … `);
-  const outcome = await runWorker(name);
-  if (outcome.ok) {
-    results.push(outcome.result);
-    console.log(`${outcome.result.concurrent.runsPerSecond} runs/s`);
-  } else {
-    results.push({ world: name, error: outcome.error });
-    console.log(`FAILED: ${outcome.error}`);
+const measured = new Map(worlds.map((name) => [name, []]));
+const failures = new Map();
+for (let index = 0; index < rounds; index++) {
+  const order = worlds.map((_, offset) => worlds[(offset + index) % worlds.length]);
+  for (const name of order) {
+    process.stdout.write(`  round ${index + 1}  ${name.padEnd(16)} … `);
+    const outcome = await runWorker({
+      script: join(benchDirectory, 'worker.mjs'),
+      args: ['--world', name, ...workerArgs],
+      cwd: benchDirectory,
+      timeoutMs: Number(args['timeout-seconds']) * 1000,
+    });
+    if (outcome.ok) {
+      measured.get(name).push(outcome.result);
+      const { runsPerSecond } = outcome.result.concurrent;
+      const failed = outcome.result.failedRuns ? `, ${outcome.result.failedRuns} runs FAILED` : '';
+      console.log(`${runsPerSecond} runs/s${failed}`);
+    } else {
+      failures.set(name, outcome.error);
+      console.log(`FAILED: ${outcome.error}`);
+    }
   }
 }
 
-const baseline = results.find((result) => result.world === BASELINE && !result.error);
-const rows = results.map((result) =>
-  result.error
-    ? [result.world, 'failed', '', '', '', '', '', '']
-    : [
-        result.world,
-        result.concurrent.runsPerSecond.toFixed(1),
-        result.concurrent.p50Ms.toFixed(0),
-        result.concurrent.p99Ms.toFixed(0),
-        (result.concurrent.totalMs / 1000).toFixed(2),
-        result.sequential.p50Ms.toFixed(1),
-        result.sequential.p99Ms.toFixed(1),
-        baseline
-          ? `${(result.concurrent.runsPerSecond / baseline.concurrent.runsPerSecond).toFixed(2)}x`
-          : 'n/a',
-      ],
+/** The round whose runs/s is the median, so its latencies come from the same measurement. */
+function representative(results) {
+  const sorted = [...results].sort(
+    (a, b) => a.concurrent.runsPerSecond - b.concurrent.runsPerSecond,
+  );
+  return sorted[Math.floor((sorted.length - 1) / 2)];
+}
+
+const chosen = new Map(
+  worlds
+    .filter((name) => measured.get(name).length > 0)
+    .map((name) => [name, representative(measured.get(name))]),
 );
+const baseline = chosen.get(BASELINE);
+const ratio = (result) =>
+  baseline ? result.concurrent.runsPerSecond / baseline.concurrent.runsPerSecond : undefined;
+
+const rows = worlds.map((name) => {
+  const result = chosen.get(name);
+  if (!result) return [name, 'failed', '', '', '', '', '', ''];
+  return [
+    name,
+    result.concurrent.runsPerSecond.toFixed(1),
+    result.concurrent.p50Ms.toFixed(0),
+    result.concurrent.p99Ms.toFixed(0),
+    (result.concurrent.totalMs / 1000).toFixed(2),
+    result.sequential.p50Ms.toFixed(1),
+    result.sequential.p99Ms.toFixed(1),
+    ratio(result) === undefined ? 'n/a' : `${ratio(result).toFixed(2)}x`,
+  ];
+});
 console.log(
   `\n${formatTable(
     [
@@ -89,74 +132,41 @@ console.log(
   )}`,
 );
 console.log(
-  '\nruns/s, p50/p99 and total: the concurrent pass (latency = start() to the run_completed write).' +
-    '\nseq: one run at a time. Ratio = runs/s divided by world-local runs/s.',
+  '\nruns/s, p50/p99 and total: the concurrent pass (latency = start() until the run_completed' +
+    '\nevent is written). seq: one run at a time. Ratio: runs/s over world-local runs/s.' +
+    (rounds > 1 ? '\nEach row is the round with the median runs/s.' : ''),
 );
 
 const report = {
   measuredAt: new Date().toISOString(),
   node: process.version,
   cpus: cpus().length,
+  loadAverage: { before: round(loadBefore, 2), after: round(loadavg()[0], 2) },
   settings: {
     runs: Number(args.runs),
     latencyRuns: Number(args['latency-runs']),
+    rounds,
     listeningSocket: !args.bare,
   },
-  ratios: baseline
-    ? Object.fromEntries(
-        results
-          .filter((result) => !result.error && result.world !== BASELINE)
-          .map((result) => [
-            `${result.world}/${BASELINE}`,
-            round(result.concurrent.runsPerSecond / baseline.concurrent.runsPerSecond, 2),
-          ]),
-      )
-    : {},
-  results,
+  ratios: Object.fromEntries(
+    [...chosen]
+      .filter(([name]) => name !== BASELINE && baseline)
+      .map(([name, result]) => [`${name}/${BASELINE}`, round(ratio(result), 2)]),
+  ),
+  results: Object.fromEntries([...chosen]),
+  rounds: Object.fromEntries(
+    [...measured].map(([name, results]) => [
+      name,
+      results.map((result) => result.concurrent.runsPerSecond),
+    ]),
+  ),
+  failures: Object.fromEntries(failures),
 };
 await mkdir(join(benchDirectory, 'results'), { recursive: true });
-await writeFile(join(benchDirectory, 'results', 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
-console.log(`\nwrote bench/results/latest.json`);
-process.exit(results.some((result) => result.error || result.failedRuns > 0) ? 1 : 0);
-
-/** Spawns one worker, bounded by the timeout; its stderr is kept for the error line only. */
-function runWorker(name) {
-  return new Promise((resolve) => {
-    const child = spawn(
-      process.execPath,
-      [
-        join(benchDirectory, 'worker.mjs'),
-        '--world',
-        name,
-        '--runs',
-        args.runs,
-        '--latency-runs',
-        args['latency-runs'],
-        ...(args.bare ? ['--bare'] : []),
-      ],
-      { cwd: benchDirectory, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      resolve({ ok: false, error: `timed out after ${timeoutMs / 1000}s` });
-    }, timeoutMs);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      const line = stdout.split('\n').find((text) => text.startsWith('BENCH_RESULT '));
-      if (code === 0 && line) {
-        resolve({ ok: true, result: JSON.parse(line.slice('BENCH_RESULT '.length)) });
-      } else {
-        const lastError = stderr.trim().split('\n').slice(-3).join(' | ') || `exit code ${code}`;
-        resolve({ ok: false, error: lastError });
-      }
-    });
-  });
-}
+await writeFile(
+  join(benchDirectory, 'results', 'latest.json'),
+  `${JSON.stringify(report, null, 2)}\n`,
+);
+console.log('\nwrote bench/results/latest.json');
+const anyRunFailed = [...measured.values()].flat().some((result) => result.failedRuns > 0);
+process.exit(failures.size > 0 || anyRunFailed ? 1 : 0);

@@ -28,7 +28,12 @@ main().then(
   (error) => {
     // One line, even for multi-line errors such as a config error listing several problems.
     const message = error instanceof Error ? error.message : String(error);
-    console.error(`quickstart failed: ${message.split('\n').map((line) => line.trim()).join(' ')}`);
+    console.error(
+      `quickstart failed: ${message
+        .split('\n')
+        .map((line) => line.trim())
+        .join(' ')}`,
+    );
     process.exit(1);
   },
 );
@@ -182,7 +187,8 @@ async function collectStream(readable, deadline) {
 /** Where the storage provider keeps its data, if it says (local providers expose `dataDir`). */
 function dataDirOf(world) {
   const storage = world.worldkit.providers.storage;
-  if (typeof storage.dataDir === 'string') return relative(EXAMPLE_DIRECTORY, storage.dataDir) || '.';
+  if (typeof storage.dataDir === 'string')
+    return relative(EXAMPLE_DIRECTORY, storage.dataDir) || '.';
   return storage.capabilities.durable ? 'set in world.config.ts' : '(none: memory only)';
 }
 

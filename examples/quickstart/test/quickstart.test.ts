@@ -44,7 +44,9 @@ describe('examples/quickstart (node main.mjs)', () => {
 
   beforeAll(async () => {
     if (!existsSync(BUILT)) {
-      throw new Error('examples/quickstart is not built: run `npm run build` (or `wf build` in it).');
+      throw new Error(
+        'examples/quickstart is not built: run `npm run build` (or `wf build` in it).',
+      );
     }
     result = await runQuickstart();
   }, 60_000);
@@ -52,7 +54,9 @@ describe('examples/quickstart (node main.mjs)', () => {
   it('exits 0 and prints the final totals line', () => {
     expect(result.stderr).not.toMatch(/quickstart failed/);
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^OK: 4 runs completed in [\d.]+ (ms|s); 11 steps \(1 retried\), 1 sleep, 1 hook resumed, 4 stream chunks\./m);
+    expect(result.stdout).toMatch(
+      /^OK: 4 runs completed in [\d.]+ (ms|s); 11 steps \(1 retried\), 1 sleep, 1 hook resumed, 4 stream chunks\./m,
+    );
   });
 
   it('shows which provider fills each slot', () => {
@@ -77,7 +81,9 @@ describe('examples/quickstart (node main.mjs)', () => {
     const sleep = /durable timer fired after ([\d.]+) s/.exec(result.stdout);
     expect(sleep).not.toBeNull();
     expect(Number(sleep![1])).toBeGreaterThanOrEqual(1.9);
-    expect(result.stdout).toMatch(/hook {6}approval:req-\w+ waited .+ until main called resumeHook/);
+    expect(result.stdout).toMatch(
+      /hook {6}approval:req-\w+ waited .+ until main called resumeHook/,
+    );
     expect(result.stdout).toContain('approved by dana@example.com');
     expect(result.stdout).toContain(
       'main read 4 chunks from run.readable: batch 1/3 (33%) | batch 2/3 (67%) | batch 3/3 (100%) | done (100%)',

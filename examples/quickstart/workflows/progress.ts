@@ -18,10 +18,17 @@ export async function importContacts(batches: number) {
   return { imported };
 }
 
-async function importBatch(batch: number, batches: number, writable: WritableStream<ProgressUpdate>) {
+async function importBatch(
+  batch: number,
+  batches: number,
+  writable: WritableStream<ProgressUpdate>,
+) {
   'use step';
   const writer = writable.getWriter();
-  await writer.write({ stage: `batch ${batch}/${batches}`, percent: Math.round((batch / batches) * 100) });
+  await writer.write({
+    stage: `batch ${batch}/${batches}`,
+    percent: Math.round((batch / batches) * 100),
+  });
   writer.releaseLock();
   return 25;
 }
