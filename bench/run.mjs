@@ -3,7 +3,7 @@
  * Runs each World's benchmark in its own child process, one after another, and prints a
  * comparison. Results go to bench/results/latest.json.
  *
- *   node bench/run.mjs [--runs 100] [--latency-runs 20] [--rounds 1] [--worlds a,b,c]
+ *   node bench/run.mjs [--runs 100] [--latency-runs 20] [--rounds 3] [--worlds a,b,c]
  *                      [--timeout-seconds 180] [--bare]
  *
  * --rounds R   measure every World R times, rotating the order each round, and report the
@@ -28,7 +28,7 @@ const { values: args } = parseArgs({
   options: {
     runs: { type: 'string', default: process.env.BENCH_RUNS ?? '100' },
     'latency-runs': { type: 'string', default: process.env.BENCH_LATENCY_RUNS ?? '20' },
-    rounds: { type: 'string', default: process.env.BENCH_ROUNDS ?? '1' },
+    rounds: { type: 'string', default: process.env.BENCH_ROUNDS ?? '3' },
     worlds: { type: 'string', default: ALL_WORLDS.join(',') },
     'timeout-seconds': { type: 'string', default: process.env.BENCH_TIMEOUT_SECONDS ?? '180' },
     bare: { type: 'boolean', default: false },

@@ -19,6 +19,8 @@ const EXAMPLE_DIRECTORY = dirname(fileURLToPath(import.meta.url));
 /** Everything below should take ~3 s; past this something is stuck, and we say what. */
 const DEADLINE_MS = 25_000;
 const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
+/** How long the "approver" takes to click, so the run visibly waits on its hook. */
+const APPROVER_DELAY_MS = 500;
 
 // world.config.ts names its data dir relative to the working directory.
 process.chdir(EXAMPLE_DIRECTORY);
@@ -152,14 +154,15 @@ async function waitForRuns(world, runs, deadline) {
 }
 
 /**
- * What an app's API handler would do when, say, a manager clicks "approve": find the hook
- * by its token and resume the run waiting on it. The hook exists once the run reaches
- * `createHook`, so poll for it first.
+ * What an app's API handler would do when, say, a manager clicks "approve" (here half a
+ * second after the request opened): resume the run waiting on the hook with that token.
+ * The hook exists once the run reaches `createHook`, so poll for it first.
  */
 async function resumeWhenHookExists(world, token, payload, deadline) {
   for (;;) {
     const hook = await world.hooks.getByToken(token).catch(() => undefined);
     if (hook) {
+      await pause(APPROVER_DELAY_MS);
       await resumeHook(token, payload);
       return { resumed: true };
     }

@@ -27,6 +27,13 @@ export interface PostgresQueueSettings extends PostgresSettings {
   visibilityTimeoutSeconds?: number;
   /** How long an acknowledged message's idempotency key keeps dropping duplicates, in ms (default 5 min). */
   idempotencyRetentionMs?: number;
+  /**
+   * Claim only messages for these versions (asked before every claim). Default: every version,
+   * right for HTTP compute, which can reach any version's address. With in-process compute and
+   * several versions in separate processes on one database, pass `loadedDeployments` from
+   * `@worldkit/core`, so a process never takes messages for code it has not loaded.
+   */
+  deployments?: () => readonly string[];
 }
 
 export type PostgresQueue = QueueTransport & { start(): Promise<void>; close(): Promise<void> };
@@ -176,10 +183,12 @@ export function createPostgresQueue(
         const capacity = concurrency - inFlight.size;
         if (capacity > 0) {
           const token = randomUUID();
+          const only = settings.deployments ? [...settings.deployments()] : null;
           const claimed = await pool.query<{ message_id: string; envelope: string }>(sql.claim, [
             capacity,
             token,
             leaseSeconds,
+            only,
           ]);
           if (stopping) {
             // Claimed while closing: hand them straight back instead of running them.
@@ -191,7 +200,7 @@ export function createPostgresQueue(
           for (const row of claimed.rows)
             track(handle(receiver, row.message_id, row.envelope, token));
           if (claimed.rows.length === capacity) continue;
-          const next = await pool.query<{ wait_ms: number | null }>(sql.nextDue);
+          const next = await pool.query<{ wait_ms: number | null }>(sql.nextDue, [only]);
           const dueIn = next.rows[0]?.wait_ms;
           if (dueIn !== null && dueIn !== undefined) waitMs = Math.min(waitMs, Math.ceil(dueIn));
         }

@@ -31,18 +31,20 @@ export function queueStatements(tables: TableNames) {
            ON CONFLICT (message_id) DO NOTHING
            RETURNING message_id`,
     /**
-     * Leases up to $1 due messages to this worker (token $2) for $3 seconds. SKIP LOCKED lets
-     * many workers claim at once without waiting on each other.
+     * Leases up to $1 due messages to this worker (token $2) for $3 seconds, only for the
+     * versions in $4 when it is not null. SKIP LOCKED lets many workers claim at once without
+     * waiting on each other.
      */
     claim: `UPDATE ${messages} AS m
             SET run_at = now() + $3 * interval '1 second', lease_token = $2, deliveries = m.deliveries + 1
-            FROM (SELECT message_id FROM ${messages} WHERE run_at <= now()
+            FROM (SELECT message_id FROM ${messages}
+                  WHERE run_at <= now() AND ($4::text[] IS NULL OR deployment_id = ANY($4))
                   ORDER BY run_at LIMIT $1 FOR UPDATE SKIP LOCKED) AS due
             WHERE m.message_id = due.message_id
             RETURNING m.message_id, m.envelope`,
-    /** Milliseconds until the next message is due (or a lease runs out), null when empty. */
+    /** Milliseconds until the next claimable message is due (or a lease runs out), null when none. */
     nextDue: `SELECT GREATEST(0, EXTRACT(EPOCH FROM (min(run_at) - now())) * 1000)::float8 AS wait_ms
-              FROM ${messages}`,
+              FROM ${messages} WHERE $1::text[] IS NULL OR deployment_id = ANY($1)`,
     /** $1 id, $2 token, $3 lease s. */
     extendLease: `UPDATE ${messages} SET run_at = now() + $3 * interval '1 second'
                   WHERE message_id = $1 AND lease_token = $2`,
