@@ -4,15 +4,22 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 
-const hasCommand = (command) => spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
+const hasCommand = (command) =>
+  spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
 const hasPostgres = () =>
   existsSync('/usr/lib/postgresql') &&
-  readdirSync('/usr/lib/postgresql').some((major) => existsSync(`/usr/lib/postgresql/${major}/bin/initdb`));
+  readdirSync('/usr/lib/postgresql').some((major) =>
+    existsSync(`/usr/lib/postgresql/${major}/bin/initdb`),
+  );
 
 const wanted = [
   { name: 'redis-server', present: () => hasCommand('redis-server'), packages: ['redis-server'] },
   { name: 'PostgreSQL', present: hasPostgres, packages: ['postgresql'] },
-  { name: 'Java (DynamoDB Local)', present: () => hasCommand('java'), packages: ['default-jre-headless'] },
+  {
+    name: 'Java (DynamoDB Local)',
+    present: () => hasCommand('java'),
+    packages: ['default-jre-headless'],
+  },
 ];
 
 export function ensureSystemPackages() {
@@ -32,7 +39,9 @@ export function ensureSystemPackages() {
   if (!run(['install', '-y', '--no-install-recommends', ...packages])) {
     // A fresh image may have no package lists yet.
     if (!(run(['update']) && run(['install', '-y', '--no-install-recommends', ...packages]))) {
-      console.warn(`[bootstrap] apt-get could not install ${packages.join(' ')}; suites that need them will fail.`);
+      console.warn(
+        `[bootstrap] apt-get could not install ${packages.join(' ')}; suites that need them will fail.`,
+      );
     }
   }
 }

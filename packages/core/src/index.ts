@@ -32,12 +32,6 @@ export {
 export { createConsoleLogger, type Logger } from './logger.js';
 export { createReceiver, type ReceiverSettings } from './queue/delivery-policy.js';
 export { decodeMessage, encodeMessage } from './queue/message-codec.js';
-export {
-  createMemoryVersionStore,
-  type MemoryVersionStoreSettings,
-} from './versions/memory-version-store.js';
-export { memoryVersions } from './versions/memory-versions-provider.js';
-export { VersionConflictError, VersionNotFoundError } from './versions/version-errors.js';
 export { installedWorld, installWorld } from './runtime/install-world.js';
 export {
   type LoadedWorkflowCode,
@@ -45,3 +39,9 @@ export {
   loadWorkflowCode,
   type WorkflowReference,
 } from './runtime/load-workflow-code.js';
+export {
+  createMemoryVersionStore,
+  type MemoryVersionStoreSettings,
+} from './versions/memory-version-store.js';
+export { memoryVersions } from './versions/memory-versions-provider.js';
+export { VersionConflictError, VersionNotFoundError } from './versions/version-errors.js';

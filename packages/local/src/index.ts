@@ -1,4 +1,11 @@
-export { local, localQueue, localStorage, localStreamer, localVersions } from './providers.js';
+export {
+  type LocalStorageProvider,
+  local,
+  localQueue,
+  localStorage,
+  localStreamer,
+  localVersions,
+} from './providers.js';
 export { createLocalQueue, type LocalQueueSettings } from './queue/local-queue.js';
 export {
   DATA_DIR_ENV,

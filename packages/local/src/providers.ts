@@ -34,7 +34,10 @@ import { createLocalVersionStore } from './versions/local-versions.js';
  * every call of a factory (e.g. each `local({ memory: true })`) starts from empty state.
  */
 
-export function localStorage(settings?: LocalSettings): StorageProvider {
+/** The local storage provider also says where it keeps data (`null` in memory), for tools and demos. */
+export type LocalStorageProvider = StorageProvider & { readonly dataDir: string | null };
+
+export function localStorage(settings?: LocalSettings): LocalStorageProvider {
   const location = resolveLocation(settings);
   return storageProvider(location, versionsProvider(location));
 }
@@ -86,7 +89,7 @@ export function localVersions(settings?: LocalSettings): VersionsProvider {
  * carries the same version store, so a config that leaves out `versions` still gets it.
  */
 export function local(settings?: LocalSettings): {
-  storage: StorageProvider;
+  storage: LocalStorageProvider;
   queue: QueueProvider;
   streamer: StreamerProvider;
   versions: VersionsProvider;
@@ -103,9 +106,13 @@ export function local(settings?: LocalSettings): {
   };
 }
 
-function storageProvider(location: ResolvedLocation, versions: VersionsProvider): StorageProvider {
+function storageProvider(
+  location: ResolvedLocation,
+  versions: VersionsProvider,
+): LocalStorageProvider {
   const memoryKey = newMemoryKey('storage');
   return {
+    dataDir: location.kind === 'disk' ? location.dataDir : null,
     slot: 'storage',
     specificationVersion: SPECIFICATION_VERSION,
     name: 'local',

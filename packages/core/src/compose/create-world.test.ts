@@ -2,11 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { QueueProvider } from '../contracts/queue.js';
 import type { StorageProvider } from '../contracts/storage.js';
 import type { StreamerProvider } from '../contracts/streamer.js';
-import {
-  MissingCapabilityError,
-  ProviderVersionError,
-  WorldkitConfigError,
-} from '../errors.js';
+import { MissingCapabilityError, ProviderVersionError, WorldkitConfigError } from '../errors.js';
 import { createWorld } from './create-world.js';
 
 // Providers whose create() must never run: every case below has to fail during negotiation.
@@ -64,7 +60,12 @@ describe('createWorld rejects bad configs with one clear line per problem', () =
 
   it('names the key, the expected shape, what it got and the env var', () => {
     const error = failure(() =>
-      createWorld({ storage: storage(), queue: queue(), streamer: streamer(), deploymentId: 'has space' }),
+      createWorld({
+        storage: storage(),
+        queue: queue(),
+        streamer: streamer(),
+        deploymentId: 'has space',
+      }),
     );
     expect(WorldkitConfigError.is(error)).toBe(true);
     expect((error as WorldkitConfigError).problems).toEqual([
@@ -83,7 +84,9 @@ describe('createWorld rejects bad configs with one clear line per problem', () =
   it('rejects a bad deployment id that comes from the environment and says so', () => {
     process.env.WORLDKIT_DEPLOYMENT_ID = '../etc';
     try {
-      const error = failure(() => createWorld({ storage: storage(), queue: queue(), streamer: streamer() }));
+      const error = failure(() =>
+        createWorld({ storage: storage(), queue: queue(), streamer: streamer() }),
+      );
       expect(WorldkitConfigError.is(error)).toBe(true);
       expect(error.message).toContain('deploymentId: expected a string matching');
       expect(error.message).toContain('got "../etc" (or set env WORLDKIT_DEPLOYMENT_ID)');
@@ -103,7 +106,11 @@ describe('createWorld rejects bad configs with one clear line per problem', () =
 
   it('refuses an unknown provider specificationVersion and names the package to upgrade', () => {
     const error = failure(() =>
-      createWorld({ storage: storage(), queue: queue({ specificationVersion: 'v2' }), streamer: streamer() }),
+      createWorld({
+        storage: storage(),
+        queue: queue({ specificationVersion: 'v2' }),
+        streamer: streamer(),
+      }),
     );
     expect(ProviderVersionError.is(error)).toBe(true);
     expect(error.message).toBe(
@@ -114,7 +121,9 @@ describe('createWorld rejects bad configs with one clear line per problem', () =
   it('refuses a storage without atomic event writes and says why', () => {
     const error = failure(() =>
       createWorld({
-        storage: storage({ capabilities: { atomicEventWrites: false, maxSpecVersion: 3, durable: true } }),
+        storage: storage({
+          capabilities: { atomicEventWrites: false, maxSpecVersion: 3, durable: true },
+        }),
         queue: queue(),
         streamer: streamer(),
       }),
@@ -142,10 +151,12 @@ describe('createWorld rejects bad configs with one clear line per problem', () =
 describe('createWorld composes lazily', () => {
   it('calls each provider once, synchronously, and exposes the slots', () => {
     const created: string[] = [];
-    const instance = <T>(slot: string, value: T) => () => {
-      created.push(slot);
-      return value;
-    };
+    const instance =
+      <T>(slot: string, value: T) =>
+      () => {
+        created.push(slot);
+        return value;
+      };
     const world = createWorld({
       deploymentId: 'v-test',
       storage: storage({
@@ -172,7 +183,11 @@ describe('createWorld composes lazily', () => {
       storage: storage({ create: () => ({ runs: {}, steps: {}, events: {}, hooks: {} }) as never }),
       queue: queue({
         create: () =>
-          ({ kind: 'transport', send: async () => ({ accepted: true }), consume: async () => {} }) as never,
+          ({
+            kind: 'transport',
+            send: async () => ({ accepted: true }),
+            consume: async () => {},
+          }) as never,
       }),
       streamer: streamer({ create: () => ({}) as never }),
     });

@@ -60,7 +60,10 @@ describe('delivery policy', () => {
   });
 
   it('chains a wait longer than the backend maximum and does not run the handler early', async () => {
-    const { receiver, delivered } = receiverReturning({ type: 'timeout', timeoutSeconds: 86_400 }, 900);
+    const { receiver, delivered } = receiverReturning(
+      { type: 'timeout', timeoutSeconds: 86_400 },
+      900,
+    );
     const first = await receiver(envelope());
     expect(first).toMatchObject({ type: 'redeliver', delaySeconds: 900 });
     const next = (first as { envelope: QueueEnvelope }).envelope;

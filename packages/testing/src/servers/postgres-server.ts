@@ -1,6 +1,6 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { chown, mkdtemp, rm } from 'node:fs/promises';
 import { existsSync, readdirSync } from 'node:fs';
+import { chown, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findFreePort } from './free-port.js';
@@ -15,7 +15,8 @@ export function findPostgresBinaries(): string {
     ? readdirSync(root).filter((name) => existsSync(join(root, name, 'bin', 'initdb')))
     : [];
   majors.sort((a, b) => Number(b) - Number(a));
-  if (!majors[0]) throw new Error(`no PostgreSQL server binaries under ${root} (install the postgresql package)`);
+  if (!majors[0])
+    throw new Error(`no PostgreSQL server binaries under ${root} (install the postgresql package)`);
   return join(root, majors[0], 'bin');
 }
 
@@ -37,9 +38,24 @@ export async function startPostgresServer(): Promise<RunningServer & { database:
   });
   const child: ChildProcess = spawn(
     join(bin, 'postgres'),
-    ['-D', dataDir, '-c', 'listen_addresses=127.0.0.1', '-p', String(port), '-k', dir,
-      '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off',
-      '-c', 'max_connections=200'],
+    [
+      '-D',
+      dataDir,
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-p',
+      String(port),
+      '-k',
+      dir,
+      '-c',
+      'fsync=off',
+      '-c',
+      'synchronous_commit=off',
+      '-c',
+      'full_page_writes=off',
+      '-c',
+      'max_connections=200',
+    ],
     { stdio: 'ignore', ...identity },
   );
   await onceSpawned(child, 'postgres');

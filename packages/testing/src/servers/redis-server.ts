@@ -22,8 +22,22 @@ export async function startRedisServer(binary = 'redis-server'): Promise<Running
   const dir = await mkdtemp(join(tmpdir(), 'worldkit-redis-'));
   const child: ChildProcess = spawn(
     binary,
-    ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no',
-      '--maxmemory-policy', 'noeviction', '--dir', dir, '--daemonize', 'no'],
+    [
+      '--bind',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--maxmemory-policy',
+      'noeviction',
+      '--dir',
+      dir,
+      '--daemonize',
+      'no',
+    ],
     { stdio: 'ignore' },
   );
   await onceSpawned(child, binary);

@@ -15,5 +15,7 @@ export async function waitForPort(port: number, timeoutMs: number, label: string
     if (open) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  throw new Error(`${label} did not accept connections on 127.0.0.1:${port} within ${timeoutMs} ms`);
+  throw new Error(
+    `${label} did not accept connections on 127.0.0.1:${port} within ${timeoutMs} ms`,
+  );
 }
