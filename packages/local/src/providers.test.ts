@@ -8,7 +8,13 @@ import { local, localQueue, localStorage, localStreamer, localVersions } from '.
 import { DATA_DIR_ENV, QUEUE_CONCURRENCY_ENV } from './settings.js';
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
-const context: ProviderContext = { deploymentId: 'test', logger: silent };
+const context: ProviderContext = {
+  deploymentId: 'test',
+  logger: silent,
+  versions: () => {
+    throw new Error('local providers never read the version store');
+  },
+};
 
 const tempDirs: string[] = [];
 async function freshDataDir(): Promise<string> {

@@ -1,4 +1,5 @@
 import { MissingSettingError, WorldkitConfigError } from '@worldkit/core';
+import { testProviderContext } from '@worldkit/testing';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { postgres, postgresQueue, postgresStorage } from './providers.js';
@@ -119,10 +120,7 @@ describe('postgres settings', () => {
     });
     expect(parts.streamer.capabilities).toEqual({ liveTailing: true, durable: true });
     expect(parts.versions.capabilities).toEqual({ durable: true });
-    const context = {
-      deploymentId: 'dpl',
-      logger: { debug() {}, info() {}, warn() {}, error() {} },
-    };
+    const context = testProviderContext({ deploymentId: 'dpl' });
     // Instances are created without I/O too; nothing fails until they are used.
     expect(() => parts.storage.create(context)).not.toThrow();
     expect(() => parts.streamer.create(context)).not.toThrow();

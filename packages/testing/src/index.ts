@@ -1,3 +1,4 @@
+export * from './provider-context.js';
 export * from './queue/index.js';
 export * from './servers/index.js';
 export * from './storage/index.js';

@@ -105,7 +105,7 @@ export function createWorld(config: WorldConfig): ComposedWorld {
 
   const container = createContainer<Cradle>({ injectionMode: InjectionMode.PROXY, strict: true });
   container.register({
-    context: asValue({ deploymentId, logger }),
+    context: asValue({ deploymentId, logger, versions: () => container.cradle.versions }),
     storage: asFunction(({ context }: Cradle) => providers.storage.create(context)).singleton(),
     queue: asFunction(({ context }: Cradle) => providers.queue.create(context)).singleton(),
     streamer: asFunction(({ context }: Cradle) => providers.streamer.create(context)).singleton(),

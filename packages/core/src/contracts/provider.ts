@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Logger } from '../logger.js';
+import type { VersionStore } from './versions.js';
 
 /** The contract generation every provider in this repository implements. */
 export const SPECIFICATION_VERSION = 'v1' as const;
@@ -14,6 +15,12 @@ export interface ProviderContext {
   /** Version id of the code running in this process (see `getDeploymentId`). */
   deploymentId: string;
   logger: Logger;
+  /**
+   * The World's version store, resolved on first call (not at `create()` time, so providers
+   * may be created in any order). Compute uses it to find a version's address; it is the only
+   * source of addresses, never message content.
+   */
+  versions(): VersionStore;
 }
 
 /**

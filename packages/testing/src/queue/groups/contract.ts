@@ -1,5 +1,6 @@
 import { negotiate } from '@worldkit/core';
 import { describe, test } from 'vitest';
+import { testProviderContext } from '../../provider-context.js';
 import type { QueueSuiteContext } from '../suite-context.js';
 
 export function contractGroup(suite: QueueSuiteContext): void {
@@ -19,10 +20,7 @@ export function contractGroup(suite: QueueSuiteContext): void {
 
     test('creates a transport synchronously, without starting it', async ({ expect }) => {
       const provider = await suite.createProvider();
-      const instance = provider.create({
-        deploymentId: 'qc-contract',
-        logger: { debug() {}, info() {}, warn() {}, error() {} },
-      });
+      const instance = provider.create(testProviderContext({ deploymentId: 'qc-contract' }));
       expect(instance).not.toBeInstanceOf(Promise);
       expect(instance.kind).toBe('transport');
       if (instance.kind !== 'transport') return;
