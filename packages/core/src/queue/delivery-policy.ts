@@ -7,6 +7,7 @@ import {
   queueEnvelopeSchema,
 } from '../contracts/queue.js';
 import type { Logger } from '../logger.js';
+import { DuplicateGuard } from './duplicate-guard.js';
 import { decodeMessage } from './message-codec.js';
 
 export interface ReceiverSettings {
@@ -25,6 +26,7 @@ export interface ReceiverSettings {
  */
 export function createReceiver(settings: ReceiverSettings): QueueReceiver {
   const now = settings.now ?? Date.now;
+  const duplicates = new DuplicateGuard();
   const clampDelay = (seconds: number) =>
     settings.maxDelaySeconds === null ? seconds : Math.min(seconds, settings.maxDelaySeconds);
 
@@ -45,6 +47,10 @@ export function createReceiver(settings: ReceiverSettings): QueueReceiver {
       return { type: 'redeliver', envelope, delaySeconds: clampDelay(Math.ceil(waitMs / 1000)) };
     }
 
+    return duplicates.run(`${envelope.messageId}#${envelope.attempt}`, () => deliver(envelope));
+  };
+
+  async function deliver(envelope: QueueEnvelope): Promise<DeliveryOutcome> {
     let message: unknown;
     try {
       message = decodeMessage(envelope.body);
@@ -83,7 +89,7 @@ export function createReceiver(settings: ReceiverSettings): QueueReceiver {
         return redeliver({ ...envelope, failures }, backoff);
       }
     }
-  };
+  }
 
   function redeliver(envelope: QueueEnvelope, seconds: number): DeliveryOutcome {
     const next: QueueEnvelope = {
