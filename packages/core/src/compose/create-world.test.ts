@@ -54,7 +54,7 @@ describe('createWorld rejects bad configs with one clear line per problem', () =
     );
     expect(WorldkitConfigError.is(error)).toBe(true);
     expect(error.message).toBe(
-      'Invalid world config:\n  - storag: expected no such option (check the spelling), got unknown key storag',
+      'Invalid world config:\n  - storag: expected no such option (check the spelling), got unknown key "storag"',
     );
   });
 

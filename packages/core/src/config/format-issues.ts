@@ -13,22 +13,34 @@ export function toConfigProblems(
 ): ConfigProblem[] {
   return error.issues.map((issue) => {
     const path = issue.path.map(String);
-    const key = [keyPrefix, ...path].filter(Boolean).join('.') || '(root)';
     if (issue.code === 'unrecognized_keys') {
-      const unknown = issue.keys.join(', ');
+      const unknown = issue.keys.map((key) => JSON.stringify(key)).join(', ');
       return {
-        key: [key === '(root)' ? '' : key, issue.keys[0]].filter(Boolean).join('.'),
+        key: formatKeyPath([keyPrefix, ...path, issue.keys[0] ?? '']),
         expected: 'no such option (check the spelling)',
         received: `unknown key${issue.keys.length > 1 ? 's' : ''} ${unknown}`,
       };
     }
     return {
-      key,
+      key: formatKeyPath([keyPrefix, ...path]),
       expected: describeExpected(issue),
       received: describeValue(valueAt(input, issue.path)),
       envVar: envVars[path.join('.')],
     };
   });
+}
+
+/** `storage.dataDir`, or `delivery[" "]` for keys that are not plain identifiers. */
+export function formatKeyPath(segments: string[]): string {
+  const parts = segments.filter((segment, index) => index > 0 || segment !== '');
+  if (parts.length === 0) return '(root)';
+  return parts
+    .map((segment, index) => {
+      if (/^[A-Za-z_$][\w$-]*$/.test(segment)) return index === 0 ? segment : `.${segment}`;
+      if (/^\d+$/.test(segment)) return `[${segment}]`;
+      return `[${JSON.stringify(segment)}]`;
+    })
+    .join('');
 }
 
 function describeExpected(issue: z.core.$ZodIssue): string {
