@@ -1,0 +1,87 @@
+// A process that executes workflows on @worldkit/local with a data directory, for the crash
+// test: `start` starts runs and keeps working until it is killed; `resume` opens the same data
+// directory, lets the runs finish and reports what was lost or duplicated.
+// usage: node crash-worker.mjs <start|resume> <composition> <bundlesDir> <runIdsFile> [runs]
+// compositions: local (CRASH_DATA_DIR), postgres (CRASH_POSTGRES_URL), postgres-bullmq (+ CRASH_REDIS_URL)
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createWorld, loadWorkflowCode } from '@worldkit/core';
+
+const [phase, composition, bundlesDir, runIdsFile, runCount = '200'] = process.argv.slice(2);
+const quiet = { debug() {}, info() {}, warn() {}, error: (message) => console.error(message) };
+
+async function parts() {
+  if (composition === 'local') {
+    const { local } = await import('@worldkit/local');
+    return local({ dataDir: process.env.CRASH_DATA_DIR });
+  }
+  const { postgres, postgresStorage, postgresStreamer } = await import('@worldkit/postgres');
+  const connectionString = process.env.CRASH_POSTGRES_URL;
+  if (composition === 'postgres') return postgres({ connectionString, concurrency: 50 });
+  const { bullmqQueue } = await import('@worldkit/redis');
+  return {
+    storage: postgresStorage({ connectionString }),
+    streamer: postgresStreamer({ connectionString }),
+    queue: bullmqQueue({ url: process.env.CRASH_REDIS_URL }),
+  };
+}
+
+const world = createWorld({ ...(await parts()), deploymentId: 'crash-test', logger: quiet });
+const code = loadWorkflowCode({ world, directory: bundlesDir });
+const isTerminal = (status) => ['completed', 'failed', 'cancelled'].includes(status);
+
+if (phase === 'start') {
+  await world.start();
+  const { start } = await import('workflow/api');
+  const runIds = await Promise.all(
+    Array.from({ length: Number(runCount) }, async (_, index) => {
+      // Every fourth run sleeps, so some runs are parked on a timer when the process dies.
+      const run =
+        index % 4 === 0
+          ? await start(code.workflow('sleepWorkflow'), ['1s'])
+          : await start(code.workflow('sequentialWorkflow'), [index, 1]);
+      return run.runId;
+    }),
+  );
+  writeFileSync(runIdsFile, JSON.stringify(runIds));
+  console.log('STARTED');
+  setInterval(() => {}, 1000); // keep executing until SIGKILL
+} else {
+  const runIds = JSON.parse(readFileSync(runIdsFile, 'utf8'));
+  // Counted before start(): how many runs the crash left unfinished.
+  const before = await Promise.all(
+    runIds.map((runId) => world.runs.get(runId, { resolveData: 'none' })),
+  );
+  const activeAtRestart = before.filter((run) => !isTerminal(run.status)).length;
+  await world.start();
+  const deadline = Date.now() + 90_000;
+  let pending = runIds;
+  while (pending.length > 0 && Date.now() < deadline) {
+    const statuses = await Promise.all(
+      pending.map((runId) => world.runs.get(runId, { resolveData: 'none' })),
+    );
+    pending = pending.filter((_, index) => !isTerminal(statuses[index].status));
+    if (pending.length > 0) await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  let completed = 0;
+  let duplicated = 0;
+  for (const runId of runIds) {
+    const run = await world.runs.get(runId, { resolveData: 'none' });
+    if (run.status === 'completed') completed++;
+    const events = await world.events.list({
+      runId,
+      pagination: { limit: 1000 },
+      resolveData: 'none',
+    });
+    const completions = new Map();
+    for (const event of events.data) {
+      if (event.eventType !== 'step_completed') continue;
+      completions.set(event.correlationId, (completions.get(event.correlationId) ?? 0) + 1);
+    }
+    for (const count of completions.values()) if (count > 1) duplicated += count - 1;
+  }
+  console.log(
+    `RESULT ${JSON.stringify({ runs: runIds.length, activeAtRestart, completed, lost: runIds.length - completed, duplicated })}`,
+  );
+  await world.close();
+  process.exit(0);
+}
