@@ -70,7 +70,11 @@ describe('delivery signature', () => {
     expect(parseSignatureHeader('v1=abc, v1=, nonsense')).toEqual([]);
     expect(verifyDeliverySignature([SECRET], { ...signed, signature: 'v1=' }, body)).toBe(false);
     expect(
-      verifyDeliverySignature([SECRET], { ...signed, signature: signed.signature.slice(0, 40) }, body),
+      verifyDeliverySignature(
+        [SECRET],
+        { ...signed, signature: signed.signature.slice(0, 40) },
+        body,
+      ),
     ).toBe(false);
   });
 });
