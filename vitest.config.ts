@@ -7,7 +7,12 @@ const packageSource = (name: string) =>
 export default defineConfig({
   // Tests run against package sources, so a change is tested without rebuilding first.
   resolve: {
-    alias: [{ find: /^@worldkit\/(core|local|testing)$/, replacement: packageSource('$1') }],
+    alias: [
+      {
+        find: /^@worldkit\/(core|local|testing|http|postgres|redis|dynamodb|sqs)$/,
+        replacement: packageSource('$1'),
+      },
+    ],
   },
   test: {
     include: ['packages/*/src/**/*.test.ts', 'test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],

@@ -2,11 +2,12 @@
 /**
  * Measures one World in this process and prints one JSON line (prefixed `BENCH_RESULT `).
  * Each World runs in its own process because the workflow bundles, the runtime's World
- * cache and the handler registry are process-wide globals.
+ * cache and the handler registry are process-wide globals — and so its peak RSS is its own.
  *
- *   node bench/worker.mjs --world worldkit-file|worldkit-memory|world-local
- *        [--runs 100] [--latency-runs 20] [--warmup-runs 5] [--data-dir <dir>] [--bare]
+ *   node bench/worker.mjs --world <name from bench/worlds/*.mjs>
+ *        [--runs 50] [--latency-runs 20] [--warmup-runs 5] [--data-dir <dir>] [--bare]
  *
+ * Services the World needs (see services.mjs) arrive from run.mjs as JSON in BENCH_SERVICES.
  * `--bare`: do not open the idle listening socket (see listening-socket.mjs).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -18,40 +19,45 @@ import './promise-with-resolvers.mjs';
 import { trackCompletions } from './completion-tracker.mjs';
 import { openListeningSocket } from './listening-socket.mjs';
 import { round, summarize } from './stats.mjs';
+import { countStorageCalls } from './storage-call-counter.mjs';
+import { loadWorldCatalog } from './world-catalog.mjs';
 
-const WORLDS = {
-  'worldkit-file': async ({ dataDir }) =>
-    (await import('./worlds/worldkit-local.mjs')).openWorldkitLocal({ dataDir }),
-  'worldkit-memory': async () =>
-    (await import('./worlds/worldkit-local.mjs')).openWorldkitLocal({}),
-  'world-local': async ({ dataDir }) =>
-    (await import('./worlds/world-local.mjs')).openWorldLocal({ dataDir }),
-};
+/** The workload: a workflow awaiting three trivial steps (workflows/three-steps.ts). */
+const STEPS_PER_RUN = 3;
 
 const { values: args } = parseArgs({
   options: {
     world: { type: 'string' },
-    runs: { type: 'string', default: '100' },
+    runs: { type: 'string', default: '50' },
     'latency-runs': { type: 'string', default: '20' },
     'warmup-runs': { type: 'string', default: '5' },
     'data-dir': { type: 'string' },
     bare: { type: 'boolean', default: false },
   },
 });
-if (!args.world || !WORLDS[args.world]) {
-  console.error(`--world must be one of: ${Object.keys(WORLDS).join(', ')}`);
+const catalog = await loadWorldCatalog();
+const definition = catalog.get(args.world ?? '');
+if (!definition) {
+  console.error(`--world must be one of: ${[...catalog.keys()].join(', ')}`);
   process.exit(2);
 }
 const runs = positiveInt('runs');
 const latencyRuns = positiveInt('latency-runs');
 const warmupRuns = positiveInt('warmup-runs');
+const services = JSON.parse(process.env.BENCH_SERVICES ?? '{}');
+const missing = definition.needs.filter((service) => !services[service]);
+if (missing.length > 0) {
+  console.error(`${definition.name} needs ${missing.join(', ')} (BENCH_SERVICES; run via run.mjs)`);
+  process.exit(2);
+}
 
 const benchDirectory = import.meta.dirname;
-const dataDir = args['data-dir'] ?? (await mkdtemp(join(tmpdir(), `bench-${args.world}-`)));
+const dataDir = args['data-dir'] ?? (await mkdtemp(join(tmpdir(), `bench-${definition.name}-`)));
 
 const socket = args.bare ? undefined : await openListeningSocket();
-const opened = await WORLDS[args.world]({ dataDir });
+const opened = await definition.open({ dataDir, services });
 const { world } = opened;
+const storageCalls = countStorageCalls(world);
 const tracker = trackCompletions(world);
 const code = loadWorkflowCode({
   world,
@@ -80,17 +86,34 @@ async function concurrentPass(count, offset) {
   return { results, elapsedMs: performance.now() - startedAt };
 }
 
-// Warm-up: first-run costs (JIT, directory creation, bundle initialisation) are not the World's speed.
+/** Storage calls of a pass, per run and per workflow step. */
+function storageCost(runCount) {
+  const { total, byMethod } = storageCalls.snapshot();
+  return {
+    total,
+    perRun: round(total / runCount, 1),
+    perStep: round(total / (runCount * STEPS_PER_RUN), 2),
+    byMethod,
+  };
+}
+
+// Warm-up: first-run costs (JIT, bundle initialisation, connections) are not the World's speed.
 await concurrentPass(warmupRuns, 0);
 
+storageCalls.reset();
+const sequentialStartedAt = performance.now();
 const latency = [];
 for (let index = 0; index < latencyRuns; index++) latency.push(await timedRun(1000 + index));
+const sequentialElapsedMs = performance.now() - sequentialStartedAt;
+const sequentialStorage = storageCost(latencyRuns);
 
+storageCalls.reset();
 const throughput = await concurrentPass(runs, 10_000);
+const concurrentStorage = storageCost(runs);
 
 const all = [...latency, ...throughput.results];
 const failed = all.filter((result) => result.status !== 'run_completed');
-// Spot-check the stored outcome of every measured run, outside the timed section.
+// Spot-check the stored outcome of measured runs, outside the timed section.
 const wrongOutput = [];
 for (const { runId } of throughput.results.slice(0, 20)) {
   const run = await world.runs.get(runId);
@@ -98,22 +121,31 @@ for (const { runId } of throughput.results.slice(0, 20)) {
 }
 
 const result = {
-  world: args.world,
+  world: definition.name,
   description: opened.description,
   node: process.version,
   listeningSocket: Boolean(socket),
   runs,
   latencyRuns,
   failedRuns: failed.length + wrongOutput.length,
-  sequential: summarize(latency.map((result) => result.latencyMs)),
+  sequential: {
+    ...summarize(latency.map((result) => result.latencyMs)),
+    totalMs: round(sequentialElapsedMs),
+    runsPerSecond: round((latencyRuns / sequentialElapsedMs) * 1000, 2),
+    storageCalls: sequentialStorage,
+  },
   concurrent: {
     ...summarize(throughput.results.map((result) => result.latencyMs)),
     totalMs: round(throughput.elapsedMs),
     runsPerSecond: round((runs / throughput.elapsedMs) * 1000, 2),
+    storageCalls: concurrentStorage,
   },
+  // maxRSS is the process's peak resident set (KiB on Linux), whatever the moment.
+  peakRssMb: round(process.resourceUsage().maxRSS / 1024, 1),
 };
 
 await world.close();
+await opened.close?.();
 socket?.close();
 if (!args['data-dir']) await rm(dataDir, { recursive: true, force: true });
 process.stdout.write(`BENCH_RESULT ${JSON.stringify(result)}\n`);

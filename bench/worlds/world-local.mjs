@@ -1,23 +1,29 @@
-import { createLocalWorld } from '@workflow/world-local';
-
 /**
- * The reference World, `@workflow/world-local@4.4.1`, with its files in `dataDir`.
+ * The reference World, `@workflow/world-local@4.4.1`, with its files in the run's data dir.
  *
  * Delivery is in-process, through world-local's own direct path: `world.registerHandler(prefix,
  * POST)` makes its queue call the bundle's `POST` with a `Request` instead of fetching
- * `http://localhost:<port>/.well-known/workflow/v1/...` (dist/queue.js, `directHandlers`), routed by loadWorkflowCode's `handleRequest`.
- * That is its fastest path, so the comparison does not charge it for loopback HTTP.
+ * `http://localhost:<port>/.well-known/workflow/v1/...` (dist/queue.js, `directHandlers`),
+ * routed by loadWorkflowCode's `handleRequest`. That is its fastest path, so the comparison
+ * does not charge it for loopback HTTP.
  */
-export function openWorldLocal({ dataDir }) {
-  const world = createLocalWorld({ dataDir, recoverActiveRuns: false });
-  return {
-    world,
-    description: `@workflow/world-local 4.4.1, files in ${dataDir}, in-process delivery (registerHandler)`,
-    afterLoad(code) {
-      // The queue builds Requests for http://localhost/.well-known/workflow/v1/{flow,step},
-      // which handleRequest routes to the bundles' POST exports.
-      world.registerHandler('__wkf_workflow_', code.handleRequest);
-      world.registerHandler('__wkf_step_', code.handleRequest);
+export const benchWorlds = [
+  {
+    name: 'world-local',
+    needs: [],
+    async open({ dataDir }) {
+      const { createLocalWorld } = await import('@workflow/world-local');
+      const world = createLocalWorld({ dataDir, recoverActiveRuns: false });
+      return {
+        world,
+        description: `@workflow/world-local 4.4.1, files in ${dataDir}, in-process delivery (registerHandler)`,
+        afterLoad(code) {
+          // The queue builds Requests for http://localhost/.well-known/workflow/v1/{flow,step},
+          // which handleRequest routes to the bundles' POST exports.
+          world.registerHandler('__wkf_workflow_', code.handleRequest);
+          world.registerHandler('__wkf_step_', code.handleRequest);
+        },
+      };
     },
-  };
-}
+  },
+];

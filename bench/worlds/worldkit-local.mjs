@@ -1,13 +1,12 @@
-import { createWorld, defineWorld } from '@worldkit/core';
-import { local } from '@worldkit/local';
-
 /**
- * Worldkit's embedded default World: every slot filled by `@worldkit/local`, delivery by
- * the default in-process compute (the bundle's handler is called directly, no Request).
- * `dataDir` makes storage durable (fair against world-local, which writes files);
- * without it everything is kept in memory.
+ * Worldkit's embedded default World: every slot filled by `@worldkit/local`, delivery by the
+ * default in-process compute (the bundle's handler is called directly, no Request).
+ * `worldkit-file` keeps durable files in the run's data dir (fair against world-local, which
+ * writes files); `worldkit-memory` keeps everything in memory.
  */
-export function openWorldkitLocal({ dataDir }) {
+async function openWorldkitLocal({ dataDir }) {
+  const { createWorld, defineWorld } = await import('@worldkit/core');
+  const { local } = await import('@worldkit/local');
   const world = createWorld(defineWorld(local(dataDir ? { dataDir } : { memory: true })));
   return {
     world,
@@ -17,3 +16,16 @@ export function openWorldkitLocal({ dataDir }) {
     afterLoad() {},
   };
 }
+
+export const benchWorlds = [
+  {
+    name: 'worldkit-file',
+    needs: [],
+    open: ({ dataDir }) => openWorldkitLocal({ dataDir }),
+  },
+  {
+    name: 'worldkit-memory',
+    needs: [],
+    open: () => openWorldkitLocal({}),
+  },
+];

@@ -2,6 +2,7 @@ export { type FromWorldSettings, fromWorld, type WorldSlots } from './adapters/f
 export { type ComposedWorld, createWorld, type WorldkitHandle } from './compose/create-world.js';
 export { negotiate } from './compose/negotiate.js';
 export { recoverActiveRuns } from './compose/recover-active-runs.js';
+export { currentDeliveryScope, withDeliveryScope } from './compute/delivery-scope.js';
 export { findHandler, loadedDeployments, registerHandler } from './compute/handler-registry.js';
 export { inProcessCompute } from './compute/in-process.js';
 export { currentDeploymentScope, withDeploymentScope } from './compute/registration-scope.js';
@@ -39,6 +40,41 @@ export {
   loadWorkflowCode,
   type WorkflowReference,
 } from './runtime/load-workflow-code.js';
+export { loadedManifest } from './runtime/loaded-manifests.js';
+export {
+  assertEventLogCompatibility,
+  assertInputCompatibility,
+  type CompatibilityReport,
+  checkCompatibility,
+} from './upgrades/compatibility.js';
+export { deleteVersion } from './upgrades/delete-version.js';
+export {
+  type DrainReason,
+  type DrainReport,
+  type DrainRun,
+  drainReport,
+} from './upgrades/drain-report.js';
+export { getManifest } from './upgrades/manifest-lookup.js';
+export {
+  type CompatibilityProblem,
+  IncompatibleUpgradeError,
+  VersionInUseError,
+} from './upgrades/upgrade-errors.js';
+export { listUpgrades, upgradeLogOf } from './upgrades/upgrade-log.js';
+export { type UpgradeResult, type UpgradeRunOptions, upgradeRun } from './upgrades/upgrade-run.js';
+export {
+  type UpgradeRunsFilter,
+  type UpgradeRunsOptions,
+  type UpgradeRunsSummary,
+  upgradeRuns,
+} from './upgrades/upgrade-runs.js';
+export { chooseVersionForNewRun } from './versions/choose-version-for-new-run.js';
+export {
+  createMemoryUpgradeLog,
+  type MemoryUpgradeLogSettings,
+  matchesUpgradeFilter,
+} from './versions/memory-upgrade-log.js';
+export type { MemoryVersionState } from './versions/memory-version-store.js';
 export {
   createMemoryVersionStore,
   type MemoryVersionStoreSettings,

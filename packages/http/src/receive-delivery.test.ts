@@ -201,7 +201,7 @@ describe('receiving signed deliveries', () => {
     await check(deliveryRequest(envelope()), 400, 'wrong-queue', '__wkf_workflow_');
     await check(
       deliveryRequest(envelope({ deploymentId: 'vers_someone_else' })),
-      421,
+      422,
       'wrong-version',
     );
 

@@ -5,6 +5,7 @@ import {
   type QueueEnvelope,
   queueEnvelopeSchema,
   type RuntimeQueueHandler,
+  withDeliveryScope,
 } from '@worldkit/core';
 import type { ReplayCache } from './replay-cache.js';
 import {
@@ -31,8 +32,9 @@ export type RejectionKind =
  * 401: the request proves nothing (no, bad or expired signature) — retrying it unchanged
  * cannot help. 409: an authentic delivery already accepted once; the dispatcher's next
  * attempt carries a new attempt number and passes. 400: signed but not a delivery this
- * endpoint can run. 421: a delivery for another version reached this app (a wrong address
- * in the version store); the code here must not run it.
+ * endpoint can run. 422: a delivery for another version reached this app (a wrong address
+ * in the version store); the code here must not run it. (Not 421 Misdirected Request:
+ * fetch clients retry a 421 on a new connection, which would arrive as a replay.)
  */
 const STATUS: Record<RejectionKind, number> = {
   method: 405,
@@ -42,7 +44,7 @@ const STATUS: Record<RejectionKind, number> = {
   replayed: 409,
   malformed: 400,
   'wrong-queue': 400,
-  'wrong-version': 421,
+  'wrong-version': 422,
 };
 
 export interface ReceiveSettings {
@@ -161,11 +163,14 @@ async function run(envelope: QueueEnvelope, settings: ReceiveSettings): Promise<
     throw new Rejection('malformed', 'the envelope body is not valid tagged JSON');
   }
   try {
-    const result = await settings.handler(message, {
-      attempt: envelope.attempt,
-      queueName: envelope.queueName,
-      messageId: envelope.messageId,
-    });
+    // Follow-up messages the handler enqueues belong to the run's version.
+    const result = await withDeliveryScope(envelope.deploymentId, () =>
+      settings.handler(message, {
+        attempt: envelope.attempt,
+        queueName: envelope.queueName,
+        messageId: envelope.messageId,
+      }),
+    );
     if (result && typeof result.timeoutSeconds === 'number') {
       // JSON has no NaN or Infinity; a redelivery "now" beats losing the wait altogether.
       const seconds = Number.isFinite(result.timeoutSeconds) ? result.timeoutSeconds : 0;

@@ -1,6 +1,7 @@
 import { parseQueueName, type ValidQueueName } from '@workflow/world';
 import type { ComputeProvider, HandlerResult } from '../contracts/compute.js';
 import { SPECIFICATION_VERSION } from '../contracts/provider.js';
+import { withDeliveryScope } from './delivery-scope.js';
 import { findHandler, loadedDeployments, registerHandler } from './handler-registry.js';
 
 /**
@@ -27,11 +28,13 @@ export function inProcessCompute(): ComputeProvider {
           };
         }
         try {
-          const result = await handler(message, {
-            attempt: envelope.attempt,
-            queueName: envelope.queueName,
-            messageId: envelope.messageId,
-          });
+          const result = await withDeliveryScope(envelope.deploymentId, () =>
+            handler(message, {
+              attempt: envelope.attempt,
+              queueName: envelope.queueName,
+              messageId: envelope.messageId,
+            }),
+          );
           if (result && typeof result.timeoutSeconds === 'number') {
             return { type: 'timeout', timeoutSeconds: Math.max(0, result.timeoutSeconds) };
           }

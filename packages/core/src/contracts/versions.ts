@@ -67,6 +67,59 @@ export interface VersionStore extends Lifecycle {
   /** The promoted version new runs start on, or `null` before the first promotion. */
   getCurrent(): Promise<Version | null>;
   promote(id: string): Promise<Version>;
+  /**
+   * Durable log of run upgrades (optional: a store without it gets an in-process log and a
+   * warning). The log is the idempotency key of `upgradeRun`, so it should be as durable as runs.
+   */
+  upgrades?: UpgradeLog;
+}
+
+export const UPGRADE_STRATEGIES = [
+  'cancel-and-restart',
+  'cancel-and-resume',
+  'cancel-and-partial-resume',
+] as const;
+export type UpgradeStrategy = (typeof UPGRADE_STRATEGIES)[number];
+
+/**
+ * One upgrade of one run. `started` is written before the old run is touched and `completed`
+ * once the new run is queued, so a crash in between leaves a record that says which new run id
+ * to finish. Re-running the upgrade continues from there instead of starting a second new run.
+ */
+export const upgradeRecordSchema = z.object({
+  schemaVersion: z.literal(1),
+  /** `upg_<ulid>` */
+  id: z.string().min(1),
+  runId: z.string().min(1),
+  newRunId: z.string().min(1),
+  workflowName: z.string(),
+  fromVersion: z.string(),
+  toVersion: z.string(),
+  strategy: z.enum(UPGRADE_STRATEGIES),
+  status: z.enum(['started', 'completed']),
+  /** For partial resume: the last event of the old run that was copied. */
+  cutAfterEventId: z.string().optional(),
+  /** Events of the old run copied into the new one (0 for restart). */
+  copiedEvents: z.number().int().min(0),
+  createdAt: z.date(),
+  updatedAt: z.date(),
+});
+export type UpgradeRecord = z.infer<typeof upgradeRecordSchema>;
+
+export interface UpgradeLogFilter {
+  /** Upgrades of this run (as the old run) or into it (as the new run). */
+  runId?: string;
+  /** Upgrades from or to this version. */
+  versionId?: string;
+}
+
+export interface UpgradeLog {
+  /** Inserts the record, or replaces the one with the same id. */
+  record(entry: UpgradeRecord): Promise<void>;
+  /** Upgrades whose old run is `runId`, oldest first. */
+  findByRun(runId: string): Promise<UpgradeRecord[]>;
+  /** Upgrades matching the filter, oldest first. */
+  list(filter?: UpgradeLogFilter): Promise<UpgradeRecord[]>;
 }
 
 export interface VersionsCapabilities {

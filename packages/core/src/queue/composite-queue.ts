@@ -6,6 +6,7 @@ import {
   ValidQueueName,
 } from '@workflow/world';
 import { ulid } from 'ulid';
+import { currentDeliveryScope } from '../compute/delivery-scope.js';
 import { currentDeploymentScope } from '../compute/registration-scope.js';
 import type { ComputeInstance, RuntimeQueueHandler } from '../contracts/compute.js';
 import type { QueueEnvelope, QueueTransport } from '../contracts/queue.js';
@@ -36,7 +37,7 @@ export function createCompositeQueue(
       format: 1,
       messageId: `msg_${ulid()}`,
       queueName,
-      deploymentId: options?.deploymentId ?? settings.deploymentId,
+      deploymentId: options?.deploymentId ?? currentDeliveryScope() ?? settings.deploymentId,
       body: encodeMessage(payload),
       specVersion: options?.specVersion,
       idempotencyKey: options?.idempotencyKey,

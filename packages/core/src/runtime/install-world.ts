@@ -1,4 +1,5 @@
 import type { World } from '@workflow/world';
+import { unwrapWorld } from './version-routing-world.js';
 
 /**
  * The symbols `setWorld()` from `workflow/runtime` writes. Every copy of the runtime (the test's
@@ -20,5 +21,5 @@ export function installWorld(world: World): void {
 
 /** The World the runtime currently uses, if one was installed or created. */
 export function installedWorld(): World | undefined {
-  return (globalThis as WorldHolder)[WORLD_CACHE];
+  return unwrapWorld((globalThis as WorldHolder)[WORLD_CACHE]);
 }

@@ -6,6 +6,9 @@ import { withDeploymentScope } from '../compute/registration-scope.js';
 import { type VersionManifest, versionManifestSchema } from '../contracts/versions.js';
 import { assertCommonJsScope } from './commonjs-scope.js';
 import { installWorld } from './install-world.js';
+import { withIsolatedStepRegistry } from './isolated-step-registry.js';
+import { registerLoadedManifest } from './loaded-manifests.js';
+import { versionRoutingWorld } from './version-routing-world.js';
 import { findWorkflowBundles } from './workflow-bundle-paths.js';
 import { createWorkflowCatalog, type WorkflowReference } from './workflow-catalog.js';
 
@@ -60,11 +63,17 @@ export function loadWorkflowCode(settings: LoadWorkflowCodeSettings): LoadedWork
   const deploymentId = settings.deploymentId ?? composedDeploymentId(settings.world);
   const manifest = versionManifestSchema.parse(JSON.parse(readFileSync(paths.manifest, 'utf8')));
 
-  installWorld(settings.world);
-  const { flow, step } = withDeploymentScope(deploymentId, () => ({
-    flow: loadFresh(paths.flow),
-    step: loadFresh(paths.step),
-  }));
+  // Wrapped so queue calls made while one version's handler runs stay on that version.
+  installWorld(versionRoutingWorld(settings.world));
+  // Both bundles of one version share one step registry, and no other version's (see
+  // withIsolatedStepRegistry): each version runs its own steps even when stepIds coincide.
+  const { flow, step } = withIsolatedStepRegistry(() =>
+    withDeploymentScope(deploymentId, () => ({
+      flow: loadFresh(paths.flow),
+      step: loadFresh(paths.step),
+    })),
+  );
+  registerLoadedManifest(deploymentId, manifest);
 
   // webhook.js is an ES module that imports `workflow/api` (not bundled), so it is imported
   // on first use; it reads the World from the same process-wide slot as the bundles.

@@ -3,17 +3,26 @@ import {
   type CreateVersionInput,
   createVersionInputSchema,
   type UpdateVersionInput,
+  type UpgradeRecord,
   updateVersionInputSchema,
   type Version,
   type VersionStore,
 } from '../contracts/versions.js';
+import { createMemoryUpgradeLog } from './memory-upgrade-log.js';
 import { VersionConflictError, VersionNotFoundError } from './version-errors.js';
 
 export interface MemoryVersionStoreSettings {
   /** Records to start from (e.g. read back from disk). */
-  initial?: { versions: Version[]; currentId: string | null };
+  initial?: { versions: Version[]; currentId: string | null; upgrades?: UpgradeRecord[] };
   /** Called after every change with the full state, so a caller can persist it. */
-  onChange?: (state: { versions: Version[]; currentId: string | null }) => void;
+  onChange?: (state: MemoryVersionState) => void;
+}
+
+/** Everything the memory store holds; `upgrades` is its upgrade log. */
+export interface MemoryVersionState {
+  versions: Version[];
+  currentId: string | null;
+  upgrades: UpgradeRecord[];
 }
 
 /**
@@ -28,7 +37,16 @@ export function createMemoryVersionStore(settings: MemoryVersionStoreSettings = 
     (settings.initial?.versions ?? []).map((version) => [version.id, version]),
   );
   let currentId = settings.initial?.currentId ?? null;
-  const changed = () => settings.onChange?.({ versions: [...versions.values()], currentId });
+  let upgradeRecords = settings.initial?.upgrades ?? [];
+  const changed = () =>
+    settings.onChange?.({ versions: [...versions.values()], currentId, upgrades: upgradeRecords });
+  const upgrades = createMemoryUpgradeLog({
+    initial: upgradeRecords,
+    onChange: (records) => {
+      upgradeRecords = records;
+      changed();
+    },
+  });
 
   const require = (id: string) => {
     const version = versions.get(id);
@@ -37,6 +55,7 @@ export function createMemoryVersionStore(settings: MemoryVersionStoreSettings = 
   };
 
   return {
+    upgrades,
     async create(input: CreateVersionInput) {
       const parsed = createVersionInputSchema.parse(input);
       const id = parsed.id ?? `vers_${nextUlid()}`;

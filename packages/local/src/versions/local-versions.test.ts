@@ -18,11 +18,13 @@ afterAll(async () => {
 describeVersionStoreConformance({
   name: 'local (memory)',
   createStore: () => createLocalVersionStore(),
+  upgradeLog: true,
 });
 
 describeVersionStoreConformance({
   name: 'local (data dir)',
   createStore: async () => createLocalVersionStore({ dataDir: await freshDataDir() }),
+  upgradeLog: true,
 });
 
 describe('local version store with a data dir', () => {

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { createMemoryVersionStore, type VersionStore } from '@worldkit/core';
+import { createMemoryVersionStore, type UpgradeLog, type VersionStore } from '@worldkit/core';
 import { acquireShared } from '../process-registry.js';
 import { readVersionFile, type VersionState, writeVersionFile } from './version-file.js';
 
@@ -66,7 +66,15 @@ function createPersistedStore(filePath: string): VersionStore {
     return result;
   };
 
+  // Upgrade records are written through the same persisted state as versions.
+  const upgrades: UpgradeLog = {
+    record: (entry) => mutate(async (store) => store.upgrades?.record(entry)),
+    findByRun: async (runId) => (await inner()).upgrades?.findByRun(runId) ?? [],
+    list: async (filter) => (await inner()).upgrades?.list(filter) ?? [],
+  };
+
   return {
+    upgrades,
     create: (input) => mutate((store) => store.create(input)),
     update: (id, input) => mutate((store) => store.update(id, input)),
     delete: (id) => mutate((store) => store.delete(id)),
@@ -92,7 +100,13 @@ function createHandle(store: VersionStore, release: () => Promise<void>): Versio
     if (released) throw new Error('@worldkit/local: this version store handle is closed');
     return store;
   };
+  const upgrades: UpgradeLog = {
+    record: async (entry) => live().upgrades?.record(entry),
+    findByRun: async (runId) => (await live().upgrades?.findByRun(runId)) ?? [],
+    list: async (filter) => (await live().upgrades?.list(filter)) ?? [],
+  };
   return {
+    upgrades,
     create: async (input) => live().create(input),
     get: async (id) => live().get(id),
     list: async (options) => live().list(options),

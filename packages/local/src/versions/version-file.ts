@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { type Version, versionSchema } from '@worldkit/core';
+import { type UpgradeRecord, upgradeRecordSchema, type Version, versionSchema } from '@worldkit/core';
 import { z } from 'zod';
 
-/** What the version store keeps: every version plus which one is current. */
+/** What the version store keeps: every version, which one is current, and the upgrade log. */
 export interface VersionState {
   versions: Version[];
   currentId: string | null;
+  upgrades: UpgradeRecord[];
 }
 
 // Dates are written as ISO strings; coercing them back keeps `Version` dates real `Date`s.
@@ -17,11 +18,20 @@ const storedVersionSchema = versionSchema.extend({
   promotedAt: z.coerce.date().optional(),
 });
 
-/** `format` versions the file layout itself; each record also carries its own `schemaVersion`. */
+const storedUpgradeSchema = upgradeRecordSchema.extend({
+  createdAt: z.coerce.date(),
+  updatedAt: z.coerce.date(),
+});
+
+/**
+ * `format` versions the file layout itself; each record also carries its own `schemaVersion`.
+ * `upgrades` was added later without a format change: files written before it read as no upgrades.
+ */
 const versionFileSchema = z.object({
   format: z.literal(1),
   currentId: z.string().nullable(),
   versions: z.array(storedVersionSchema),
+  upgrades: z.array(storedUpgradeSchema).default([]),
 });
 
 /** Reads `versions.json`; a missing file is an empty store, a malformed one an error. */
@@ -31,7 +41,7 @@ export async function readVersionFile(filePath: string): Promise<VersionState> {
     text = await readFile(filePath, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT')
-      return { versions: [], currentId: null };
+      return { versions: [], currentId: null, upgrades: [] };
     throw error;
   }
   let json: unknown;
@@ -46,7 +56,11 @@ export async function readVersionFile(filePath: string): Promise<VersionState> {
       `@worldkit/local: ${filePath} does not hold a version store: ${z.prettifyError(parsed.error)}`,
     );
   }
-  return { versions: parsed.data.versions, currentId: parsed.data.currentId };
+  return {
+    versions: parsed.data.versions,
+    currentId: parsed.data.currentId,
+    upgrades: parsed.data.upgrades,
+  };
 }
 
 /**

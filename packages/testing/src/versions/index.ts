@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe } from 'vitest';
 import { describeVersionCrud } from './groups/crud.js';
 import { describeVersionListing } from './groups/listing.js';
 import { describeVersionPromotion } from './groups/promotion.js';
+import { describeUpgradeLog } from './groups/upgrade-log.js';
 
 export interface VersionStoreConformanceOptions {
   /** Shown in the suite's name, e.g. `local` or `postgres`. */
@@ -14,6 +15,11 @@ export interface VersionStoreConformanceOptions {
   createStore: () => Promise<VersionStore> | VersionStore;
   /** Per-test timeout in milliseconds for slow remote backends (default 30 000). */
   timeoutMs?: number;
+  /**
+   * Whether the store implements the optional `upgrades` log. `true` runs its group; absent or
+   * a string skips it (the string is the reason shown).
+   */
+  upgradeLog?: true | string;
 }
 
 /**
@@ -44,5 +50,10 @@ export function describeVersionStoreConformance(options: VersionStoreConformance
     describeVersionCrud(store);
     describeVersionListing(store);
     describeVersionPromotion(store);
+    if (options.upgradeLog === true) describeUpgradeLog(store);
+    else {
+      const reason = options.upgradeLog ?? 'the store declares no upgrade log';
+      describe.skip(`upgrade log (skipped: ${reason})`, () => describeUpgradeLog(store));
+    }
   });
 }

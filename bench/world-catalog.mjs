@@ -1,0 +1,35 @@
+/**
+ * Every World the benchmark knows, collected from the files in bench/worlds/. Each file
+ * exports `benchWorlds`, an array of:
+ *
+ *   {
+ *     name: 'worldkit-postgres',          // the --worlds name and the table row
+ *     needs: ['postgres'],                // services from services.mjs, started by run.mjs
+ *     open({ dataDir, services }) → { world, description, afterLoad(code), close?() }
+ *   }
+ *
+ * `services` holds what services.mjs `isolate()` returned for this worker run, by service
+ * name. `afterLoad(code)` runs after the workflow bundles are loaded (e.g. to register
+ * handlers); `close()` releases anything `open` started besides the World.
+ * Adding a World = adding a file (or an entry) there.
+ */
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const WORLDS_DIRECTORY = join(import.meta.dirname, 'worlds');
+
+export async function loadWorldCatalog() {
+  const files = (await readdir(WORLDS_DIRECTORY)).filter((file) => file.endsWith('.mjs')).sort();
+  const catalog = new Map();
+  for (const file of files) {
+    const module = await import(pathToFileURL(join(WORLDS_DIRECTORY, file)).href);
+    for (const definition of module.benchWorlds ?? []) {
+      if (catalog.has(definition.name)) {
+        throw new Error(`bench world ${definition.name} is defined twice (worlds/${file})`);
+      }
+      catalog.set(definition.name, { needs: [], ...definition, file });
+    }
+  }
+  return catalog;
+}

@@ -1,0 +1,61 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { World } from '@workflow/world';
+import { currentDeploymentScope } from '../compute/registration-scope.js';
+
+/**
+ * The runtime queues a run's step messages (and the workflow message after a step) without a
+ * `deploymentId`, because on Vercel each deployment has its own queue. With several versions'
+ * code in one process and one World, such a message would go to the World's own version, and
+ * a v2 run would execute v1 steps. This wrapper remembers which version's handler is running
+ * (an AsyncLocalStorage scope around every handler the bundles register) and fills in that
+ * version for queue calls that name none; `getDeploymentId()` answers it too, so a child run
+ * started from a v2 step is pinned to v2, as it would be on its own deployment.
+ * Everything else is the wrapped World itself.
+ */
+const deliveringVersion = new AsyncLocalStorage<string>();
+const UNWRAPPED = Symbol.for('@worldkit/core//unwrapped-world');
+const wrappers = new WeakMap<World, World>();
+
+type QueueArgs = Parameters<World['queue']>;
+type HandlerArgs = Parameters<Parameters<World['createQueueHandler']>[1]>;
+
+export function versionRoutingWorld(world: World): World {
+  const existing = wrappers.get(world);
+  if (existing) return existing;
+  const wrapper = new Proxy(world, {
+    get(target, property, receiver) {
+      if (property === UNWRAPPED) return target;
+      if (property === 'queue') {
+        return (name: QueueArgs[0], payload: QueueArgs[1], options: QueueArgs[2]) => {
+          const version = deliveringVersion.getStore();
+          const routed =
+            version && !options?.deploymentId ? { ...options, deploymentId: version } : options;
+          return target.queue(name, payload, routed);
+        };
+      }
+      if (property === 'createQueueHandler') {
+        return (
+          prefix: Parameters<World['createQueueHandler']>[0],
+          handler: Parameters<World['createQueueHandler']>[1],
+        ) => {
+          const version = currentDeploymentScope();
+          if (!version) return target.createQueueHandler(prefix, handler);
+          return target.createQueueHandler(prefix, (...args: HandlerArgs) =>
+            deliveringVersion.run(version, () => handler(...args)),
+          );
+        };
+      }
+      if (property === 'getDeploymentId') {
+        return async () => deliveringVersion.getStore() ?? target.getDeploymentId();
+      }
+      return Reflect.get(target, property, receiver);
+    },
+  });
+  wrappers.set(world, wrapper);
+  return wrapper;
+}
+
+/** The World a wrapper stands for (or the argument itself). */
+export function unwrapWorld<T extends World | undefined>(world: T): T {
+  return ((world as { [UNWRAPPED]?: T } | undefined)?.[UNWRAPPED] ?? world) as T;
+}

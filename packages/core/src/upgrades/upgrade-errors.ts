@@ -1,0 +1,43 @@
+/** One reason a run cannot move to a version. */
+export interface CompatibilityProblem {
+  kind: 'missing-workflow' | 'input-schema' | 'unknown-step' | 'replay-order' | 'replay-divergence';
+  message: string;
+  /** The event of the old run the problem is about, when there is one. */
+  eventId?: string;
+}
+
+/** Thrown by the `assert*Compatibility` helpers; `problems` lists every reason. */
+export class IncompatibleUpgradeError extends Error {
+  override readonly name = 'IncompatibleUpgradeError';
+  constructor(
+    readonly runId: string,
+    readonly versionId: string,
+    readonly problems: CompatibilityProblem[],
+  ) {
+    super(
+      `run "${runId}" cannot move to version "${versionId}": ${problems
+        .map((problem) => problem.message)
+        .join('; ')}`,
+    );
+  }
+  static is(value: unknown): value is IncompatibleUpgradeError {
+    return value instanceof Error && value.name === 'IncompatibleUpgradeError';
+  }
+}
+
+/** Thrown by `deleteVersion` while runs are still pinned to the version. */
+export class VersionInUseError extends Error {
+  override readonly name = 'VersionInUseError';
+  constructor(
+    readonly versionId: string,
+    readonly activeRuns: number,
+  ) {
+    super(
+      `version "${versionId}" still has ${activeRuns} active run${activeRuns === 1 ? '' : 's'}; ` +
+        'wait for them to drain (see drainReport), upgrade them, or delete with { force: true }',
+    );
+  }
+  static is(value: unknown): value is VersionInUseError {
+    return value instanceof Error && value.name === 'VersionInUseError';
+  }
+}

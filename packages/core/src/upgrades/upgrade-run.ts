@@ -1,0 +1,277 @@
+import { EntityConflictError } from '@workflow/errors';
+import type { CreateEventRequest, Event, WorkflowRun } from '@workflow/world';
+import { monotonicFactory } from 'ulid';
+import type { ComposedWorld } from '../compose/create-world.js';
+import type { UpgradeRecord, UpgradeStrategy } from '../contracts/versions.js';
+import { eventLogProblems, inputProblems } from './compatibility.js';
+import { mapCorrelationIds } from './correlation-ids.js';
+import { planEventCopy, UnknownCutPointError } from './event-copy-plan.js';
+import { getManifest, manifestStepIds } from './manifest-lookup.js';
+import { listRunEvents } from './run-listing.js';
+import { upgradeLogOf } from './upgrade-log.js';
+
+export type { UpgradeStrategy } from '../contracts/versions.js';
+
+export interface UpgradeRunOptions {
+  /** Target version id. */
+  to: string;
+  strategy: UpgradeStrategy;
+  /** For `cancel-and-partial-resume`: the last event of the old run to keep. */
+  cutAfterEventId?: string;
+  /** Check and plan only; nothing is written. */
+  dryRun?: boolean;
+}
+
+export interface UpgradeResult {
+  runId: string;
+  newRunId?: string;
+  fromVersion: string;
+  toVersion: string;
+  strategy: UpgradeStrategy;
+  status: 'upgraded' | 'dry-run' | 'already-upgraded' | 'refused' | 'skipped';
+  reasons: string[];
+  /** Events of the old run copied (or, for a dry run, that would be copied) into the new one. */
+  copiedEvents: number;
+  /** The upgrade log entry (absent for refused, skipped and dry runs). */
+  upgradeId?: string;
+}
+
+const nextUlid = monotonicFactory();
+const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
+
+/**
+ * Moves one in-flight run to another version (RFC "Upgrade API"). All writes go through
+ * `events.create`, in an order chosen so that every step can be repeated:
+ *
+ * 1. checks (nothing written when they fail, so a refused run keeps running untouched);
+ * 2. a `started` record in the upgrade log that fixes the new run's id;
+ * 3. `run_cancelled` on the old run — first, because that releases its hook tokens;
+ * 4. `run_created` for the new run on the target version (same input), and for the resume
+ *    strategies `run_started` plus a copy of the old log re-keyed to the new run;
+ * 5. the new run's workflow message, queued to the target version;
+ * 6. the record marked `completed`.
+ *
+ * If it stops anywhere after 2, calling it again finds the `started` record and finishes the
+ * same new run (creating what is missing, copying only events not copied yet); a `completed`
+ * record makes it answer `already-upgraded`.
+ */
+export async function upgradeRun(
+  world: ComposedWorld,
+  runId: string,
+  options: UpgradeRunOptions,
+): Promise<UpgradeResult> {
+  const log = upgradeLogOf(world);
+  const run = await world.runs.get(runId);
+  const result = (status: UpgradeResult['status'], extra: Partial<UpgradeResult> = {}) => ({
+    runId,
+    fromVersion: run.deploymentId,
+    toVersion: options.to,
+    strategy: options.strategy,
+    status,
+    reasons: [],
+    copiedEvents: 0,
+    ...extra,
+  });
+
+  const previous = (await log.findByRun(runId)).at(-1);
+  if (previous?.status === 'completed') {
+    return result('already-upgraded', {
+      newRunId: previous.newRunId,
+      toVersion: previous.toVersion,
+      strategy: previous.strategy,
+      copiedEvents: previous.copiedEvents,
+      upgradeId: previous.id,
+      reasons: [`already upgraded to "${previous.toVersion}" as run "${previous.newRunId}"`],
+    });
+  }
+  if (previous) {
+    // An interrupted upgrade: finish it exactly as it was planned.
+    return finish(world, run, previous, false);
+  }
+
+  if (TERMINAL.has(run.status)) {
+    return result('skipped', { reasons: [`run is ${run.status}`] });
+  }
+  if (run.deploymentId === options.to) {
+    return result('skipped', { reasons: [`run is already on version "${options.to}"`] });
+  }
+  if (options.strategy === 'cancel-and-partial-resume' && !options.cutAfterEventId) {
+    return result('refused', {
+      reasons: ['cancel-and-partial-resume needs cutAfterEventId (see checkCompatibility)'],
+    });
+  }
+
+  const problems = await inputProblems(world, run, options.to);
+  let copiedEvents = 0;
+  if (options.strategy !== 'cancel-and-restart' && problems.length === 0) {
+    const manifest = await getManifest(world, options.to);
+    const events = await listRunEvents(world, runId);
+    try {
+      const check = eventLogProblems(
+        run,
+        options.to,
+        events,
+        manifestStepIds(manifest ?? {}),
+        options.cutAfterEventId,
+      );
+      problems.push(...check.problems);
+      copiedEvents = planEventCopy(runId, events, options.cutAfterEventId).events.length;
+    } catch (error) {
+      if (!(error instanceof UnknownCutPointError)) throw error;
+      return result('refused', { reasons: [error.message] });
+    }
+  }
+  if (problems.length > 0) {
+    return result('refused', { reasons: problems.map((problem) => problem.message) });
+  }
+  const newRunId = `wrun_${nextUlid()}`;
+  if (options.dryRun) {
+    return result('dry-run', {
+      copiedEvents,
+      reasons: [`would cancel "${runId}" and start a new run on "${options.to}"`],
+    });
+  }
+
+  const at = new Date();
+  const record: UpgradeRecord = {
+    schemaVersion: 1,
+    id: `upg_${nextUlid()}`,
+    runId,
+    newRunId,
+    workflowName: run.workflowName,
+    fromVersion: run.deploymentId,
+    toVersion: options.to,
+    strategy: options.strategy,
+    status: 'started',
+    ...(options.cutAfterEventId ? { cutAfterEventId: options.cutAfterEventId } : {}),
+    copiedEvents: 0,
+    createdAt: at,
+    updatedAt: at,
+  };
+  await log.record(record);
+  return finish(world, run, record, true);
+}
+
+async function finish(
+  world: ComposedWorld,
+  oldRun: WorkflowRun,
+  record: UpgradeRecord,
+  fresh: boolean,
+): Promise<UpgradeResult> {
+  const log = upgradeLogOf(world);
+  // Read the log before cancelling: the copy is of what the old run had done up to the upgrade.
+  const oldEvents =
+    record.strategy === 'cancel-and-restart' ? [] : await listRunEvents(world, oldRun.runId);
+
+  if (!TERMINAL.has(oldRun.status)) {
+    await world.events.create(oldRun.runId, { eventType: 'run_cancelled' });
+  }
+  const newRun = await createNewRun(world, oldRun, record);
+
+  let copiedEvents = 0;
+  if (record.strategy !== 'cancel-and-restart') {
+    copiedEvents = await copyEventLog(world, oldRun, newRun, oldEvents, record.cutAfterEventId);
+  }
+  await world.queue(
+    `__wkf_workflow_${oldRun.workflowName}`,
+    { runId: record.newRunId },
+    { deploymentId: record.toVersion },
+  );
+  const completed: UpgradeRecord = {
+    ...record,
+    status: 'completed',
+    copiedEvents,
+    updatedAt: new Date(),
+  };
+  await log.record(completed);
+  return {
+    runId: oldRun.runId,
+    newRunId: record.newRunId,
+    fromVersion: record.fromVersion,
+    toVersion: record.toVersion,
+    strategy: record.strategy,
+    status: 'upgraded',
+    reasons: fresh ? [] : ['finished an interrupted upgrade'],
+    copiedEvents,
+    upgradeId: record.id,
+  };
+}
+
+/** `run_created` for the new run, or the run already created by an interrupted attempt. */
+async function createNewRun(
+  world: ComposedWorld,
+  oldRun: WorkflowRun,
+  record: UpgradeRecord,
+): Promise<WorkflowRun> {
+  try {
+    const created = await world.events.create(record.newRunId, {
+      eventType: 'run_created',
+      specVersion: oldRun.specVersion,
+      eventData: {
+        deploymentId: record.toVersion,
+        workflowName: oldRun.workflowName,
+        input: oldRun.input,
+        executionContext: {
+          ...(oldRun.executionContext ?? {}),
+          // The link from the new run back to the run it replaces.
+          worldkitUpgrade: {
+            upgradeId: record.id,
+            fromRunId: oldRun.runId,
+            fromVersion: record.fromVersion,
+            strategy: record.strategy,
+          },
+        },
+      },
+    } as unknown as CreateEventRequest);
+    if (!created.run) throw new Error(`run_created for "${record.newRunId}" returned no run`);
+    return created.run;
+  } catch (error) {
+    if (!EntityConflictError.is(error)) throw error;
+    return world.runs.get(record.newRunId);
+  }
+}
+
+/**
+ * Starts the new run (its `startedAt` seeds the ids its replay generates) and appends the old
+ * run's events that are not in it yet, each re-keyed to the id the new run's replay will give
+ * the same call. Returns how many events the new run holds from the old one.
+ */
+async function copyEventLog(
+  world: ComposedWorld,
+  oldRun: WorkflowRun,
+  newRun: WorkflowRun,
+  oldEvents: Event[],
+  cutAfterEventId: string | undefined,
+): Promise<number> {
+  let started = newRun;
+  if (!started.startedAt) {
+    const result = await world.events.create(newRun.runId, { eventType: 'run_started' });
+    started = result.run ?? (await world.runs.get(newRun.runId));
+  }
+  if (!oldRun.startedAt || !started.startedAt) {
+    throw new Error(`cannot resume "${oldRun.runId}": a run without startedAt has no replay seed`);
+  }
+  const plan = planEventCopy(oldRun.runId, oldEvents, cutAfterEventId);
+  const rekey = mapCorrelationIds(
+    { runId: oldRun.runId, workflowName: oldRun.workflowName, startedAt: oldRun.startedAt },
+    { runId: newRun.runId, workflowName: newRun.workflowName, startedAt: started.startedAt },
+    plan.events.flatMap((event) => (event.correlationId ? [event.correlationId] : [])),
+  );
+  if (!rekey) throw new Error(`cannot map the correlation ids of "${oldRun.runId}"`);
+
+  const alreadyCopied = (await listRunEvents(world, newRun.runId)).filter(
+    (event) => event.eventType !== 'run_created' && event.eventType !== 'run_started',
+  ).length;
+  for (const event of plan.events.slice(alreadyCopied)) {
+    const request = {
+      eventType: event.eventType,
+      correlationId: event.correlationId ? rekey(event.correlationId) : undefined,
+      ...('eventData' in event && event.eventData !== undefined
+        ? { eventData: event.eventData }
+        : {}),
+      ...(event.specVersion !== undefined ? { specVersion: event.specVersion } : {}),
+    } as CreateEventRequest;
+    await world.events.create(newRun.runId, request);
+  }
+  return plan.events.length;
+}

@@ -1,0 +1,76 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { ResolvedDynamoDbSettings } from '../settings.js';
+import { type SetupReport, setupTable } from './setup-table.js';
+
+/** What storage and the version store talk to. */
+export interface TableHandle {
+  table: string;
+  client: DynamoDBClient;
+  documents: DynamoDBDocumentClient;
+}
+
+export interface LazyTable {
+  /** The client, created on first call (no I/O). */
+  get(): TableHandle;
+  /** The client, after the table was set up once in this instance (when `autoSetup` is on). */
+  ready(): Promise<TableHandle>;
+  /** Runs `setupTable` now, even with `autoSetup` off. */
+  setup(): Promise<SetupReport>;
+  /** Destroys a client this instance created; a client passed in settings is left alone. */
+  close(): Promise<void>;
+}
+
+/**
+ * Creates the SDK client on first use, never at construction: the runtime composes Worlds
+ * synchronously, several times per process. Payload bytes are `Uint8Array`s, which the document
+ * client stores as Binary; `undefined` attributes are dropped rather than refused.
+ */
+export function lazyTable(settings: ResolvedDynamoDbSettings): LazyTable {
+  let handle: TableHandle | undefined;
+  let prepared: Promise<unknown> | undefined;
+  let ownsClient = false;
+
+  const get = (): TableHandle => {
+    if (!handle) {
+      ownsClient = settings.client === undefined;
+      const client =
+        settings.client ??
+        new DynamoDBClient({
+          ...(settings.region ? { region: settings.region } : {}),
+          ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
+        });
+      const documents = DynamoDBDocumentClient.from(client, {
+        marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+        unmarshallOptions: { wrapNumbers: false },
+      });
+      handle = { table: settings.table, client, documents };
+    }
+    return handle;
+  };
+
+  const setup = () => setupTable(get().client, settings.table);
+
+  return {
+    get,
+    async ready() {
+      const current = get();
+      if (!settings.autoSetup) return current;
+      if (!prepared) {
+        prepared = setup().catch((error) => {
+          // A failed setup is retried by the next caller rather than cached forever.
+          prepared = undefined;
+          throw error;
+        });
+      }
+      await prepared;
+      return current;
+    },
+    setup,
+    async close() {
+      if (handle && ownsClient) handle.client.destroy();
+      handle = undefined;
+      prepared = undefined;
+    },
+  };
+}

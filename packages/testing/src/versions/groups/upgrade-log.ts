@@ -1,0 +1,51 @@
+import type { UpgradeRecord, VersionStore } from '@worldkit/core';
+import { describe, expect, it } from 'vitest';
+
+const entry = (id: string, runId: string, status: UpgradeRecord['status']): UpgradeRecord => ({
+  schemaVersion: 1,
+  id,
+  runId,
+  newRunId: `${runId}_next`,
+  workflowName: 'workflow//./workflows/orders//orderWorkflow',
+  fromVersion: 'vers_old',
+  toVersion: 'vers_new',
+  strategy: 'cancel-and-resume',
+  status,
+  copiedEvents: status === 'completed' ? 3 : 0,
+  createdAt: new Date('2025-01-01T00:00:00.000Z'),
+  updatedAt: new Date('2025-01-01T00:00:01.000Z'),
+});
+
+/** The optional `upgrades` log: upsert by id, lookups by old run, filters by run and version. */
+export function describeUpgradeLog(store: () => VersionStore): void {
+  describe('upgrade log', () => {
+    const log = () => {
+      const upgrades = store().upgrades;
+      if (!upgrades) throw new Error('the store has no `upgrades` log but the suite was told it has');
+      return upgrades;
+    };
+
+    it('replaces a record with the same id and keeps dates as dates', async () => {
+      await log().record(entry('upg_1', 'wrun_a', 'started'));
+      await log().record(entry('upg_1', 'wrun_a', 'completed'));
+      const found = await log().findByRun('wrun_a');
+      expect(found).toEqual([entry('upg_1', 'wrun_a', 'completed')]);
+      expect(found[0]?.createdAt).toBeInstanceOf(Date);
+    });
+
+    it('finds by old run only, and filters by either run and either version', async () => {
+      await log().record(entry('upg_1', 'wrun_a', 'completed'));
+      await log().record(entry('upg_2', 'wrun_b', 'started'));
+      expect(await log().findByRun('wrun_a_next')).toEqual([]);
+      expect((await log().list({ runId: 'wrun_a_next' })).map((record) => record.id)).toEqual([
+        'upg_1',
+      ]);
+      expect((await log().list({ versionId: 'vers_old' })).map((record) => record.id)).toEqual([
+        'upg_1',
+        'upg_2',
+      ]);
+      expect(await log().list({ versionId: 'vers_other' })).toEqual([]);
+      expect(await log().list()).toHaveLength(2);
+    });
+  });
+}
