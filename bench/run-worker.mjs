@@ -6,10 +6,11 @@ const RESULT_PREFIX = 'BENCH_RESULT ';
  * Runs one benchmark worker and resolves with its parsed result line, or with the last
  * lines of its stderr. Never rejects; a worker past `timeoutMs` is killed by its PID.
  */
-export function runWorker({ script, args, cwd, timeoutMs }) {
+export function runWorker({ script, args, cwd, env = process.env, timeoutMs }) {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [script, ...args], {
       cwd,
+      env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -1,88 +1,167 @@
 #!/usr/bin/env node
 /**
- * Runs each World's benchmark in its own child process, one after another, and prints a
- * comparison. Results go to bench/results/latest.json.
+ * Runs each World's benchmark in its own child process, one after another, against one
+ * throw-away PostgreSQL and Redis started here, and prints a comparison. Results go to
+ * bench/results/latest.json and docs/performance.md (+ docs/performance.svg).
  *
- *   node bench/run.mjs [--runs 100] [--latency-runs 20] [--rounds 3] [--worlds a,b,c]
- *                      [--timeout-seconds 180] [--bare]
+ *   node bench/run.mjs [--quick] [--runs 50] [--latency-runs 20] [--rounds 3]
+ *                      [--worlds a,b,c] [--timeout-seconds 180] [--bare] [--skip-docs]
  *
+ * --quick      one round, 5 sequential runs, 3 warm-up runs (about a minute)
  * --rounds R   measure every World R times, rotating the order each round, and report the
- *              round with the median runs/s (a shared or busy machine drifts; rotation
- *              spreads the drift over all Worlds instead of favouring whoever ran first).
+ *              round with the median runs/s (a shared machine drifts; rotation spreads the
+ *              drift over all Worlds instead of favouring whoever ran first).
+ * --worlds     a subset; docs/performance.md is then left alone unless --docs is given.
  * --bare       run workers without the idle listening socket (see listening-socket.mjs).
  *
+ * Worlds are the files in bench/worlds/ (see world-catalog.mjs); services in services.mjs.
  * Env fallbacks: BENCH_RUNS, BENCH_LATENCY_RUNS, BENCH_ROUNDS, BENCH_TIMEOUT_SECONDS.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
-import { cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
+import { cpus, loadavg, platform, release, totalmem } from 'node:os';
+import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatTable } from './format-table.mjs';
+import {
+  renderPerformanceMarkdown,
+  renderRunsPerSecondSvg,
+  TABLE_HEADER,
+  tableRows,
+} from './performance-report.mjs';
 import { runWorker } from './run-worker.mjs';
+import { SERVICES } from './services.mjs';
 import { round } from './stats.mjs';
+import { loadWorldCatalog } from './world-catalog.mjs';
 
-const ALL_WORLDS = ['worldkit-file', 'worldkit-memory', 'world-local'];
-const BASELINE = 'world-local';
+/** Row order: Worldkit Worlds first, then the peers every ratio is taken against. */
+const PREFERRED_ORDER = [
+  'worldkit-file',
+  'worldkit-memory',
+  'worldkit-postgres',
+  'worldkit-pg-bullmq',
+  'world-local',
+  'world-postgres',
+];
+const PEERS = ['world-local', 'world-postgres'];
 
 const { values: args } = parseArgs({
   options: {
-    runs: { type: 'string', default: process.env.BENCH_RUNS ?? '100' },
-    'latency-runs': { type: 'string', default: process.env.BENCH_LATENCY_RUNS ?? '20' },
-    rounds: { type: 'string', default: process.env.BENCH_ROUNDS ?? '3' },
-    worlds: { type: 'string', default: ALL_WORLDS.join(',') },
+    quick: { type: 'boolean', default: false },
+    runs: { type: 'string', default: process.env.BENCH_RUNS ?? '50' },
+    'latency-runs': { type: 'string', default: process.env.BENCH_LATENCY_RUNS },
+    'warmup-runs': { type: 'string' },
+    rounds: { type: 'string', default: process.env.BENCH_ROUNDS },
+    worlds: { type: 'string' },
     'timeout-seconds': { type: 'string', default: process.env.BENCH_TIMEOUT_SECONDS ?? '180' },
     bare: { type: 'boolean', default: false },
+    docs: { type: 'boolean', default: false },
+    'skip-docs': { type: 'boolean', default: false },
   },
 });
-const worlds = args.worlds.split(',').filter(Boolean);
-const unknown = worlds.filter((name) => !ALL_WORLDS.includes(name));
-if (unknown.length > 0) {
-  console.error(`unknown world(s) ${unknown.join(', ')}; choose from ${ALL_WORLDS.join(', ')}`);
-  process.exit(2);
-}
-const rounds = Number(args.rounds);
+const latencyRuns = args['latency-runs'] ?? (args.quick ? '5' : '20');
+const warmupRuns = args['warmup-runs'] ?? (args.quick ? '3' : '5');
+const rounds = Number(args.rounds ?? (args.quick ? '1' : '3'));
 if (!Number.isInteger(rounds) || rounds < 1 || rounds > 20) {
   console.error(`--rounds must be an integer from 1 to 20 (got ${args.rounds})`);
   process.exit(2);
 }
+
+const catalog = await loadWorldCatalog();
+const known = [
+  ...PREFERRED_ORDER.filter((name) => catalog.has(name)),
+  ...[...catalog.keys()].filter((name) => !PREFERRED_ORDER.includes(name)).sort(),
+];
+const worlds = args.worlds ? args.worlds.split(',').filter(Boolean) : known;
+const unknown = worlds.filter((name) => !catalog.has(name));
+if (unknown.length > 0) {
+  console.error(`unknown world(s) ${unknown.join(', ')}; choose from ${known.join(', ')}`);
+  process.exit(2);
+}
+const writeDocs = !args['skip-docs'] && (!args.worlds || args.docs);
+
 const benchDirectory = import.meta.dirname;
+const repoDirectory = join(benchDirectory, '..');
 const workerArgs = [
   '--runs',
   args.runs,
   '--latency-runs',
-  args['latency-runs'],
+  latencyRuns,
+  '--warmup-runs',
+  warmupRuns,
   ...(args.bare ? ['--bare'] : []),
 ];
 const loadBefore = loadavg()[0];
 
 console.log(
-  `Benchmark: ${args.runs} concurrent 3-step runs + ${args['latency-runs']} sequential runs per World, ` +
-    `${rounds} round(s)\nNode ${process.version}, ${cpus().length} CPUs, load average ${loadBefore.toFixed(1)}. ` +
-    'Each World runs in its own process, one at a time.\n',
+  `Benchmark: ${args.runs} concurrent + ${latencyRuns} sequential 3-step runs per World, ` +
+    `${rounds} round(s)\nNode ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ` +
+    `load average ${loadBefore.toFixed(1)}. Each World runs in its own process, one at a time.\n`,
 );
 
-const measured = new Map(worlds.map((name) => [name, []]));
-const failures = new Map();
-for (let index = 0; index < rounds; index++) {
-  const order = worlds.map((_, offset) => worlds[(offset + index) % worlds.length]);
-  for (const name of order) {
-    process.stdout.write(`  round ${index + 1}  ${name.padEnd(16)} … `);
-    const outcome = await runWorker({
-      script: join(benchDirectory, 'worker.mjs'),
-      args: ['--world', name, ...workerArgs],
-      cwd: benchDirectory,
-      timeoutMs: Number(args['timeout-seconds']) * 1000,
-    });
-    if (outcome.ok) {
-      measured.get(name).push(outcome.result);
-      const { runsPerSecond } = outcome.result.concurrent;
-      const failed = outcome.result.failedRuns ? `, ${outcome.result.failedRuns} runs FAILED` : '';
-      console.log(`${runsPerSecond} runs/s${failed}`);
-    } else {
-      failures.set(name, outcome.error);
-      console.log(`FAILED: ${outcome.error}`);
+// One instance of each service any selected World needs, shared by all of them.
+const running = new Map();
+const stopServices = () => Promise.all([...running.values()].map((server) => server.stop()));
+process.once('SIGINT', () => {
+  stopServices().finally(() => process.exit(130));
+});
+const neededServices = [...new Set(worlds.flatMap((name) => catalog.get(name).needs))];
+let measurement;
+try {
+  for (const name of neededServices) {
+    if (!SERVICES[name]) throw new Error(`no service "${name}" in bench/services.mjs`);
+  }
+  await Promise.all(
+    neededServices.map(async (name) => {
+      running.set(name, await SERVICES[name].start());
+      console.log(`  started ${name} at ${running.get(name).url}`);
+    }),
+  );
+  if (neededServices.length > 0) console.log('');
+  measurement = await measureAll();
+} finally {
+  await stopServices();
+}
+const { measured, failures } = measurement;
+
+async function measureAll() {
+  const measured = new Map(worlds.map((name) => [name, []]));
+  const failures = new Map();
+  for (let index = 0; index < rounds; index++) {
+    const order = worlds.map((_, offset) => worlds[(offset + index) % worlds.length]);
+    for (const name of order) {
+      process.stdout.write(`  round ${index + 1}  ${name.padEnd(20)} … `);
+      const services = Object.fromEntries(
+        catalog
+          .get(name)
+          .needs.map((service) => [
+            service,
+            SERVICES[service].isolate(running.get(service), `${name}-r${index + 1}-${process.pid}`),
+          ]),
+      );
+      const outcome = await runWorker({
+        script: join(benchDirectory, 'worker.mjs'),
+        args: ['--world', name, ...workerArgs],
+        cwd: benchDirectory,
+        env: { ...process.env, BENCH_SERVICES: JSON.stringify(services) },
+        timeoutMs: Number(args['timeout-seconds']) * 1000,
+      });
+      if (outcome.ok) {
+        measured.get(name).push(outcome.result);
+        const { concurrent, sequential, peakRssMb } = outcome.result;
+        const failed = outcome.result.failedRuns
+          ? `, ${outcome.result.failedRuns} runs FAILED`
+          : '';
+        console.log(
+          `${concurrent.runsPerSecond} runs/s @50, ${sequential.runsPerSecond} @1, ` +
+            `${peakRssMb} MB${failed}`,
+        );
+      } else {
+        failures.set(name, outcome.error);
+        console.log(`FAILED: ${outcome.error}`);
+      }
     }
   }
+  return { measured, failures };
 }
 
 /** The round whose runs/s is the median, so its latencies come from the same measurement. */
@@ -98,61 +177,45 @@ const chosen = new Map(
     .filter((name) => measured.get(name).length > 0)
     .map((name) => [name, representative(measured.get(name))]),
 );
-const baseline = chosen.get(BASELINE);
-const ratio = (result) =>
-  baseline ? result.concurrent.runsPerSecond / baseline.concurrent.runsPerSecond : undefined;
+const ratios = {};
+for (const peer of PEERS) {
+  const baseline = chosen.get(peer);
+  if (!baseline) continue;
+  for (const [name, result] of chosen) {
+    if (name === peer) continue;
+    ratios[`${name}/${peer}`] = round(
+      result.concurrent.runsPerSecond / baseline.concurrent.runsPerSecond,
+      2,
+    );
+  }
+}
 
-const rows = worlds.map((name) => {
-  const result = chosen.get(name);
-  if (!result) return [name, 'failed', '', '', '', '', '', ''];
-  return [
-    name,
-    result.concurrent.runsPerSecond.toFixed(1),
-    result.concurrent.p50Ms.toFixed(0),
-    result.concurrent.p99Ms.toFixed(0),
-    (result.concurrent.totalMs / 1000).toFixed(2),
-    result.sequential.p50Ms.toFixed(1),
-    result.sequential.p99Ms.toFixed(1),
-    ratio(result) === undefined ? 'n/a' : `${ratio(result).toFixed(2)}x`,
-  ];
-});
-console.log(
-  `\n${formatTable(
-    [
-      'World',
-      'runs/s',
-      'p50 ms',
-      'p99 ms',
-      'total s',
-      'seq p50 ms',
-      'seq p99 ms',
-      `vs ${BASELINE}`,
-    ],
-    rows,
-  )}`,
-);
-console.log(
-  '\nruns/s, p50/p99 and total: the concurrent pass (latency = start() until the run_completed' +
-    '\nevent is written). seq: one run at a time. Ratio: runs/s over world-local runs/s.' +
-    (rounds > 1 ? '\nEach row is the round with the median runs/s.' : ''),
-);
-
+const command = [
+  'node bench/run.mjs',
+  ...process.argv.slice(2).map((arg) => (/[\s,]/.test(arg) ? JSON.stringify(arg) : arg)),
+].join(' ');
 const report = {
   measuredAt: new Date().toISOString(),
+  command,
   node: process.version,
   cpus: cpus().length,
+  machine: {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model?.trim() ?? 'unknown',
+    memoryGb: round(totalmem() / 1024 ** 3, 1),
+    platform: `${platform()} ${release()}`,
+  },
   loadAverage: { before: round(loadBefore, 2), after: round(loadavg()[0], 2) },
   settings: {
     runs: Number(args.runs),
-    latencyRuns: Number(args['latency-runs']),
+    latencyRuns: Number(latencyRuns),
+    warmupRuns: Number(warmupRuns),
     rounds,
     listeningSocket: !args.bare,
+    services: neededServices,
   },
-  ratios: Object.fromEntries(
-    [...chosen]
-      .filter(([name]) => name !== BASELINE && baseline)
-      .map(([name, result]) => [`${name}/${BASELINE}`, round(ratio(result), 2)]),
-  ),
+  worlds,
+  ratios,
   results: Object.fromEntries([...chosen]),
   rounds: Object.fromEntries(
     [...measured].map(([name, results]) => [
@@ -162,11 +225,31 @@ const report = {
   ),
   failures: Object.fromEntries(failures),
 };
+
+console.log(`\n${formatTable(TABLE_HEADER, tableRows(report))}`);
+console.log(
+  '\n@50: all runs started at once; @1: one at a time. Latency = start() until the' +
+    '\nrun_completed event is written. storage calls/step: runs/steps/events/hooks calls in the' +
+    '\n@50 pass over runs × 3. Ratios: runs/s @50 over the peer.' +
+    (rounds > 1 ? '\nEach row is the round with the median runs/s.' : ''),
+);
+
 await mkdir(join(benchDirectory, 'results'), { recursive: true });
 await writeFile(
   join(benchDirectory, 'results', 'latest.json'),
   `${JSON.stringify(report, null, 2)}\n`,
 );
 console.log('\nwrote bench/results/latest.json');
+if (writeDocs) {
+  const docsDirectory = join(repoDirectory, 'docs');
+  await writeFile(join(docsDirectory, 'performance.svg'), renderRunsPerSecondSvg(report));
+  await writeFile(
+    join(docsDirectory, 'performance.md'),
+    renderPerformanceMarkdown(report, { chartFile: 'performance.svg' }),
+  );
+  console.log(
+    `wrote ${relative(repoDirectory, join(docsDirectory, 'performance.md'))} and performance.svg`,
+  );
+}
 const anyRunFailed = [...measured.values()].flat().some((result) => result.failedRuns > 0);
 process.exit(failures.size > 0 || anyRunFailed ? 1 : 0);

@@ -10,12 +10,15 @@
  * Services the World needs (see services.mjs) arrive from run.mjs as JSON in BENCH_SERVICES.
  * `--bare`: do not open the idle listening socket (see listening-socket.mjs).
  */
+// First: Node 20 lacks Promise.withResolvers, which the workflow runtime uses.
+import './promise-with-resolvers.mjs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadWorkflowCode } from '@worldkit/core';
-import './promise-with-resolvers.mjs';
+// Imported before the bundles load, as an app would (the runtime shares state with them).
+import { start } from 'workflow/api';
 import { trackCompletions } from './completion-tracker.mjs';
 import { openListeningSocket } from './listening-socket.mjs';
 import { round, summarize } from './stats.mjs';
@@ -67,7 +70,6 @@ const code = loadWorkflowCode({
 opened.afterLoad(code);
 await world.start();
 
-const { start } = await import('workflow/api');
 const threeSteps = code.workflow('threeSteps');
 
 /** Starts one run and resolves with its start→terminal-event latency. */

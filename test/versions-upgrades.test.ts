@@ -166,7 +166,12 @@ describe.each(Object.keys(expectations) as UpgradeStrategy[])('upgrade with %s',
     const wait = await untilEvent(old.runId, 'wait_created');
     const cutAfterEventId = await cutAfterFirstStep(old.runId);
 
-    const dry = await upgradeRun(world, old.runId, { to: V2, strategy, cutAfterEventId, dryRun: true });
+    const dry = await upgradeRun(world, old.runId, {
+      to: V2,
+      strategy,
+      cutAfterEventId,
+      dryRun: true,
+    });
     expect(dry.status).toBe('dry-run');
     expect((await world.runs.get(old.runId)).status).not.toBe('cancelled');
 
@@ -220,7 +225,9 @@ describe('refused upgrades', () => {
     await untilEvent(old.runId, 'wait_created');
     const result = await upgradeRun(world, old.runId, { to: V2, strategy: 'cancel-and-restart' });
     expect(result.status).toBe('refused');
-    expect(result.reasons.join()).toMatch(/has no workflow "workflow\/\/\.\/workflows\/greetings\/\/legacyWorkflow"/);
+    expect(result.reasons.join()).toMatch(
+      /has no workflow "workflow\/\/\.\/workflows\/greetings\/\/legacyWorkflow"/,
+    );
     expect((await world.runs.get(old.runId)).status).toBe('running');
     const report = await checkCompatibility(world, old.runId, V2);
     expect(report.compatible).toBe(false);
@@ -266,7 +273,11 @@ describe('drain and delete', () => {
     expect((refusal as VersionInUseError).activeRuns).toBe(report.activeRuns);
 
     // Runs v2 cannot take are cancelled; the others are upgraded in bulk.
-    const bulk = await upgradeRuns(world, { fromVersion: V1 }, { to: V2, strategy: 'cancel-and-resume' });
+    const bulk = await upgradeRuns(
+      world,
+      { fromVersion: V1 },
+      { to: V2, strategy: 'cancel-and-resume' },
+    );
     expect(bulk.upgraded).toBeGreaterThanOrEqual(2);
     for (const refused of bulk.results.filter((result) => result.status === 'refused')) {
       await world.events.create(refused.runId, { eventType: 'run_cancelled' });

@@ -1,1 +1,2 @@
-export {};
+export type { CliIo, OutputStream } from './cli-io.js';
+export { createProgram, runCli } from './run-cli.js';

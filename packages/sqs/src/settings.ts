@@ -148,7 +148,7 @@ const clientSchema = z.custom<SQSClient>(
 export function resolveSqsSettings(
   settings: SqsQueueSettings | ResolvedSqsSettings = {},
 ): ResolvedSqsSettings {
-  if (RESOLVED in settings) return settings;
+  if (RESOLVED in settings) return settings as ResolvedSqsSettings;
   const unknown = Object.keys(settings).filter((key) => !KNOWN_OPTIONS.has(key));
   if (unknown.length > 0) {
     throw new WorldkitConfigError(
@@ -296,7 +296,8 @@ export function resolveSqsSettings(
       [
         {
           key: 'setup',
-          expected: 'queueName with it (setup creates queues by name; queueUrl names an existing one)',
+          expected:
+            'queueName with it (setup creates queues by name; queueUrl names an existing one)',
           received: 'true',
           envVar: SETUP_ENV,
         },

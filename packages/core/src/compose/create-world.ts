@@ -20,6 +20,7 @@ import { WorldkitConfigError } from '../errors.js';
 import { createConsoleLogger } from '../logger.js';
 import { createCompositeQueue } from '../queue/composite-queue.js';
 import { createReceiver } from '../queue/delivery-policy.js';
+import { chooseVersionForNewRun } from '../versions/choose-version-for-new-run.js';
 import { memoryVersions } from '../versions/memory-versions-provider.js';
 import { negotiate } from './negotiate.js';
 import { recoverActiveRuns } from './recover-active-runs.js';
@@ -168,7 +169,8 @@ export function createWorld(config: WorldConfig): ComposedWorld {
   const world: ComposedWorld = {
     specVersion: Math.min(SPEC_VERSION_CURRENT, providers.storage.capabilities.maxSpecVersion),
     getDeploymentId: async () => deploymentId,
-    resolveLatestDeploymentId: async () => (await versions.getCurrent())?.id ?? deploymentId,
+    // The promoted version, or a ramped candidate for a share of new runs.
+    resolveLatestDeploymentId: async () => (await chooseVersionForNewRun(versions)) ?? deploymentId,
     queue: queueMethods.queue,
     createQueueHandler: queueMethods.createQueueHandler,
     runs: storage.runs,

@@ -25,7 +25,8 @@ export function withIsolatedStepRegistry<T>(load: () => T): T {
     return load();
   } finally {
     // Put back whatever other runtime copies (e.g. the host's own `workflow/api`) captured.
+    // When nothing had registered yet, the first version's Map stays global, so a runtime copy
+    // loaded later (the host importing `workflow/api` after the bundles) finds its steps.
     if (hadPrevious) holder[REGISTERED_STEPS] = previous;
-    else delete holder[REGISTERED_STEPS];
   }
 }

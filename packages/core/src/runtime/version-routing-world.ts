@@ -1,5 +1,5 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { World } from '@workflow/world';
+import { currentDeliveryScope, withDeliveryScope } from '../compute/delivery-scope.js';
 import { currentDeploymentScope } from '../compute/registration-scope.js';
 
 /**
@@ -10,9 +10,10 @@ import { currentDeploymentScope } from '../compute/registration-scope.js';
  * (an AsyncLocalStorage scope around every handler the bundles register) and fills in that
  * version for queue calls that name none; `getDeploymentId()` answers it too, so a child run
  * started from a v2 step is pinned to v2, as it would be on its own deployment.
- * Everything else is the wrapped World itself.
+ * Everything else is the wrapped World itself. The scope is the same one the composer's own
+ * queue and in-process compute use, so Worlds that are not Worldkit compositions (a native
+ * queue from an adapter) route the same way.
  */
-const deliveringVersion = new AsyncLocalStorage<string>();
 const UNWRAPPED = Symbol.for('@worldkit/core//unwrapped-world');
 const wrappers = new WeakMap<World, World>();
 
@@ -27,7 +28,7 @@ export function versionRoutingWorld(world: World): World {
       if (property === UNWRAPPED) return target;
       if (property === 'queue') {
         return (name: QueueArgs[0], payload: QueueArgs[1], options: QueueArgs[2]) => {
-          const version = deliveringVersion.getStore();
+          const version = currentDeliveryScope();
           const routed =
             version && !options?.deploymentId ? { ...options, deploymentId: version } : options;
           return target.queue(name, payload, routed);
@@ -41,12 +42,12 @@ export function versionRoutingWorld(world: World): World {
           const version = currentDeploymentScope();
           if (!version) return target.createQueueHandler(prefix, handler);
           return target.createQueueHandler(prefix, (...args: HandlerArgs) =>
-            deliveringVersion.run(version, () => handler(...args)),
+            withDeliveryScope(version, () => handler(...args)),
           );
         };
       }
       if (property === 'getDeploymentId') {
-        return async () => deliveringVersion.getStore() ?? target.getDeploymentId();
+        return async () => currentDeliveryScope() ?? target.getDeploymentId();
       }
       return Reflect.get(target, property, receiver);
     },

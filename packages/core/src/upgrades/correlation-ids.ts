@@ -42,6 +42,7 @@ export function mapCorrelationIds(
   if (offsets.length === 0) return (id) => id;
 
   const smallest = offsets.reduce(
+    // biome-ignore lint/complexity/useMathMinMax: bigint values; Math.min takes numbers only.
     (low, id) => (id.random < low ? id.random : low),
     offsets[0]!.random,
   );

@@ -83,7 +83,7 @@ async function classify(world: ComposedWorld, run: WorkflowRunWithoutData): Prom
   const open = await openOperations(world, run.runId);
   if (open.steps > 0) return { ...base, reason: 'running' };
   if (open.waits.length > 0) {
-    const until = open.waits.reduce((low, at) => (at < low ? at : low));
+    const until = new Date(Math.min(...open.waits.map((at) => at.getTime())));
     return { ...base, reason: 'sleeping', until };
   }
   if (open.hooks > 0) return { ...base, reason: 'waitingOnHook' };

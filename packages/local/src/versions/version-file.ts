@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { type UpgradeRecord, upgradeRecordSchema, type Version, versionSchema } from '@worldkit/core';
+import {
+  type UpgradeRecord,
+  upgradeRecordSchema,
+  type Version,
+  versionSchema,
+} from '@worldkit/core';
 import { z } from 'zod';
 
 /** What the version store keeps: every version, which one is current, and the upgrade log. */

@@ -40,15 +40,11 @@ const START_TIMEOUT_MS = 15_000;
  * AWS SDK send every call there whatever the queue URL says.
  */
 export async function startFauxqs(options: { port?: number } = {}): Promise<RunningFauxqs> {
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ['--input-type=module', '--eval', LAUNCHER],
-    {
-      cwd: testingPackageDirectory(),
-      env: { ...process.env, FAUXQS_LISTEN_PORT: String(options.port ?? 0) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const child: ChildProcess = spawn(process.execPath, ['--input-type=module', '--eval', LAUNCHER], {
+    cwd: testingPackageDirectory(),
+    env: { ...process.env, FAUXQS_LISTEN_PORT: String(options.port ?? 0) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   await onceSpawned(child, 'node (fauxqs launcher)');
   let port: number;
   try {

@@ -3,9 +3,9 @@ export {
   type RunningDynamoDbLocal,
   startDynamoDbLocal,
 } from './dynamodb-local.js';
+export { type RunningFauxqs, startFauxqs } from './fauxqs.js';
 export { findFreePort } from './free-port.js';
 export { findPostgresBinaries, startPostgresServer } from './postgres-server.js';
 export { type RunningServer, startRedisServer } from './redis-server.js';
 export { stopProcess } from './stop-process.js';
 export { waitForPort } from './wait-for-port.js';
-export { type RunningFauxqs, startFauxqs } from './fauxqs.js';

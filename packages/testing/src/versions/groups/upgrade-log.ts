@@ -21,7 +21,8 @@ export function describeUpgradeLog(store: () => VersionStore): void {
   describe('upgrade log', () => {
     const log = () => {
       const upgrades = store().upgrades;
-      if (!upgrades) throw new Error('the store has no `upgrades` log but the suite was told it has');
+      if (!upgrades)
+        throw new Error('the store has no `upgrades` log but the suite was told it has');
       return upgrades;
     };
 

@@ -1,0 +1,78 @@
+import { WorldkitConfigError } from '@worldkit/core';
+
+/** A bad argument or option value the parser could not catch (exit code 2). */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/** The config file exists but could not be evaluated (syntax error, missing import). */
+export class ConfigLoadError extends Error {
+  override readonly name = 'ConfigLoadError';
+}
+
+/** Raised after a command already printed its report and only the exit code is left to set. */
+export class ReportedFailure extends Error {
+  override readonly name = 'ReportedFailure';
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message);
+  }
+}
+
+/** Errors that mean "fix your command line or config", as opposed to a failure while running. */
+const USAGE_ERROR_NAMES = new Set([
+  'UsageError',
+  'ConfigLoadError',
+  'WorldkitConfigError',
+  'ProviderVersionError',
+  'MissingCapabilityError',
+  'MissingSettingError',
+]);
+
+export const EXIT_RUNTIME_FAILURE = 1;
+export const EXIT_USAGE = 2;
+
+export function exitCodeFor(error: unknown): number {
+  if (error instanceof ReportedFailure) return error.exitCode;
+  return error instanceof Error && USAGE_ERROR_NAMES.has(error.name)
+    ? EXIT_USAGE
+    : EXIT_RUNTIME_FAILURE;
+}
+
+/**
+ * One line for stderr, whatever the error looks like: scripts read the first line and
+ * multi-line messages (config problems, driver errors) get folded into it.
+ */
+export function describeError(error: unknown): string {
+  if (WorldkitConfigError.is(error)) {
+    const problems = (error as WorldkitConfigError).problems ?? [];
+    const heading = error.message.split('\n')[0] ?? 'Invalid world config';
+    const lines = error.message
+      .split('\n')
+      .slice(1)
+      .map((line) => line.replace(/^\s*-\s*/, '').trim())
+      .filter(Boolean);
+    const details = lines.length > 0 ? lines : problems.map((problem) => problem.key);
+    return `${heading} ${details.join('; ')}`.trim();
+  }
+  if (error instanceof Error) {
+    const message = foldLines(error.message);
+    if (message) return message;
+    // Node's connect errors to a host with several addresses are AggregateErrors with no message.
+    const inner = (error as Error & { errors?: unknown[] }).errors?.[0];
+    if (inner) return describeError(inner);
+    const code = (error as Error & { code?: unknown }).code;
+    return code ? `${error.name} (${String(code)})` : error.name;
+  }
+  return foldLines(String(error)) || 'unknown error';
+}
+
+function foldLines(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean)
+    .join(' ');
+}

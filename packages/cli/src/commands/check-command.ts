@@ -1,0 +1,50 @@
+import { type CompatibilityReport, checkCompatibility } from '@worldkit/core';
+import type { Command } from 'commander';
+import { ReportedFailure } from '../cli-errors.js';
+import type { CliIo } from '../cli-io.js';
+import { type CommandContext, contextOf } from '../command-context.js';
+import { withWorld } from '../open-world.js';
+import { printFields, printJson, printTable } from '../output.js';
+
+/**
+ * `worldkit check <runId> --to <version>`: could this run move there? Exits 1 when it could
+ * not, so a deploy script can gate an upgrade on it.
+ */
+export function registerCheckCommand(program: Command, io: CliIo): void {
+  program
+    .command('check')
+    .description("check a run's input and event log against another version")
+    .argument('<runId>', 'run id')
+    .requiredOption('--to <versionId>', 'target version')
+    .option('--cut-after <eventId>', 'check only the events up to this one (partial resume)')
+    .action(async (runId: string, options: { to: string; cutAfter?: string }, command: Command) => {
+      const context = contextOf(io, command);
+      await withWorld(io, context.config, async ({ world }) => {
+        const report = await checkCompatibility(world, runId, options.to, {
+          cutAfterEventId: options.cutAfter,
+        });
+        if (context.json) printJson(context, { runId, versionId: options.to, ...report });
+        else printCompatibility(context, report);
+        if (!report.compatible) {
+          throw new ReportedFailure(
+            `run ${runId} is not compatible with version ${options.to} (${report.problems.length} problem${report.problems.length === 1 ? '' : 's'})`,
+            1,
+          );
+        }
+      });
+    });
+}
+
+function printCompatibility(context: CommandContext, report: CompatibilityReport): void {
+  printFields(context, [
+    ['compatible', report.compatible ? 'yes' : 'no'],
+    ['suggested --cut-after', report.suggestedCutAfterEventId],
+  ]);
+  if (report.problems.length > 0) {
+    printTable(
+      context,
+      ['kind', 'problem', 'event'],
+      report.problems.map((problem) => [problem.kind, problem.message, problem.eventId]),
+    );
+  }
+}

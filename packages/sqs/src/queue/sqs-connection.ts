@@ -1,0 +1,39 @@
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { ResolvedSqsSettings } from '../settings.js';
+import { resolveQueueAddresses } from './queue-addresses.js';
+import type { SqsQueueAddresses } from './queue-setup.js';
+
+/**
+ * The SQS client and queue URLs of one transport, both made on first use: composing a World
+ * stays synchronous and free of I/O. A failed lookup is retried by the next caller.
+ */
+export class SqsConnection {
+  #client: SQSClient | undefined;
+  #addresses: Promise<SqsQueueAddresses> | undefined;
+
+  constructor(private readonly settings: ResolvedSqsSettings) {}
+
+  get client(): SQSClient {
+    this.#client ??=
+      this.settings.client ??
+      new SQSClient({ region: this.settings.region, endpoint: this.settings.endpoint });
+    return this.#client;
+  }
+
+  addresses(): Promise<SqsQueueAddresses> {
+    if (!this.#addresses) {
+      const pending = resolveQueueAddresses(this.client, this.settings);
+      this.#addresses = pending;
+      pending.catch(() => {
+        if (this.#addresses === pending) this.#addresses = undefined;
+      });
+    }
+    return this.#addresses;
+  }
+
+  /** Destroys the client if this connection created it; a caller's client is left alone. */
+  destroy(): void {
+    if (this.#client && this.#client !== this.settings.client) this.#client.destroy();
+    this.#client = undefined;
+  }
+}

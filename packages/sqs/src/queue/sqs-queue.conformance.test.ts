@@ -1,0 +1,19 @@
+import { describeQueueConformance } from '@worldkit/testing';
+import { fauxqsSettings, useFauxqs } from '../fauxqs.fixture.js';
+import { sqsQueue } from '../providers.js';
+
+const fauxqs = useFauxqs();
+const CONCURRENCY = 4;
+
+describeQueueConformance({
+  name: 'sqs (fauxqs)',
+  // One queue (and dead-letter queue) per provider; the restart tests reuse the provider.
+  createProvider: () =>
+    sqsQueue(fauxqsSettings(fauxqs.server, { concurrency: CONCURRENCY, closeTimeoutMs: 5_000 })),
+  capabilities: {
+    concurrencyLimit: CONCURRENCY,
+    // Standard queues do not deduplicate across processes (see README, "Idempotency keys").
+    idempotencyKeys: false,
+    durable: true,
+  },
+});
