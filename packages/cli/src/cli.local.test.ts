@@ -180,6 +180,12 @@ describe('worldkit on local storage', () => {
       `worldkit: run ${v1Runs[0]} is not compatible with version v3 (1 problem)\n`,
     );
 
+    expectOneErrorLine(
+      await worldkit('check', v1Runs[0], '--to', 'v9'),
+      1,
+      /^worldkit: version "v9" does not exist/,
+    );
+
     const drain = await worldkit('drain', 'v1', '--json');
     expect(drain.code).toBe(0);
     expect(drain.json()).toMatchObject({
@@ -282,6 +288,28 @@ describe('worldkit on local storage', () => {
     ).toEqual(['v2', 'v3']);
   });
 
+  it("hands the upgraded runs to the target version's code when the app starts", async () => {
+    const log = await worldkit('upgrades', '--version', 'v1', '--json');
+    const newRunIds = log
+      .json<{ upgrades: Array<{ newRunId: string }> }>()
+      .upgrades.map((upgrade) => upgrade.newRunId);
+    // The app, running v2's code: the CLI only queued the new runs, it never consumed them.
+    const app = createWorld({ ...loadWorldConfig(configPath), deploymentId: 'v2' });
+    const delivered: string[] = [];
+    app.createQueueHandler('__wkf_workflow_', async (message) => {
+      delivered.push((message as { runId: string }).runId);
+    });
+    try {
+      await app.start();
+      for (let waited = 0; delivered.length < newRunIds.length && waited < 5_000; waited += 20) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    } finally {
+      await app.close();
+    }
+    expect(delivered.sort()).toEqual([...newRunIds].sort());
+  });
+
   it('rejects upgrade arguments that do not fit together', async () => {
     expectOneErrorLine(
       await worldkit('upgrade', '--to', 'v2', '--strategy', 'cancel-and-restart'),
@@ -301,6 +329,11 @@ describe('worldkit on local storage', () => {
       ),
       2,
       /not both/,
+    );
+    expectOneErrorLine(
+      await worldkit('upgrade', 'wrun_x', '--to', 'v9', '--strategy', 'cancel-and-restart'),
+      1,
+      /^worldkit: version "v9" does not exist/,
     );
     expectOneErrorLine(
       await worldkit('upgrade', 'wrun_x', '--to', 'v2', '--strategy', 'sideways'),

@@ -61,7 +61,7 @@ describe('worldkit on @worldkit/postgres', () => {
     const refused = await worldkit('version', 'delete', 'vers_old');
     expect(refused.code).toBe(1);
     expect(refused.stderr).toBe(
-      'worldkit: version "vers_old" still has 2 active runs; wait for them to drain (see drainReport), upgrade them, or delete with { force: true }\n',
+      'worldkit: version "vers_old" still has 2 active runs: see `worldkit drain vers_old`, move them with `worldkit upgrade --from vers_old --to <version> --strategy <strategy>`, or pass --force\n',
     );
     const forced = await worldkit('version', 'delete', 'vers_old', '--force', '--json');
     expect(forced.code).toBe(0);

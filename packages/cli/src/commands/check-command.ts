@@ -5,6 +5,7 @@ import type { CliIo } from '../cli-io.js';
 import { type CommandContext, contextOf } from '../command-context.js';
 import { withWorld } from '../open-world.js';
 import { printFields, printJson, printTable } from '../output.js';
+import { assertVersionExists } from '../target-version.js';
 
 /**
  * `worldkit check <runId> --to <version>`: could this run move there? Exits 1 when it could
@@ -20,6 +21,7 @@ export function registerCheckCommand(program: Command, io: CliIo): void {
     .action(async (runId: string, options: { to: string; cutAfter?: string }, command: Command) => {
       const context = contextOf(io, command);
       await withWorld(io, context.config, async ({ world }) => {
+        await assertVersionExists(world, options.to);
         const report = await checkCompatibility(world, runId, options.to, {
           cutAfterEventId: options.cutAfter,
         });

@@ -15,6 +15,7 @@ import { withWorld } from '../open-world.js';
 import { listOf, parsePositiveInteger } from '../option-parsers.js';
 import { printFields, printJson, printTable } from '../output.js';
 import { createProgressBar } from '../progress-bar.js';
+import { assertVersionExists } from '../target-version.js';
 
 type ActiveStatus = 'pending' | 'running';
 
@@ -62,6 +63,7 @@ export function registerUpgradeCommand(program: Command, io: CliIo): void {
       const context = contextOf(io, command);
       checkUpgradeOptions(runId, options);
       await withWorld(io, context.config, async ({ world }) => {
+        await assertVersionExists(world, options.to);
         if (runId) await upgradeOne(context, world, runId, options);
         else await upgradeMany(context, world, options);
       });

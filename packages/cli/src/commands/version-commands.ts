@@ -4,6 +4,7 @@ import {
   deleteVersion,
   updateVersionInputSchema,
   type Version,
+  VersionInUseError,
 } from '@worldkit/core';
 import { type Command, Option } from 'commander';
 import { UsageError } from '../cli-errors.js';
@@ -113,7 +114,16 @@ export function registerVersionCommands(program: Command, io: CliIo): void {
     .action(async (id: string, options: { force?: boolean }, command: Command) => {
       const context = contextOf(io, command);
       await withVersionStore(context, true, async (world) => {
-        await deleteVersion(world, id, { force: Boolean(options.force) });
+        try {
+          await deleteVersion(world, id, { force: Boolean(options.force) });
+        } catch (error) {
+          if (!VersionInUseError.is(error)) throw error;
+          // The library's message names its API; say what to run instead.
+          throw new Error(
+            `version "${id}" still has ${error.activeRuns} active run${error.activeRuns === 1 ? '' : 's'}: ` +
+              `see \`worldkit drain ${id}\`, move them with \`worldkit upgrade --from ${id} --to <version> --strategy <strategy>\`, or pass --force`,
+          );
+        }
         if (context.json) printJson(context, { deleted: id });
         else printLine(context, `deleted version ${id}`);
       });

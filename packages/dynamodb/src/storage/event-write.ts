@@ -1,0 +1,223 @@
+import { EntityConflictError } from '@workflow/errors';
+import {
+  type CreateEventParams,
+  type CreateEventRequest,
+  type Event,
+  type RunCreatedEventRequest,
+  stripEventDataRefs,
+} from '@workflow/world';
+import type { TableHandle } from '../connection/lazy-table.js';
+import { blobLoader } from '../encoding/blob-items.js';
+import { BlobPlan, encodeValue, type LoadBlob } from '../encoding/stored-value.js';
+import { commitWrite, readSnapshot, type TransactItem } from './commit-write.js';
+import { type EventItem, type LogItem, type RunItem, SCHEMA_VERSION } from './entity-items.js';
+import { nextEventId } from './event-ids.js';
+import { eventKey, logKey, lookup, runKey, runPartition } from './keys.js';
+
+export type AnyEventRequest = CreateEventRequest | RunCreatedEventRequest;
+export type Request<T extends AnyEventRequest['eventType']> = Extract<
+  AnyEventRequest,
+  { eventType: T }
+>;
+
+export interface EventDraft {
+  eventType: Event['eventType'];
+  correlationId?: string;
+  eventData?: unknown;
+}
+
+/**
+ * Collects one event's writes: entity changes, event items and the run's write guard. The guard
+ * goes last and carries the condition that nothing was written to the run since we read it.
+ */
+export class EventWrite {
+  readonly items: TransactItem[] = [];
+  readonly blobs = new BlobPlan();
+  readonly events: Event[] = [];
+  /** Deletions that did not fit the transaction (a run ending with very many hooks). */
+  readonly leftovers: TransactItem[] = [];
+  private lastEventId: string | undefined;
+
+  constructor(
+    private readonly handle: TableHandle,
+    readonly runId: string,
+    private readonly previousEventId: string | undefined,
+    readonly specVersion: number,
+    readonly now: number,
+    private readonly params: CreateEventParams | undefined,
+  ) {
+    this.lastEventId = previousEventId;
+  }
+
+  get table(): string {
+    return this.handle.table;
+  }
+
+  encode(value: unknown): string | undefined {
+    return encodeValue(value, this.blobs);
+  }
+
+  put(item: object, condition?: string, names?: Record<string, string>) {
+    this.items.push({
+      Put: {
+        TableName: this.handle.table,
+        Item: item,
+        ...(condition ? { ConditionExpression: condition } : {}),
+        ...(names ? { ExpressionAttributeNames: names } : {}),
+      },
+    });
+  }
+
+  delete(key: object, condition?: string, values?: Record<string, unknown>): TransactItem {
+    return {
+      Delete: {
+        TableName: this.handle.table,
+        Key: key,
+        ...(condition ? { ConditionExpression: condition } : {}),
+        ...(values ? { ExpressionAttributeValues: values } : {}),
+      },
+    };
+  }
+
+  /** Adds an event item; returns the event as the caller will see it. */
+  event(draft: EventDraft): Event {
+    this.lastEventId = nextEventId(this.lastEventId);
+    const eventId = this.lastEventId;
+    const item: EventItem = {
+      ...eventKey(this.runId, eventId),
+      entity: 'event',
+      schemaVersion: SCHEMA_VERSION,
+      runId: this.runId,
+      eventId,
+      eventType: draft.eventType,
+      correlationId: draft.correlationId,
+      eventData: this.encode(draft.eventData),
+      specVersion: this.specVersion,
+      createdAt: this.now,
+      occurredAt: this.params?.occurredAt?.getTime(),
+      ...(draft.correlationId
+        ? { gsi1pk: lookup.eventsOfCorrelation(draft.correlationId), gsi1sk: eventId }
+        : {}),
+    };
+    this.put(item, 'attribute_not_exists(pk)');
+    const event = {
+      eventType: draft.eventType,
+      runId: this.runId,
+      eventId,
+      createdAt: new Date(this.now),
+      specVersion: this.specVersion,
+      ...(draft.correlationId !== undefined ? { correlationId: draft.correlationId } : {}),
+      ...(draft.eventData !== undefined ? { eventData: draft.eventData } : {}),
+      ...(this.params?.occurredAt ? { occurredAt: this.params.occurredAt } : {}),
+    } as Event;
+    const visible = stripEventDataRefs(event, this.params?.resolveData ?? 'all');
+    this.events.push(visible);
+    return visible;
+  }
+
+  /** The write guard: appended last, after every event of this write. */
+  private guard(): TransactItem {
+    const key = logKey(this.runId);
+    const count = this.events.length;
+    if (this.previousEventId === undefined) {
+      const item: LogItem = {
+        ...key,
+        entity: 'log',
+        schemaVersion: SCHEMA_VERSION,
+        runId: this.runId,
+        lastEventId: this.lastEventId as string,
+        eventCount: count,
+      };
+      return {
+        Put: { TableName: this.handle.table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' },
+      };
+    }
+    return {
+      Update: {
+        TableName: this.handle.table,
+        Key: key,
+        UpdateExpression: 'SET lastEventId = :next ADD eventCount :count',
+        ConditionExpression: 'lastEventId = :previous',
+        ExpressionAttributeValues: {
+          ':next': this.lastEventId,
+          ':previous': this.previousEventId,
+          ':count': count,
+        },
+      },
+    };
+  }
+
+  /** Blobs written by this write are served from memory when building the result. */
+  loader(): LoadBlob {
+    const fromTable = blobLoader(
+      this.handle.documents,
+      this.handle.table,
+      runPartition(this.runId),
+    );
+    const written = new Map(this.blobs.blobs.map((blob) => [blob.id, blob.bytes]));
+    return (id) => {
+      const bytes = written.get(id);
+      return bytes ? Promise.resolve(bytes) : fromTable(id);
+    };
+  }
+
+  async commit(): Promise<void> {
+    await commitWrite(
+      this.handle.documents,
+      this.handle.table,
+      runPartition(this.runId),
+      [...this.items, this.guard()],
+      this.blobs,
+    );
+    // The run has ended either way; these only tidy up what its transaction had no room for.
+    for (let next = 0; next < this.leftovers.length; next += 25) {
+      await commitWrite(
+        this.handle.documents,
+        this.handle.table,
+        runPartition(this.runId),
+        this.leftovers.slice(next, next + 25),
+        new BlobPlan(),
+      ).catch(() => undefined);
+    }
+  }
+}
+
+export interface RunSnapshot {
+  run: RunItem | undefined;
+  log: LogItem | undefined;
+  extra: Array<Record<string, unknown> | undefined>;
+}
+
+/** The run, its write guard and any other items the event depends on, as one snapshot. */
+export async function readRun(
+  handle: TableHandle,
+  runId: string,
+  extraKeys: Array<{ pk: string; sk: string }> = [],
+): Promise<RunSnapshot> {
+  const [run, log, ...extra] = await readSnapshot(handle.documents, handle.table, [
+    runKey(runId),
+    logKey(runId),
+    ...extraKeys,
+  ]);
+  return { run: run as RunItem | undefined, log: log as LogItem | undefined, extra };
+}
+
+export function terminalRunRefuses(status: string): EntityConflictError {
+  return new EntityConflictError(`Cannot create new entities on run in terminal state "${status}"`);
+}
+
+export function structuredError(error: unknown, stack?: string): { message: string; stack?: string } {
+  const source = error as { message?: unknown; stack?: unknown } | undefined;
+  const message =
+    typeof error === 'string'
+      ? error
+      : typeof source?.message === 'string'
+        ? source.message
+        : 'Unknown error';
+  const resolvedStack = stack ?? (typeof source?.stack === 'string' ? source.stack : undefined);
+  return resolvedStack === undefined ? { message } : { message, stack: resolvedStack };
+}
+
+export function toDate(value: Date | string | number): Date {
+  return value instanceof Date ? value : new Date(value);
+}
