@@ -1,8 +1,4 @@
-import {
-  SPECIFICATION_VERSION,
-  type StorageProvider,
-  type VersionsProvider,
-} from '@worldkit/core';
+import { SPECIFICATION_VERSION, type StorageProvider, type VersionsProvider } from '@worldkit/core';
 import { type DynamoDbSettings, PACKAGE_NAME, resolveDynamoDbSettings } from './settings.js';
 import { createDynamoDbStorage } from './storage/dynamodb-storage.js';
 import { createDynamoDbVersionStore } from './versions/dynamodb-version-store.js';

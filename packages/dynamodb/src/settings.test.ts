@@ -54,9 +54,9 @@ describe('settings', () => {
     }
     vi.stubEnv('AWS_REGION', '');
     expect(() => dynamodbStorage({ endpoint: 'ftp://nope' })).toThrowError(/endpoint/);
-    expect(() =>
-      dynamodbStorage({ client: {} as unknown as DynamoDBClient }),
-    ).toThrowError(/client: expected a DynamoDBClient/);
+    expect(() => dynamodbStorage({ client: {} as unknown as DynamoDBClient })).toThrowError(
+      /client: expected a DynamoDBClient/,
+    );
   });
 
   it('providers are plain objects built without I/O, with the declared capabilities', () => {

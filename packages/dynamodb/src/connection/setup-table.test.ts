@@ -1,18 +1,13 @@
 import {
   CreateTableCommand,
-  DescribeTableCommand,
   DeleteTableCommand,
+  DescribeTableCommand,
 } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { createDynamoDbStorage } from '../storage/dynamodb-storage.js';
 import { useLocalDynamoDb } from '../test-support/local-dynamodb.js';
 import { setupTable } from './setup-table.js';
-import {
-  ATTRIBUTE_DEFINITIONS,
-  GLOBAL_INDEXES,
-  INDEX,
-  LOCAL_INDEXES,
-} from './table-definition.js';
+import { ATTRIBUTE_DEFINITIONS, GLOBAL_INDEXES, INDEX, LOCAL_INDEXES } from './table-definition.js';
 
 const local = useLocalDynamoDb();
 

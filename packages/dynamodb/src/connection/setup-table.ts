@@ -7,12 +7,7 @@ import {
   UpdateTableCommand,
 } from '@aws-sdk/client-dynamodb';
 import { WorkflowWorldError } from '@workflow/errors';
-import {
-  ATTRIBUTE_DEFINITIONS,
-  GLOBAL_INDEXES,
-  INDEX,
-  LOCAL_INDEXES,
-} from './table-definition.js';
+import { ATTRIBUTE_DEFINITIONS, GLOBAL_INDEXES, INDEX, LOCAL_INDEXES } from './table-definition.js';
 
 export interface SetupReport {
   table: string;
@@ -102,7 +97,10 @@ async function describe(
     const result = await client.send(new DescribeTableCommand({ TableName: table }));
     return result.Table;
   } catch (error) {
-    if (error instanceof ResourceNotFoundException || (error as Error).name === 'ResourceNotFoundException')
+    if (
+      error instanceof ResourceNotFoundException ||
+      (error as Error).name === 'ResourceNotFoundException'
+    )
       return undefined;
     throw error;
   }

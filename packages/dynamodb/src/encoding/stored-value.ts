@@ -43,21 +43,24 @@ export class BlobPlan {
 /** Encodes a value for a string attribute; `undefined` stays `undefined` (attribute omitted). */
 export function encodeValue(value: unknown, blobs: BlobPlan): string | undefined {
   if (value === undefined) return undefined;
-  const json = JSON.stringify(value, function replacer(this: Record<string, unknown>, key, encoded) {
-    const original = this[key];
-    if (original instanceof Uint8Array) {
-      if (original.byteLength >= EXTERNAL_BYTES) return { [BLOB_TAG]: blobs.add(original) };
-      return {
-        [BYTES_TAG]: Buffer.from(
-          original.buffer,
-          original.byteOffset,
-          original.byteLength,
-        ).toString('base64'),
-      };
-    }
-    if (original instanceof Date) return { [DATE_TAG]: original.toISOString() };
-    return encoded;
-  });
+  const json = JSON.stringify(
+    value,
+    function replacer(this: Record<string, unknown>, key, encoded) {
+      const original = this[key];
+      if (original instanceof Uint8Array) {
+        if (original.byteLength >= EXTERNAL_BYTES) return { [BLOB_TAG]: blobs.add(original) };
+        return {
+          [BYTES_TAG]: Buffer.from(
+            original.buffer,
+            original.byteOffset,
+            original.byteLength,
+          ).toString('base64'),
+        };
+      }
+      if (original instanceof Date) return { [DATE_TAG]: original.toISOString() };
+      return encoded;
+    },
+  );
   if (json.length <= INLINE_LIMIT) return json;
   return JSON.stringify({ [BLOB_JSON_TAG]: blobs.add(Buffer.from(json, 'utf8')) });
 }

@@ -58,8 +58,8 @@ interface CancellationReason {
 export function classifyWriteError(error: unknown): Error {
   const name = (error as Error)?.name;
   if (name === 'TransactionCanceledException') {
-    const reasons = ((error as { CancellationReasons?: CancellationReason[] }).CancellationReasons ??
-      []) as CancellationReason[];
+    const reasons = ((error as { CancellationReasons?: CancellationReason[] })
+      .CancellationReasons ?? []) as CancellationReason[];
     const failed = reasons.filter((reason) => reason.Code && reason.Code !== 'None');
     if (failed.every((reason) => RETRYABLE_REASONS.has(reason.Code as string))) {
       return new StaleWrite(failed.map((reason) => reason.Code).join(', '));
@@ -83,7 +83,9 @@ export function classifyWriteError(error: unknown): Error {
 
 /** Rough size of an item as DynamoDB counts it (names + values), for the 4 MB limit. */
 function estimateBytes(item: TransactItem): number {
-  return Buffer.byteLength(JSON.stringify(item, (_key, value) => (value instanceof Uint8Array ? value.byteLength : value)));
+  return Buffer.byteLength(
+    JSON.stringify(item, (_key, value) => (value instanceof Uint8Array ? value.byteLength : value)),
+  );
 }
 
 /**

@@ -1,5 +1,4 @@
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { EntityConflictError } from '@workflow/errors';
 import type { Event, Storage } from '@workflow/world';
 import { monotonicFactory } from 'ulid';
@@ -139,7 +138,10 @@ describe('concurrent writers on separate clients', () => {
         eventData: { token },
       });
     }
-    await writers[0].events.create(runId, { eventType: 'run_completed', eventData: { output: bytes('done') } });
+    await writers[0].events.create(runId, {
+      eventType: 'run_completed',
+      eventData: { output: bytes('done') },
+    });
     expect((await writers[1].hooks.list({ runId })).data).toEqual([]);
 
     const claimant = await runningRun(writers[2]);

@@ -220,7 +220,9 @@ function storageOn(table: LazyTable): DynamoDbStorage {
     );
     const load = loaderFor(handle, runId);
     const data = await Promise.all(
-      page.items.map((item) => toEvent(item as unknown as EventItem, withData(params.resolveData), load)),
+      page.items.map((item) =>
+        toEvent(item as unknown as EventItem, withData(params.resolveData), load),
+      ),
     );
     return { data, cursor: page.cursor, hasMore: page.hasMore };
   };

@@ -174,7 +174,11 @@ function defined<T extends object>(entries: Record<string, unknown>): T {
 const decode = (text: string | undefined, load: LoadBlob) =>
   text === undefined ? undefined : resolveBlobs(parseStored(text), load);
 
-export async function toRun(item: RunItem, withData: boolean, load: LoadBlob): Promise<WorkflowRun> {
+export async function toRun(
+  item: RunItem,
+  withData: boolean,
+  load: LoadBlob,
+): Promise<WorkflowRun> {
   const [executionContext, input, output, error] = await Promise.all([
     decode(item.executionContext, load),
     withData ? decode(item.input, load) : undefined,

@@ -4,6 +4,7 @@ import {
   type CreateEventRequest,
   type Event,
   type RunCreatedEventRequest,
+  SPEC_VERSION_CURRENT,
   stripEventDataRefs,
 } from '@workflow/world';
 import type { TableHandle } from '../connection/lazy-table.js';
@@ -129,7 +130,11 @@ export class EventWrite {
         eventCount: count,
       };
       return {
-        Put: { TableName: this.handle.table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' },
+        Put: {
+          TableName: this.handle.table,
+          Item: item,
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
       };
     }
     return {
@@ -206,7 +211,10 @@ export function terminalRunRefuses(status: string): EntityConflictError {
   return new EntityConflictError(`Cannot create new entities on run in terminal state "${status}"`);
 }
 
-export function structuredError(error: unknown, stack?: string): { message: string; stack?: string } {
+export function structuredError(
+  error: unknown,
+  stack?: string,
+): { message: string; stack?: string } {
   const source = error as { message?: unknown; stack?: unknown } | undefined;
   const message =
     typeof error === 'string'
@@ -220,4 +228,21 @@ export function structuredError(error: unknown, stack?: string): { message: stri
 
 export function toDate(value: Date | string | number): Date {
   return value instanceof Date ? value : new Date(value);
+}
+
+export function newWrite(
+  handle: TableHandle,
+  runId: string,
+  log: LogItem | undefined,
+  data: AnyEventRequest,
+  params: CreateEventParams | undefined,
+): EventWrite {
+  return new EventWrite(
+    handle,
+    runId,
+    log?.lastEventId,
+    data.specVersion ?? SPEC_VERSION_CURRENT,
+    Date.now(),
+    params,
+  );
 }

@@ -36,7 +36,9 @@ function decodeCursor(cursor: string | undefined): Record<string, unknown> | und
       key &&
       typeof key === 'object' &&
       Object.keys(key).length > 0 &&
-      Object.entries(key).every(([name, value]) => KEY_ATTRIBUTE.test(name) && typeof value === 'string')
+      Object.entries(key).every(
+        ([name, value]) => KEY_ATTRIBUTE.test(name) && typeof value === 'string',
+      )
     ) {
       return key;
     }
@@ -106,7 +108,8 @@ export async function batchGet(
       .slice(next, next + 100)
       .map(({ pk, sk }) => ({ pk, sk }));
     for (let round = 0; pending.length > 0; round++) {
-      if (round > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 20 * 2 ** round)));
+      if (round > 0)
+        await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 20 * 2 ** round)));
       const result = await documents.send(
         new BatchGetCommand({
           RequestItems: { [table]: { Keys: pending, ConsistentRead: true } },

@@ -201,7 +201,10 @@ function versionStoreOn(table: LazyTable): DynamoDbVersionStore {
           KeyConditionExpression: 'gsi1pk = :pk',
           ExpressionAttributeValues: { ':pk': lookup.versions },
         },
-        pageRequest({ limit: options.limit ?? 100, cursor: options.cursor, sortOrder: 'asc' }, 'asc'),
+        pageRequest(
+          { limit: options.limit ?? 100, cursor: options.cursor, sortOrder: 'asc' },
+          'asc',
+        ),
       );
       const page = await toEntityPage(handle.documents, handle.table, keys, (item: RecordItem) =>
         decodeRecord<Version>(handle, item),
@@ -275,7 +278,12 @@ function versionStoreOn(table: LazyTable): DynamoDbVersionStore {
       const pointer: TransactItem = {
         Put: {
           TableName: handle.table,
-          Item: { ...CURRENT_KEY, entity: 'currentVersion', schemaVersion: SCHEMA_VERSION, versionId: id },
+          Item: {
+            ...CURRENT_KEY,
+            entity: 'currentVersion',
+            schemaVersion: SCHEMA_VERSION,
+            versionId: id,
+          },
         },
       };
       await saveOrConflict(() => save(handle, next, item, [pointer]), id);
