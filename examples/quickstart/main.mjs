@@ -6,7 +6,6 @@
  *
  * Build first (`wf build`, or `npm run demo` from the repo root), then `node main.mjs`.
  */
-import './polyfills.mjs';
 import { dirname, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createWorld, loadWorkflowCode } from '@worldkit/core';

@@ -2,7 +2,6 @@
  * Composes the World from world.config.ts (next to this file, or $WORLDKIT_CONFIG) and loads
  * the workflows `wf build` wrote to .well-known/. Shared by the worker, the server and setup.
  */
-import './polyfills.mjs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createWorld, loadWorkflowCode } from '@worldkit/core';
