@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * Runs each World's benchmark in its own child process, one after another, against one
- * throw-away PostgreSQL and Redis started here, and prints a comparison. Results go to
+ * throw-away set of backing services started here (PostgreSQL, Redis, DynamoDB Local, fauxqs:
+ * whatever the selected Worlds need, see services.mjs), and prints a comparison. Results go to
  * bench/results/latest.json and docs/performance.md (+ docs/performance.svg).
  *
  *   node bench/run.mjs [--quick] [--runs 50] [--latency-runs 20] [--rounds 3]
@@ -39,6 +40,7 @@ const PREFERRED_ORDER = [
   'worldkit-memory',
   'worldkit-postgres',
   'worldkit-pg-bullmq',
+  'worldkit-dynamodb-sqs',
   'world-local',
   'world-postgres',
 ];
@@ -110,12 +112,13 @@ try {
   for (const name of neededServices) {
     if (!SERVICES[name]) throw new Error(`no service "${name}" in bench/services.mjs`);
   }
-  await Promise.all(
-    neededServices.map(async (name) => {
-      running.set(name, await SERVICES[name].start());
-      console.log(`  started ${name} at ${running.get(name).url}`);
-    }),
-  );
+  // One at a time: on a busy 2-core machine a JVM starting (DynamoDB Local) can starve the
+  // others past their start timeouts, and a failed start then leaves nothing half-started that
+  // the `finally` below would not stop.
+  for (const name of neededServices) {
+    running.set(name, await SERVICES[name].start());
+    console.log(`  started ${name} at ${running.get(name).url}`);
+  }
   if (neededServices.length > 0) console.log('');
   measurement = await measureAll();
 } finally {

@@ -8,19 +8,23 @@
  *                              (a fresh database, a key prefix, …) so runs of different Worlds
  *                              and rounds never see each other's data
  *
- * To benchmark a World on other services (e.g. DynamoDB + SQS), add an entry here and name it
- * in that World's `needs` (see worlds/*.mjs).
+ * To benchmark a World on other services, add an entry here and name it in that World's
+ * `needs` (see worlds/*.mjs).
  */
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 
 /**
- * `@worldkit/testing`'s entry point imports vitest (its suites), which refuses to load outside
- * a vitest run; the server helpers live in their own module, imported by file.
+ * `@worldkit/testing`'s root entry imports vitest (its suites), which refuses to load outside
+ * a vitest run; the server helpers have their own subpath export.
  */
-async function testingServers() {
-  const packageJson = import.meta.resolve('@worldkit/testing/package.json');
-  return import(new URL('./dist/servers/index.js', packageJson).href);
+function testingServers() {
+  return import('@worldkit/testing/servers');
+}
+
+/** A name safe for every service here (table, queue): letters, digits, `_` and `-`. */
+function isolatedName(prefix, key) {
+  return `${prefix}-${key.replace(/[^a-z0-9-]/gi, '-').toLowerCase()}`;
 }
 
 export const SERVICES = {
@@ -50,7 +54,35 @@ export const SERVICES = {
     },
     /** One Redis, a key prefix per worker run. */
     isolate(server, key) {
-      return { url: server.url, prefix: `bench-${key.replace(/[^a-z0-9-]/gi, '-')}` };
+      return { url: server.url, prefix: isolatedName('bench', key) };
+    },
+  },
+  dynamodb: {
+    /** DynamoDB Local (Amazon's Java emulator), in memory, on 127.0.0.1. Needs Java 17+. */
+    async start() {
+      const { startDynamoDbLocal } = await testingServers();
+      return startDynamoDbLocal();
+    },
+    /** One DynamoDB Local, a table per worker run (created by the World's setup()). */
+    isolate(server, key) {
+      return { endpoint: server.endpoint, region: 'us-east-1', table: isolatedName('bench', key) };
+    },
+  },
+  sqs: {
+    /** fauxqs (an in-memory SQS emulator in a Node child process) on 127.0.0.1. */
+    async start() {
+      const { startFauxqs } = await testingServers();
+      const server = await startFauxqs();
+      return { ...server, url: server.endpoint };
+    },
+    /** One fauxqs, a queue (and its dead-letter queue) per worker run, created on first use. */
+    isolate(server, key) {
+      return {
+        endpoint: server.endpoint,
+        region: server.region,
+        // SQS queue names are at most 80 characters, and setup adds `-dlq`.
+        queueName: isolatedName('bench', key).slice(0, 76),
+      };
     },
   },
 };

@@ -7,10 +7,21 @@ import {
   inProcessCompute,
   type QueueEnvelope,
 } from '@worldkit/core';
-import { local } from '@worldkit/local';
+import { dynamodb, dynamodbStorage, dynamodbVersions } from '@worldkit/dynamodb';
+import { httpCompute } from '@worldkit/http';
+import { local, localQueue, localStorage, localStreamer, localVersions } from '@worldkit/local';
+import {
+  postgres,
+  postgresQueue,
+  postgresStorage,
+  postgresStreamer,
+  postgresVersions,
+} from '@worldkit/postgres';
+import { bullmqQueue, redisStreamer } from '@worldkit/redis';
+import { sqsQueue } from '@worldkit/sqs';
 import { silentLogger, testProviderContext } from '@worldkit/testing';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 // Generated bad input against each part: every case must end in a typed error (or a
 // dead-letter outcome), never an untyped crash, and leave stored data readable.
@@ -199,5 +210,190 @@ describe('bad input is rejected with typed errors', () => {
     );
     expect(counts.rejected).toBeGreaterThan(500);
     await world.close();
+  });
+});
+
+// A password no error message may repeat, however the setting around it is malformed.
+const PASSWORD = 'Pw9-leak-marker-Qz';
+/** Options each factory knows, with values that carry the password where a secret belongs. */
+const PROVIDER_OPTIONS: Record<
+  string,
+  { factory: (settings: never) => unknown; options: string[] }
+> = {
+  local: { factory: local, options: ['dataDir', 'memory'] },
+  localStorage: { factory: localStorage, options: ['dataDir', 'memory'] },
+  localQueue: { factory: localQueue, options: ['dataDir', 'memory', 'concurrency'] },
+  localStreamer: { factory: localStreamer, options: ['dataDir', 'memory'] },
+  localVersions: { factory: localVersions, options: ['dataDir', 'memory'] },
+  postgres: {
+    factory: postgres,
+    options: ['connectionString', 'schema', 'pool', 'ssl', 'concurrency', 'pollIntervalMs'],
+  },
+  postgresStorage: { factory: postgresStorage, options: ['connectionString', 'schema', 'pool'] },
+  postgresQueue: {
+    factory: postgresQueue,
+    options: [
+      'connectionString',
+      'schema',
+      'concurrency',
+      'pollIntervalMs',
+      'visibilityTimeoutSeconds',
+      'idempotencyRetentionMs',
+      'deployments',
+    ],
+  },
+  postgresStreamer: { factory: postgresStreamer, options: ['connectionString', 'schema'] },
+  postgresVersions: { factory: postgresVersions, options: ['connectionString', 'schema'] },
+  bullmqQueue: {
+    factory: bullmqQueue,
+    options: ['url', 'prefix', 'concurrency', 'connection', 'closeTimeoutMs'],
+  },
+  redisStreamer: { factory: redisStreamer, options: ['url', 'prefix', 'connection'] },
+  dynamodb: { factory: dynamodb, options: ['table', 'region', 'endpoint', 'client', 'autoSetup'] },
+  dynamodbStorage: { factory: dynamodbStorage, options: ['table', 'region', 'endpoint'] },
+  dynamodbVersions: { factory: dynamodbVersions, options: ['table', 'region', 'autoSetup'] },
+  sqsQueue: {
+    factory: sqsQueue,
+    options: [
+      'queueUrl',
+      'queueName',
+      'setup',
+      'deadLetterQueueName',
+      'deadLetterQueueUrl',
+      'region',
+      'endpoint',
+      'client',
+      'concurrency',
+      'pollers',
+      'waitTimeSeconds',
+      'visibilityTimeoutSeconds',
+      'maxReceiveCount',
+      'poll',
+      'closeTimeoutMs',
+    ],
+  },
+  httpCompute: {
+    factory: httpCompute,
+    options: [
+      'secret',
+      'previousSecrets',
+      'toleranceSeconds',
+      'requestTimeoutMs',
+      'replayCacheSize',
+    ],
+  },
+};
+
+/** Malformed values that embed the password in a URL's credentials. */
+const leakyUrl = fc.constantFrom(
+  `postgres://admin:${PASSWORD} x@db.internal:5432/app`,
+  `mysql://admin:${PASSWORD}@db.internal/app`,
+  `postgres://admin:${PASSWORD}@${'very-long-host-name.'.repeat(4)}example/app db`,
+  `http://:${PASSWORD}@cache.internal:6379`,
+  `redis://default:${PASSWORD}@cache internal:6379`,
+  `redis://${PASSWORD}@cache.internal:6379/x y`,
+  `https://user:${PASSWORD}@sqs.local/queue name`,
+);
+/** Too-short or wrongly shaped HMAC secrets (httpCompute must describe them without the value). */
+const leakySecret = fc.constantFrom(
+  PASSWORD,
+  `${PASSWORD}${PASSWORD}`.slice(0, 31),
+  [PASSWORD],
+  [`${PASSWORD}${PASSWORD}`, PASSWORD],
+  `${PASSWORD},${PASSWORD}`,
+);
+const badValue = fc.oneof(
+  { weight: 3, arbitrary: fc.anything() },
+  { weight: 2, arbitrary: leakyUrl },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom(-1, 0, 1.5, Number.NaN, Infinity, '', ' ', 'true', '1e3', 10 ** 9),
+  },
+  { weight: 1, arbitrary: fc.constantFrom(null, true, () => 1, Symbol('bad'), 10n, new Date(0)) },
+);
+
+/** Env fallbacks every factory reads; cleared so generated options alone decide the outcome. */
+const SETTING_ENV_VARS = Object.keys(process.env).filter(
+  (name) =>
+    name.startsWith('WORLDKIT_') || ['DATABASE_URL', 'REDIS_URL', 'AWS_REGION'].includes(name),
+);
+const savedEnv = new Map<string, string | undefined>();
+beforeEach(() => {
+  for (const name of SETTING_ENV_VARS) {
+    savedEnv.set(name, process.env[name]);
+    delete process.env[name];
+  }
+});
+afterEach(() => {
+  for (const [name, value] of savedEnv) if (value !== undefined) process.env[name] = value;
+});
+
+describe('bad provider settings are rejected by name, without leaking secrets', () => {
+  it('3,400 generated settings across every provider factory: config errors naming the option', () => {
+    const SETTING_ERRORS = new Set(['WorldkitConfigError', 'MissingSettingError']);
+    const counts = { built: 0, rejected: 0 };
+    const problems = new Map<string, string>();
+    for (const [name, { factory, options }] of Object.entries(PROVIDER_OPTIONS)) {
+      const value = name === 'httpCompute' ? fc.oneof(badValue, leakySecret) : badValue;
+      // Usually one to three known options wrong, so the check under test is reached; some
+      // unknown keys. (Settings that are not an object at all are a type error in TypeScript
+      // and are not generated here.)
+      const settings = fc.oneof(
+        {
+          weight: 8,
+          arbitrary: fc.dictionary(fc.constantFrom(...options), value, { minKeys: 1, maxKeys: 3 }),
+        },
+        { weight: 1, arbitrary: fc.dictionary(fc.string({ minLength: 1 }), value, { minKeys: 1 }) },
+      );
+      fc.assert(
+        fc.property(settings, (candidate) => {
+          const error = thrownBy(() => factory(candidate as never));
+          if (error === undefined) {
+            counts.built++;
+            return;
+          }
+          counts.rejected++;
+          const record = (problem: string) => {
+            const key = `${name}: ${problem}`;
+            if (!problems.has(key)) problems.set(key, String((error as Error)?.message ?? error));
+          };
+          if (!(error instanceof Error) || !SETTING_ERRORS.has(error.name)) {
+            record(`untyped ${error instanceof Error ? error.name : typeof error}`);
+            return;
+          }
+          if (error.message.includes(PASSWORD)) record('message repeats the password');
+          if (error.name === 'MissingSettingError') {
+            const missing = error as unknown as { option: string; envVar: string };
+            if (
+              !error.message.includes(missing.option) ||
+              !error.message.includes(missing.envVar)
+            ) {
+              record('missing setting without option and env var');
+            }
+            return;
+          }
+          const named = (error as unknown as { problems: { key: string; envVar?: string }[] })
+            .problems;
+          const given = typeof candidate === 'object' && candidate !== null ? candidate : {};
+          for (const problem of named) {
+            const namesOption =
+              options.some((option) => new RegExp(`^${option}(?:$|[.[])`).test(problem.key)) ||
+              Object.keys(given).some(
+                (key) => problem.key === key || problem.key.includes(JSON.stringify(key)),
+              );
+            if (!namesOption) record('names no option');
+            if (problem.envVar && !error.message.includes(problem.envVar)) {
+              record('env var not in the message');
+            }
+          }
+        }),
+        { numRuns: 200, seed: 20261124 },
+      );
+    }
+    console.log(
+      `provider settings: ${counts.rejected} rejected with config errors, ${counts.built} built, ${problems.size} problems`,
+    );
+    expect([...problems].map(([problem, message]) => `${problem}\n    ${message}`)).toEqual([]);
+    expect(counts.rejected).toBeGreaterThan(2000);
   });
 });

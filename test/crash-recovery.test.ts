@@ -5,7 +5,11 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   buildWorkflowFixtures,
+  type RunningDynamoDbLocal,
+  type RunningFauxqs,
   type RunningServer,
+  startDynamoDbLocal,
+  startFauxqs,
   startPostgresServer,
   startRedisServer,
 } from '@worldkit/testing';
@@ -109,6 +113,28 @@ describe('crash recovery: kill -9 with 200 runs in flight, restart, every run co
       await crashAndRecover('postgres-bullmq', {
         CRASH_POSTGRES_URL: postgres.url,
         CRASH_REDIS_URL: redis.url,
+      });
+    }, 180_000);
+  });
+
+  describe('on DynamoDB Local and the fauxqs SQS emulator', () => {
+    let dynamodb: RunningDynamoDbLocal;
+    let fauxqs: RunningFauxqs;
+    beforeAll(async () => {
+      [dynamodb, fauxqs] = await Promise.all([startDynamoDbLocal(), startFauxqs()]);
+    }, 60_000);
+    afterAll(async () => {
+      await Promise.all([dynamodb?.stop(), fauxqs?.stop()]);
+    });
+
+    it('dynamodb storage + sqs queue', async () => {
+      // Messages the killed worker had received come back after the queue's visibility
+      // timeout (5 s in the worker), which is what brings their runs back.
+      await crashAndRecover('dynamodb-sqs', {
+        CRASH_DYNAMODB_ENDPOINT: dynamodb.endpoint,
+        CRASH_DYNAMODB_TABLE: 'crash-test',
+        CRASH_SQS_ENDPOINT: fauxqs.endpoint,
+        CRASH_SQS_QUEUE: 'crash-test',
       });
     }, 180_000);
   });

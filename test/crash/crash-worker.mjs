@@ -2,7 +2,8 @@
 // test: `start` starts runs and keeps working until it is killed; `resume` opens the same data
 // directory, lets the runs finish and reports what was lost or duplicated.
 // usage: node crash-worker.mjs <start|resume> <composition> <bundlesDir> <runIdsFile> [runs]
-// compositions: local (CRASH_DATA_DIR), postgres (CRASH_POSTGRES_URL), postgres-bullmq (+ CRASH_REDIS_URL)
+// compositions: local (CRASH_DATA_DIR), postgres (CRASH_POSTGRES_URL), postgres-bullmq (+ CRASH_REDIS_URL),
+// dynamodb-sqs (CRASH_DYNAMODB_ENDPOINT, CRASH_DYNAMODB_TABLE, CRASH_SQS_ENDPOINT, CRASH_SQS_QUEUE)
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createWorld, loadWorkflowCode } from '@worldkit/core';
 
@@ -14,6 +15,7 @@ async function parts() {
     const { local } = await import('@worldkit/local');
     return local({ dataDir: process.env.CRASH_DATA_DIR });
   }
+  if (composition === 'dynamodb-sqs') return await dynamodbAndSqs();
   const { postgres, postgresStorage, postgresStreamer } = await import('@worldkit/postgres');
   const connectionString = process.env.CRASH_POSTGRES_URL;
   if (composition === 'postgres') return postgres({ connectionString, concurrency: 50 });
@@ -22,6 +24,42 @@ async function parts() {
     storage: postgresStorage({ connectionString }),
     streamer: postgresStreamer({ connectionString }),
     queue: bullmqQueue({ url: process.env.CRASH_REDIS_URL }),
+  };
+}
+
+async function dynamodbAndSqs() {
+  // The emulators accept any credentials; fixed fake ones keep real keys from being sent and
+  // stop the SDK from probing instance metadata.
+  process.env.AWS_ACCESS_KEY_ID = 'local';
+  process.env.AWS_SECRET_ACCESS_KEY = 'local';
+  process.env.AWS_REGION = 'us-east-1';
+  process.env.AWS_EC2_METADATA_DISABLED = 'true';
+  delete process.env.AWS_SESSION_TOKEN;
+  delete process.env.AWS_PROFILE;
+  const { dynamodbStorage } = await import('@worldkit/dynamodb');
+  const { sqsQueue } = await import('@worldkit/sqs');
+  const { localStreamer } = await import('@worldkit/local');
+  return {
+    storage: dynamodbStorage({
+      table: process.env.CRASH_DYNAMODB_TABLE,
+      endpoint: process.env.CRASH_DYNAMODB_ENDPOINT,
+    }),
+    queue: sqsQueue({
+      queueName: process.env.CRASH_SQS_QUEUE,
+      setup: true,
+      endpoint: process.env.CRASH_SQS_ENDPOINT,
+      region: 'us-east-1',
+      poll: true,
+      // Messages the killed process had received stay hidden this long before SQS hands them
+      // out again; the default 30 s would make recovery wait that long.
+      visibilityTimeoutSeconds: 5,
+      concurrency: 50,
+      // Short long-polls, so close() at the end of `resume` is not held up by a 20 s poll.
+      waitTimeSeconds: 2,
+      closeTimeoutMs: 2_000,
+    }),
+    // Nothing in these workflows streams; memory is enough.
+    streamer: localStreamer(),
   };
 }
 

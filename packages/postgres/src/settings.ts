@@ -1,5 +1,5 @@
 import type { ConnectionOptions } from 'node:tls';
-import { resolveSetting, WorldkitConfigError } from '@worldkit/core';
+import { describeValue, resolveSetting, WorldkitConfigError } from '@worldkit/core';
 import pg from 'pg';
 import { z } from 'zod';
 
@@ -65,7 +65,8 @@ export function resolvePostgresSettings(settings: PostgresSettings = {}): Resolv
         {
           key: 'pool',
           expected: 'a pg.Pool or { max?: positive integer, idleTimeoutMillis?: integer ≥ 0 }',
-          received: JSON.stringify(sizingInput),
+          // describeValue: JSON.stringify throws on BigInt and would print a URL's password.
+          received: describeValue(sizingInput),
         },
       ],
       `${PACKAGE_NAME} options`,

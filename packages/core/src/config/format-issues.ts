@@ -71,11 +71,20 @@ function valueAt(input: unknown, path: PropertyKey[]): unknown {
   return current;
 }
 
+/**
+ * The user-info part of `scheme://user:password@host`, up to the last `@` so a password
+ * holding `@` or spaces is covered too. Config errors end up in logs; credentials must not.
+ */
+const URL_CREDENTIALS = /([a-z][a-z0-9+.-]*:\/\/).*@/i;
+
 export function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (value === null) return 'null';
-  if (typeof value === 'string')
-    return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
+  if (typeof value === 'string') {
+    // Hidden before shortening, so a cut cannot leave half a password behind.
+    const shown = value.replace(URL_CREDENTIALS, '$1***@');
+    return JSON.stringify(shown.length > 60 ? `${shown.slice(0, 57)}...` : shown);
+  }
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   if (typeof value === 'function') return 'a function';
   if (Array.isArray(value)) return `an array of ${value.length}`;

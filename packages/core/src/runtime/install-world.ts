@@ -23,3 +23,8 @@ export function installWorld(world: World): void {
 export function installedWorld(): World | undefined {
   return unwrapWorld((globalThis as WorldHolder)[WORLD_CACHE]);
 }
+
+/** The World object in the runtime's slot as it is (a wrapper stays a wrapper). */
+export function installedWorldSlot(): World | undefined {
+  return (globalThis as WorldHolder)[WORLD_CACHE];
+}

@@ -1,6 +1,7 @@
 import type { World } from '@workflow/world';
 import { currentDeliveryScope, withDeliveryScope } from '../compute/delivery-scope.js';
 import { currentDeploymentScope } from '../compute/registration-scope.js';
+import { currentReplaySandbox } from './replay-sandbox-scope.js';
 
 /**
  * The runtime queues a run's step messages (and the workflow message after a step) without a
@@ -26,6 +27,9 @@ export function versionRoutingWorld(world: World): World {
   const wrapper = new Proxy(world, {
     get(target, property, receiver) {
       if (property === UNWRAPPED) return target;
+      // Inside a replay check the runtime must see only the check's sandbox (no real writes).
+      const sandbox = currentReplaySandbox();
+      if (sandbox) return Reflect.get(sandbox, property);
       if (property === 'queue') {
         return (name: QueueArgs[0], payload: QueueArgs[1], options: QueueArgs[2]) => {
           const version = currentDeliveryScope();
@@ -54,6 +58,11 @@ export function versionRoutingWorld(world: World): World {
   });
   wrappers.set(world, wrapper);
   return wrapper;
+}
+
+/** Whether `world` is a wrapper made by `versionRoutingWorld`. */
+export function isVersionRoutingWorld(world: World | undefined): boolean {
+  return (world as { [UNWRAPPED]?: World } | undefined)?.[UNWRAPPED] !== undefined;
 }
 
 /** The World a wrapper stands for (or the argument itself). */

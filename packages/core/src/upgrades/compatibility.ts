@@ -9,6 +9,7 @@ import {
   manifestStepIds,
   manifestWorkflowIds,
 } from './manifest-lookup.js';
+import { type ReplayCheckResult, replayCheck } from './replay-check.js';
 import { listRunEvents } from './run-listing.js';
 import { type CompatibilityProblem, IncompatibleUpgradeError } from './upgrade-errors.js';
 
@@ -20,6 +21,14 @@ export interface CompatibilityReport {
    * does not know. Absent when the whole log is usable or nothing is.
    */
   suggestedCutAfterEventId?: string;
+  /**
+   * Whether the target's code was replayed over the log (only when the other checks pass and
+   * its code is loaded in this process): `not-checked` says why not, so a clean report without
+   * a replay is not mistaken for one with it.
+   */
+  replay?: ReplayCheckResult['status'];
+  /** Why the replay was not run, when `replay` is `not-checked`. */
+  replayNotCheckedReason?: string;
 }
 
 /** Steps the runtime itself provides; they are not in every manifest's step list. */
@@ -109,7 +118,12 @@ export function eventLogProblems(
   return { problems, suggestedCutAfterEventId };
 }
 
-/** Input and event-log checks of `run` against `versionId`, without changing anything. */
+/**
+ * Input and event-log checks of `run` against `versionId`, without changing anything. When
+ * they pass and the target's code is loaded in this process, the target's workflow code is
+ * also replayed over the log in a sandbox (replay-check.ts), which finds code that takes a
+ * different path over the same steps.
+ */
 export async function checkCompatibility(
   world: ComposedWorld,
   runId: string,
@@ -129,13 +143,34 @@ export async function checkCompatibility(
     options.cutAfterEventId,
   );
   problems.push(...logCheck.problems);
+  let suggestedCutAfterEventId = logCheck.suggestedCutAfterEventId;
+  const report: Partial<CompatibilityReport> = {};
+  if (problems.length === 0) {
+    const replay = await replayCheck(world, run, versionId, log, options.cutAfterEventId);
+    report.replay = replay.status;
+    if (replay.status === 'not-checked') report.replayNotCheckedReason = replay.reason;
+    if (replay.status === 'diverged') {
+      problems.push(replay.problem);
+      suggestedCutAfterEventId = earlier(
+        log,
+        suggestedCutAfterEventId,
+        replay.suggestedCutAfterEventId,
+      );
+    }
+  }
   return {
     compatible: problems.length === 0,
     problems,
-    ...(logCheck.suggestedCutAfterEventId
-      ? { suggestedCutAfterEventId: logCheck.suggestedCutAfterEventId }
-      : {}),
+    ...(suggestedCutAfterEventId ? { suggestedCutAfterEventId } : {}),
+    ...report,
   };
+}
+
+/** Of two cut points in `log`, the one that keeps less. */
+function earlier(log: Event[], first?: string, second?: string): string | undefined {
+  if (!first || !second) return first ?? second;
+  const position = (eventId: string) => log.findIndex((event) => event.eventId === eventId);
+  return position(first) <= position(second) ? first : second;
 }
 
 /** Throws `IncompatibleUpgradeError` unless `run` can restart on `versionId` (RFC helper). */

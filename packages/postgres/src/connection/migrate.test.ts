@@ -29,21 +29,24 @@ const recorded = async (schema: string) =>
 describe('migrate()', () => {
   it('applies the shipped migrations once; a second run is a no-op', async () => {
     const shipped = loadMigrations();
-    expect(shipped.map((migration) => migration.version)).toEqual([1]);
+    expect(shipped.map((migration) => migration.version)).toEqual([1, 2]);
 
     const first = await migrate(pool, 'migrate_twice');
-    expect(first).toEqual({ applied: [1], current: 1 });
+    expect(first).toEqual({ applied: [1, 2], current: 2 });
     const second = await migrate(pool, 'migrate_twice');
-    expect(second).toEqual({ applied: [], current: 1 });
-    expect(await recorded('migrate_twice')).toEqual([{ version: 1, name: 'initial' }]);
+    expect(second).toEqual({ applied: [], current: 2 });
+    expect(await recorded('migrate_twice')).toEqual([
+      { version: 1, name: 'initial' },
+      { version: 2, name: 'upgrades' },
+    ]);
   });
 
   it('serializes concurrent migrations: exactly one caller applies each version', async () => {
     const reports = await Promise.all(
       Array.from({ length: 4 }, () => migrate(pool, 'migrate_race')),
     );
-    expect(reports.flatMap((report) => report.applied)).toEqual([1]);
-    expect(reports.every((report) => report.current === 1)).toBe(true);
+    expect(reports.flatMap((report) => report.applied)).toEqual([1, 2]);
+    expect(reports.every((report) => report.current === 2)).toBe(true);
   });
 
   it('applies only the versions a schema lacks, in order', async () => {
@@ -90,8 +93,11 @@ describe('migrate()', () => {
     const storage = createPostgresStorage({ pool, schema: 'migrate_storage' });
     await storage.setup();
     await storage.setup();
-    expect(await recorded('migrate_storage')).toEqual([{ version: 1, name: 'initial' }]);
-    expect(await storage.migrate()).toEqual({ applied: [], current: 1 });
+    expect(await recorded('migrate_storage')).toEqual([
+      { version: 1, name: 'initial' },
+      { version: 2, name: 'upgrades' },
+    ]);
+    expect(await storage.migrate()).toEqual({ applied: [], current: 2 });
 
     await storage.events.create(null, {
       eventType: 'run_created',

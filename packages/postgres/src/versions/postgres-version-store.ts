@@ -2,6 +2,7 @@ import {
   type CreateVersionInput,
   createVersionInputSchema,
   type UpdateVersionInput,
+  type UpgradeLog,
   updateVersionInputSchema,
   type Version,
   VersionConflictError,
@@ -16,8 +17,10 @@ import type { TableNames } from '../connection/table-names.js';
 import { inTransaction } from '../connection/transaction.js';
 import { type PostgresSettings, resolvePostgresSettings } from '../settings.js';
 import { fromStoredJson, toStoredJson } from '../stored-json.js';
+import { createPostgresUpgradeLog } from './postgres-upgrade-log.js';
 
 export type PostgresVersionStore = VersionStore & {
+  upgrades: UpgradeLog;
   start(): Promise<void>;
   close(): Promise<void>;
 };
@@ -32,8 +35,9 @@ const toVersion = (row: VersionRow): Version => fromStoredJson(row.record) as Ve
 
 /**
  * Version records in PostgreSQL, one JSON record per row (dates and any bytes in metadata
- * survive), plus a one-row pointer to the promoted version. Behaves like core's memory store:
- * same validation, same `VersionConflictError` / `VersionNotFoundError` cases.
+ * survive), plus a one-row pointer to the promoted version and the durable upgrade log.
+ * Behaves like core's memory store: same validation, same `VersionConflictError` /
+ * `VersionNotFoundError` cases.
  */
 export function createPostgresVersionStore(settings: PostgresSettings = {}): PostgresVersionStore {
   const connection = lazyConnection(resolvePostgresSettings(settings));
@@ -55,6 +59,7 @@ export function createPostgresVersionStore(settings: PostgresSettings = {}): Pos
     ]);
 
   return {
+    upgrades: createPostgresUpgradeLog(() => connection.ready()),
     async create(input: CreateVersionInput) {
       const parsed = createVersionInputSchema.parse(input);
       const { pool, tables } = await connection.ready();

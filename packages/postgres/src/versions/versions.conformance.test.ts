@@ -20,4 +20,5 @@ describeVersionStoreConformance({
       connectionString: server.url,
       schema: `versions_test_${++schemaCounter}`,
     }),
+  upgradeLog: true,
 });

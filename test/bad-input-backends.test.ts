@@ -1,0 +1,277 @@
+import * as workflowErrors from '@workflow/errors';
+import type { Event, Storage } from '@workflow/world';
+import { type ComposedWorld, createWorld } from '@worldkit/core';
+import { dynamodbStorage } from '@worldkit/dynamodb';
+import { localQueue, localStreamer } from '@worldkit/local';
+import { postgresStorage } from '@worldkit/postgres';
+import {
+  type RunningDynamoDbLocal,
+  type RunningServer,
+  silentLogger,
+  startDynamoDbLocal,
+  startPostgresServer,
+} from '@worldkit/testing';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// Generated `events.create` calls against the durable backends. Most are *almost* valid (a
+// real event type and correlation id with a wrong eventData shape, wrong types, huge or
+// NUL-laden strings), because those reach the backend's SQL / item encoding, where an
+// untyped driver error would escape; pure garbage mostly stops at the first guard.
+
+/**
+ * Every class of `@workflow/errors` a World may answer with: WorkflowWorldError and its
+ * subclasses, plus the WorkflowError subclasses the World contract names for missing
+ * entities (WorkflowRunNotFoundError, HookNotFoundError, RunNotSupportedError, ...).
+ */
+const WORLD_ERRORS = new Set(
+  Object.values(workflowErrors)
+    .filter(
+      (value): value is new (...args: never[]) => Error =>
+        typeof value === 'function' && value.prototype instanceof workflowErrors.WorkflowError,
+    )
+    .map((errorClass) => errorClass.name)
+    .concat('WorkflowError'),
+);
+
+const EVENTS_PER_BACKEND = 500;
+const RUNS = 4;
+
+const NUL = '\u0000';
+const LONE_SURROGATE = '\uD800';
+/** Wrong-typed or hostile values for one field. */
+const hostileValue = fc.oneof(
+  { weight: 3, arbitrary: fc.anything() },
+  { weight: 2, arbitrary: fc.string().map((text) => `${text}${NUL}${text}`) },
+  { weight: 1, arbitrary: fc.constant(`${LONE_SURROGATE}x${NUL}`) },
+  // Past DynamoDB's 400 KB item limit and far past a key's 1-2 KB.
+  { weight: 1, arbitrary: fc.constantFrom('h'.repeat(450_000), '\u{1F600}'.repeat(120_000)) },
+  { weight: 1, arbitrary: fc.constantFrom(null, undefined, Number.NaN, -0, 1e308, Infinity) },
+  { weight: 1, arbitrary: fc.bigInt() },
+  { weight: 1, arbitrary: fc.date({ noInvalidDate: false }) },
+  { weight: 1, arbitrary: fc.uint8Array({ maxLength: 32 }) },
+  {
+    weight: 1,
+    arbitrary: fc.dictionary(
+      fc.string().map((key) => `${key}${NUL}`),
+      fc.string(),
+    ),
+  },
+);
+
+const bytes = new Uint8Array([1, 2, 3]);
+/** A valid eventData per event type, as the runtime sends it. */
+const VALID_DATA: Record<string, Record<string, unknown> | undefined> = {
+  run_started: undefined,
+  run_completed: { output: bytes },
+  run_failed: { error: { message: 'boom' } },
+  run_cancelled: undefined,
+  step_created: { stepName: 'fuzzStep', input: bytes },
+  step_started: { attempt: 1 },
+  step_completed: { result: bytes },
+  step_failed: { error: { message: 'boom' } },
+  step_retrying: { error: { message: 'again' }, retryAfter: new Date(0) },
+  hook_created: { token: 'fuzz-token', metadata: bytes },
+  hook_received: { payload: bytes },
+  hook_disposed: undefined,
+  wait_created: { resumeAt: new Date(0) },
+  wait_completed: undefined,
+};
+const ENTITY_EVENTS = Object.keys(VALID_DATA).filter((type) => !type.startsWith('run_'));
+const RUN_EVENTS = Object.keys(VALID_DATA).filter((type) => type.startsWith('run_'));
+
+/** Valid data with one field replaced, dropped, or with a foreign key added. */
+function almostValidData(eventType: string) {
+  const valid = VALID_DATA[eventType] ?? {};
+  const keys = Object.keys(valid);
+  return fc.oneof(
+    fc
+      .record({ key: keys.length ? fc.constantFrom(...keys) : fc.string(), value: hostileValue })
+      .map(({ key, value }) => ({ ...valid, [key]: value })),
+    fc.constantFrom(...keys, '').map((key) => {
+      const { [key]: _dropped, ...rest } = valid;
+      return rest;
+    }),
+    hostileValue.map((value) => ({ ...valid, [`extra${NUL}`]: value })),
+    hostileValue,
+    fc.constant(valid),
+  );
+}
+
+const correlationId = fc.oneof(
+  { weight: 6, arbitrary: fc.constantFrom('step_a', 'step_b', 'hook_a', 'wait_a') },
+  { weight: 1, arbitrary: fc.string().map((text) => `step_${text}`) },
+  { weight: 1, arbitrary: hostileValue },
+);
+
+/** Mostly entity events (a terminal run would reject everything after it). */
+const eventRequest = fc
+  .oneof(
+    { weight: 8, arbitrary: fc.constantFrom(...ENTITY_EVENTS) },
+    { weight: 1, arbitrary: fc.constantFrom(...RUN_EVENTS) },
+    { weight: 1, arbitrary: fc.oneof(fc.string(), fc.anything()) },
+  )
+  .chain((eventType) =>
+    fc.record(
+      {
+        eventType: fc.constant(eventType),
+        correlationId,
+        eventData: typeof eventType === 'string' ? almostValidData(eventType) : fc.anything(),
+        specVersion: fc.oneof(
+          { weight: 8, arbitrary: fc.constant(3) },
+          { weight: 1, arbitrary: fc.oneof(fc.integer(), fc.anything()) },
+        ),
+      },
+      { requiredKeys: ['eventType'] },
+    ),
+  );
+
+/** Which run an event targets: one of the prepared runs, or none / an unknown / a hostile id. */
+const runChoice = fc.oneof(
+  { weight: 12, arbitrary: fc.nat({ max: RUNS - 1 }) },
+  { weight: 1, arbitrary: fc.constantFrom(null, 'wrun_01UNKNOWNUNKNOWNUNKNOWN00') },
+  { weight: 1, arbitrary: hostileValue },
+);
+
+/** A short, printable account of a request (huge strings and NULs would flood the report). */
+function describeRequest(request: unknown, runId: unknown): string {
+  const text = JSON.stringify({ runId, request }, (_key, value) => {
+    if (typeof value === 'bigint') return `${value}n`;
+    if (value instanceof Uint8Array) return `<${value.length} bytes>`;
+    if (typeof value === 'string' && value.length > 40) return `<string of ${value.length}>`;
+    if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
+    return value;
+  });
+  return (text ?? String(request)).replaceAll(NUL, '\\0').slice(0, 300);
+}
+
+async function createRuns(storage: Storage): Promise<string[]> {
+  const runIds: string[] = [];
+  for (let index = 0; index < RUNS; index++) {
+    const { run } = await storage.events.create(null, {
+      eventType: 'run_created',
+      eventData: { deploymentId: 'fuzz', workflowName: 'fuzz', input: bytes },
+      specVersion: 3,
+    } as never);
+    await storage.events.create(run!.runId, { eventType: 'run_started', specVersion: 3 } as never);
+    runIds.push(run!.runId);
+  }
+  return runIds;
+}
+
+async function readAllEvents(storage: Storage, runId: string): Promise<Event[]> {
+  const events: Event[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await storage.events.list({ runId, pagination: { limit: 100, cursor } });
+    events.push(...page.data);
+    cursor = page.hasMore ? (page.cursor ?? undefined) : undefined;
+  } while (cursor);
+  return events;
+}
+
+/** The stored run and log still read back and obey the ordering the runtime replays by. */
+async function expectConsistentRun(storage: Storage, runId: string) {
+  const run = await storage.runs.get(runId);
+  expect(run.runId).toBe(runId);
+  const events = await readAllEvents(storage, runId);
+  expect(events.every((event) => event.runId === runId)).toBe(true);
+  const ids = events.map((event) => event.eventId);
+  expect(ids).toEqual([...ids].sort());
+  const created = new Set<string>();
+  for (const event of events) {
+    if (event.eventType === 'step_created') created.add(event.correlationId);
+    if (event.eventType === 'step_completed' || event.eventType === 'step_started') {
+      expect(created, `${event.eventType} without step_created`).toContain(event.correlationId);
+    }
+  }
+  const steps = await storage.steps.list({ runId, pagination: { limit: 1000 } });
+  expect(steps.data.every((step) => created.has(step.stepId))).toBe(true);
+  await storage.hooks.list({ runId, pagination: { limit: 1000 } });
+  return events.length;
+}
+
+function describeBadEvents(name: string, compose: () => ComposedWorld) {
+  it(`${EVENTS_PER_BACKEND} generated events: ${name} answers with @workflow/errors and stays readable`, async () => {
+    const world = compose();
+    try {
+      const storage: Storage = world;
+      const runIds = await createRuns(storage);
+      const counts = { accepted: 0, rejected: 0 };
+      const rejectedBy = new Map<string, number>();
+      // Untyped rejections, one example per distinct message shape, so one run shows them all.
+      const untyped = new Map<string, string>();
+      await fc.assert(
+        fc.asyncProperty(eventRequest, runChoice, async (request, target) => {
+          const runId = typeof target === 'number' ? runIds[target]! : target;
+          try {
+            await storage.events.create(runId as string, request as never);
+            counts.accepted++;
+          } catch (error) {
+            counts.rejected++;
+            const label = error instanceof Error ? error.name : typeof error;
+            rejectedBy.set(label, (rejectedBy.get(label) ?? 0) + 1);
+            if (error instanceof Error && WORLD_ERRORS.has(error.name)) return;
+            const message = error instanceof Error ? error.message : String(error);
+            const shape = `${label}: ${message.replace(/[0-9a-f]{8,}|\d+/gi, '#').slice(0, 160)}`;
+            if (!untyped.has(shape)) untyped.set(shape, describeRequest(request, runId));
+          }
+        }),
+        { numRuns: EVENTS_PER_BACKEND, seed: 20261124 },
+      );
+      expect(
+        [...untyped].map(([shape, example]) => `${shape}\n    e.g. ${example}`),
+        'untyped rejections',
+      ).toEqual([]);
+      let stored = 0;
+      for (const runId of runIds) stored += await expectConsistentRun(storage, runId);
+      console.log(
+        `events (${name}): ${counts.rejected} rejected with @workflow/errors (${[...rejectedBy]
+          .map(([errorName, count]) => `${errorName} ${count}`)
+          .join(', ')}), ${counts.accepted} accepted; ${stored} events in ${RUNS} runs read back`,
+      );
+      expect(counts.rejected).toBeGreaterThan(EVENTS_PER_BACKEND / 10);
+      expect(counts.accepted).toBeGreaterThan(EVENTS_PER_BACKEND / 10);
+    } finally {
+      await world.close();
+    }
+  });
+}
+
+describe('bad events against the durable storage backends', () => {
+  let postgres: RunningServer;
+  let dynamo: RunningDynamoDbLocal;
+  beforeAll(async () => {
+    [postgres, dynamo] = await Promise.all([startPostgresServer(), startDynamoDbLocal()]);
+  }, 120_000);
+  afterAll(async () => {
+    await Promise.all([postgres?.stop(), dynamo?.stop()]);
+  });
+
+  const localParts = () => ({
+    queue: localQueue({ memory: true }),
+    streamer: localStreamer({ memory: true }),
+    logger: silentLogger,
+  });
+
+  describeBadEvents('@worldkit/postgres', () =>
+    createWorld({
+      storage: postgresStorage({ connectionString: postgres.url, schema: 'bad_input' }),
+      ...localParts(),
+    }),
+  );
+
+  describeBadEvents('@worldkit/dynamodb', () => {
+    // DynamoDB Local accepts any credentials; fixed ones keep the SDK from probing IMDS.
+    process.env.AWS_ACCESS_KEY_ID ??= 'local';
+    process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
+    return createWorld({
+      storage: dynamodbStorage({
+        table: 'worldkit_bad_input',
+        region: 'us-east-1',
+        endpoint: dynamo.endpoint,
+      }),
+      ...localParts(),
+    });
+  });
+});
