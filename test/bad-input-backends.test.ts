@@ -219,17 +219,18 @@ function describeBadEvents(name: string, compose: () => ComposedWorld) {
         }),
         { numRuns: EVENTS_PER_BACKEND, seed: 20261124 },
       );
+      let stored = 0;
+      for (const runId of runIds) stored += await expectConsistentRun(storage, runId);
+      console.log(
+        `events (${name}): ${counts.rejected} rejected (${[...rejectedBy]
+          .map(([errorName, count]) => `${errorName} ${count}`)
+          .join(', ')}), ${counts.accepted} accepted; ${stored} events in ${RUNS} runs read back`,
+      );
+      // Checked last, so the read-back above runs (and reports) even when this fails.
       expect(
         [...untyped].map(([shape, example]) => `${shape}\n    e.g. ${example}`),
         'untyped rejections',
       ).toEqual([]);
-      let stored = 0;
-      for (const runId of runIds) stored += await expectConsistentRun(storage, runId);
-      console.log(
-        `events (${name}): ${counts.rejected} rejected with @workflow/errors (${[...rejectedBy]
-          .map(([errorName, count]) => `${errorName} ${count}`)
-          .join(', ')}), ${counts.accepted} accepted; ${stored} events in ${RUNS} runs read back`,
-      );
       expect(counts.rejected).toBeGreaterThan(EVENTS_PER_BACKEND / 10);
       expect(counts.accepted).toBeGreaterThan(EVENTS_PER_BACKEND / 10);
     } finally {

@@ -295,6 +295,7 @@ const leakyUrl = fc.constantFrom(
   `https://user:${PASSWORD}@sqs.local/queue name`,
 );
 /** Too-short or wrongly shaped HMAC secrets (httpCompute must describe them without the value). */
+const SECRET_OPTIONS = new Set(['secret', 'previousSecrets']);
 const leakySecret = fc.constantFrom(
   PASSWORD,
   `${PASSWORD}${PASSWORD}`.slice(0, 31),
@@ -334,16 +335,27 @@ describe('bad provider settings are rejected by name, without leaking secrets', 
     const counts = { built: 0, rejected: 0 };
     const problems = new Map<string, string>();
     for (const [name, { factory, options }] of Object.entries(PROVIDER_OPTIONS)) {
-      const value = name === 'httpCompute' ? fc.oneof(badValue, leakySecret) : badValue;
+      // Bare secrets only where a secret belongs; other options may echo a wrong value.
+      const option = fc
+        .constantFrom(...options)
+        .chain((key) =>
+          fc.tuple(
+            fc.constant(key),
+            SECRET_OPTIONS.has(key) ? fc.oneof(leakySecret, badValue) : badValue,
+          ),
+        );
       // Usually one to three known options wrong, so the check under test is reached; some
       // unknown keys. (Settings that are not an object at all are a type error in TypeScript
       // and are not generated here.)
       const settings = fc.oneof(
         {
           weight: 8,
-          arbitrary: fc.dictionary(fc.constantFrom(...options), value, { minKeys: 1, maxKeys: 3 }),
+          arbitrary: fc.array(option, { minLength: 1, maxLength: 3 }).map(Object.fromEntries),
         },
-        { weight: 1, arbitrary: fc.dictionary(fc.string({ minLength: 1 }), value, { minKeys: 1 }) },
+        {
+          weight: 1,
+          arbitrary: fc.dictionary(fc.string({ minLength: 1 }), badValue, { minKeys: 1 }),
+        },
       );
       fc.assert(
         fc.property(settings, (candidate) => {
@@ -379,7 +391,10 @@ describe('bad provider settings are rejected by name, without leaking secrets', 
             const namesOption =
               options.some((option) => new RegExp(`^${option}(?:$|[.[])`).test(problem.key)) ||
               Object.keys(given).some(
-                (key) => problem.key === key || problem.key.includes(JSON.stringify(key)),
+                (key) =>
+                  problem.key === key ||
+                  problem.key.includes(JSON.stringify(key)) ||
+                  problem.key === `[${key}]`,
               );
             if (!namesOption) record('names no option');
             if (problem.envVar && !error.message.includes(problem.envVar)) {

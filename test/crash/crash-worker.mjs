@@ -91,13 +91,20 @@ if (phase === 'start') {
   );
   const activeAtRestart = before.filter((run) => !isTerminal(run.status)).length;
   await world.start();
-  const deadline = Date.now() + 90_000;
+  const resumedAt = Date.now();
+  const deadline = resumedAt + 90_000;
+  let nextProgress = resumedAt;
   let pending = runIds;
   while (pending.length > 0 && Date.now() < deadline) {
     const statuses = await Promise.all(
       pending.map((runId) => world.runs.get(runId, { resolveData: 'none' })),
     );
     pending = pending.filter((_, index) => !isTerminal(statuses[index].status));
+    // Progress in the output, so a failure shows whether recovery stalled or was only slow.
+    if (Date.now() >= nextProgress) {
+      console.log(`pending ${pending.length} after ${Math.round((Date.now() - resumedAt) / 1000)} s`);
+      nextProgress = Date.now() + 5_000;
+    }
     if (pending.length > 0) await new Promise((resolve) => setTimeout(resolve, 200));
   }
   let completed = 0;

@@ -1,5 +1,10 @@
 import path from 'node:path';
-import { resolveSetting, toConfigProblems, WorldkitConfigError } from '@worldkit/core';
+import {
+  describeValue,
+  resolveSetting,
+  toConfigProblems,
+  WorldkitConfigError,
+} from '@worldkit/core';
 import { z } from 'zod';
 
 export const PACKAGE_NAME = '@worldkit/local';
@@ -61,7 +66,7 @@ export function resolveLocation(settings: LocalSettings | undefined): ResolvedLo
           {
             key: 'dataDir',
             expected: 'no dataDir when memory is true (memory mode touches no disk)',
-            received: JSON.stringify(parsed.dataDir),
+            received: describeValue(parsed.dataDir),
           },
         ],
         `${PACKAGE_NAME} options`,

@@ -79,6 +79,11 @@ export function loadWorkflowCode(settings: LoadWorkflowCodeSettings): LoadedWork
   // on first use; it reads the World from the same process-wide slot as the bundles.
   let webhook: Promise<RouteModule> | undefined;
   const handleWebhook: RouteHandler = async (request) => {
+    // The generated route decodes the token with decodeURIComponent, which throws on a
+    // malformed escape (`/webhook/%`): refuse it here instead of failing the host's request.
+    if (!hasDecodableLastSegment(new URL(request.url).pathname)) {
+      return new Response('Malformed webhook token', { status: 400 });
+    }
     webhook ??= import(pathToFileURL(paths.webhook).href) as Promise<RouteModule>;
     return routeByMethod(await webhook, request, 'webhook.js');
   };
@@ -108,6 +113,15 @@ function composedDeploymentId(world: World): string {
     'loadWorkflowCode needs `deploymentId` for a World that was not composed by Worldkit ' +
       '(pass the value of `await world.getDeploymentId()`).',
   );
+}
+
+function hasDecodableLastSegment(pathname: string): boolean {
+  try {
+    decodeURIComponent(pathname.slice(pathname.lastIndexOf('/') + 1));
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Evaluates a CommonJS bundle even if this process loaded it before (see loadWorkflowCode). */

@@ -7,6 +7,7 @@ import { eventLogProblems, inputProblems } from './compatibility.js';
 import { mapCorrelationIds } from './correlation-ids.js';
 import { planEventCopy, UnknownCutPointError } from './event-copy-plan.js';
 import { getManifest, manifestStepIds } from './manifest-lookup.js';
+import { replayCheck } from './replay-check.js';
 import { listRunEvents } from './run-listing.js';
 import { upgradeLogOf } from './upgrade-log.js';
 
@@ -116,6 +117,11 @@ export async function upgradeRun(
       );
       problems.push(...check.problems);
       copiedEvents = planEventCopy(runId, events, options.cutAfterEventId).events.length;
+      if (problems.length === 0) {
+        // Replay the target's code over what would be copied; refuse a log it cannot reproduce.
+        const replay = await replayCheck(world, run, options.to, events, options.cutAfterEventId);
+        if (replay.status === 'diverged') problems.push(replay.problem);
+      }
     } catch (error) {
       if (!(error instanceof UnknownCutPointError)) throw error;
       return result('refused', { reasons: [error.message] });

@@ -6,6 +6,6 @@ export {
 export { type RunningFauxqs, startFauxqs } from './fauxqs.js';
 export { findFreePort } from './free-port.js';
 export { findPostgresBinaries, startPostgresServer } from './postgres-server.js';
-export { type RunningServer, startRedisServer } from './redis-server.js';
+export { type RestartableServer, type RunningServer, startRedisServer } from './redis-server.js';
 export { stopProcess } from './stop-process.js';
 export { waitForPort } from './wait-for-port.js';

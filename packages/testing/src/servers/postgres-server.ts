@@ -4,7 +4,7 @@ import { chown, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findFreePort } from './free-port.js';
-import { onceSpawned, type RunningServer } from './redis-server.js';
+import { onceSpawned, type RestartableServer } from './redis-server.js';
 import { stopProcess } from './stop-process.js';
 import { waitForPort } from './wait-for-port.js';
 
@@ -25,7 +25,7 @@ export function findPostgresBinaries(): string {
  * fsync off: test data only). PostgreSQL refuses to run as root, so when we are root the
  * cluster runs as the `postgres` system user, spawned directly so we still own its PID.
  */
-export async function startPostgresServer(): Promise<RunningServer & { database: string }> {
+export async function startPostgresServer(): Promise<RestartableServer & { database: string }> {
   const bin = findPostgresBinaries();
   const port = await findFreePort();
   const dir = await mkdtemp(join(tmpdir(), 'worldkit-pg-'));
@@ -36,38 +36,51 @@ export async function startPostgresServer(): Promise<RunningServer & { database:
     stdio: 'ignore',
     ...identity,
   });
-  const child: ChildProcess = spawn(
-    join(bin, 'postgres'),
-    [
-      '-D',
-      dataDir,
-      '-c',
-      'listen_addresses=127.0.0.1',
-      '-p',
-      String(port),
-      '-k',
-      dir,
-      '-c',
-      'fsync=off',
-      '-c',
-      'synchronous_commit=off',
-      '-c',
-      'full_page_writes=off',
-      '-c',
-      'max_connections=200',
-    ],
-    { stdio: 'ignore', ...identity },
-  );
-  await onceSpawned(child, 'postgres');
-  await waitForPort(port, 20_000, 'postgres');
+  const launch = async () => {
+    const child: ChildProcess = spawn(
+      join(bin, 'postgres'),
+      [
+        '-D',
+        dataDir,
+        '-c',
+        'listen_addresses=127.0.0.1',
+        '-p',
+        String(port),
+        '-k',
+        dir,
+        '-c',
+        'fsync=off',
+        '-c',
+        'synchronous_commit=off',
+        '-c',
+        'full_page_writes=off',
+        '-c',
+        'max_connections=200',
+      ],
+      { stdio: 'ignore', ...identity },
+    );
+    await onceSpawned(child, 'postgres');
+    await waitForPort(port, 20_000, 'postgres');
+    return child;
+  };
+  let child = await launch();
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     database: 'postgres',
     port,
-    pid: child.pid!,
+    get pid() {
+      return child.pid!;
+    },
     async stop() {
       await stopProcess(child, 10_000);
       await rm(dir, { recursive: true, force: true });
+    },
+    // SIGINT is PostgreSQL's fast shutdown: it ends client sessions at once (SIGTERM would
+    // wait for every pooled connection to close) and checkpoints, so the data directory
+    // starts again cleanly.
+    stopServer: () => stopProcess(child, 10_000, 'SIGINT'),
+    async startAgain() {
+      child = await launch();
     },
   };
 }
