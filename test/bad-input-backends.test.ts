@@ -186,7 +186,12 @@ async function expectConsistentRun(storage: Storage, runId: string) {
     }
   }
   const steps = await storage.steps.list({ runId, pagination: { limit: 1000 } });
-  expect(steps.data.every((step) => created.has(step.stepId))).toBe(true);
+  for (const step of steps.data) {
+    // A step keyed by anything but its string correlation id cannot be replayed.
+    expect(typeof step.stepId, `step ${describeRequest(step.stepId, runId)}`).toBe('string');
+    expect(typeof step.stepName, `step ${step.stepId} name`).toBe('string');
+    expect(created, 'a step without its step_created event').toContain(step.stepId);
+  }
   await storage.hooks.list({ runId, pagination: { limit: 1000 } });
   return events.length;
 }
@@ -232,7 +237,9 @@ function describeBadEvents(name: string, compose: () => ComposedWorld) {
         'untyped rejections',
       ).toEqual([]);
       expect(counts.rejected).toBeGreaterThan(EVENTS_PER_BACKEND / 10);
-      expect(counts.accepted).toBeGreaterThan(EVENTS_PER_BACKEND / 10);
+      // The generator must still reach the accepting paths now and then (about 4% after the
+      // composer's request check), or read-back would only ever see the seeded events.
+      expect(counts.accepted).toBeGreaterThan(EVENTS_PER_BACKEND / 50);
     } finally {
       await world.close();
     }

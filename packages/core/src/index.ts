@@ -41,6 +41,7 @@ export {
   type WorkflowReference,
 } from './runtime/load-workflow-code.js';
 export { loadedManifest } from './runtime/loaded-manifests.js';
+export { checkEventRequest } from './storage/event-request-check.js';
 export {
   assertEventLogCompatibility,
   assertInputCompatibility,

@@ -20,6 +20,7 @@ import { WorldkitConfigError } from '../errors.js';
 import { createConsoleLogger } from '../logger.js';
 import { createCompositeQueue } from '../queue/composite-queue.js';
 import { createReceiver } from '../queue/delivery-policy.js';
+import { checkEventRequest } from '../storage/event-request-check.js';
 import { chooseVersionForNewRun } from '../versions/choose-version-for-new-run.js';
 import { memoryVersions } from '../versions/memory-versions-provider.js';
 import { negotiate } from './negotiate.js';
@@ -175,7 +176,20 @@ export function createWorld(config: WorldConfig): ComposedWorld {
     createQueueHandler: queueMethods.createQueueHandler,
     runs: storage.runs,
     steps: storage.steps,
-    events: storage.events,
+    events: {
+      // One typed answer to malformed input for every backend, before any of it is stored.
+      create: ((runId: string | null, data: unknown, params?: unknown) => {
+        try {
+          checkEventRequest(runId, data);
+        } catch (error) {
+          return Promise.reject(error);
+        }
+        return storage.events.create(runId as string, data as never, params as never);
+      }) as StorageInstance['events']['create'],
+      get: (runId, eventId, params) => storage.events.get(runId, eventId, params),
+      list: (params) => storage.events.list(params),
+      listByCorrelationId: (params) => storage.events.listByCorrelationId(params),
+    },
     hooks: storage.hooks,
     streamFlushIntervalMs: streamer.streamFlushIntervalMs,
     writeToStream: (name, runId, chunk) => streamer.writeToStream(name, runId, chunk),

@@ -12,6 +12,13 @@ export async function inTransaction<T>(
   for (let attempt = 1; ; attempt++) {
     const client = await pool.connect();
     let broken = false;
+    // pg-pool listens for errors only on idle clients: a checked-out client whose server goes
+    // away emits 'error' with no listener, an uncaught exception. The query in flight rejects
+    // with the same error, so all this listener has to do is mark the client broken.
+    const onError = () => {
+      broken = true;
+    };
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       const result = await work(client);
@@ -25,6 +32,7 @@ export async function inTransaction<T>(
       if (attempt < MAX_ATTEMPTS && code && RETRYABLE_CODES.has(code)) continue;
       throw error;
     } finally {
+      client.off('error', onError);
       client.release(broken);
     }
   }

@@ -1,0 +1,154 @@
+import { createWorld } from '@worldkit/core';
+import { localStorage, localStreamer } from '@worldkit/local';
+import { postgres, postgresStorage } from '@worldkit/postgres';
+import { bullmqQueue, redisStreamer } from '@worldkit/redis';
+import { sqsQueue } from '@worldkit/sqs';
+import {
+  type RestartableServer,
+  type RunningFauxqs,
+  startFauxqs,
+  startPostgresServer,
+  startRedisServer,
+} from '@worldkit/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type OutageProxy, startOutageProxy } from './outage/outage-proxy.js';
+import { recordingLogger } from './outage/recording-logger.js';
+import { type Outage, type OutageResult, runThroughOutage } from './outage/run-through-outage.js';
+
+/**
+ * Backend outages: a backend goes away for 3 s while 30 runs are mid-flight, then comes back
+ * with its data. Every run must still complete, no step may complete twice, and the World
+ * must say something went wrong without flooding its log.
+ */
+
+const RUNS = 30;
+const OUTAGE_MS = 3_000;
+/** warn + error lines allowed for one 3 s outage: a few per run is a report, more is a flood. */
+const MOST_ERRORS_LOGGED = RUNS * 5;
+
+// fauxqs accepts any credentials; fixed fake ones keep real keys from being sent anywhere and
+// stop the SDK from probing instance metadata.
+process.env.AWS_ACCESS_KEY_ID = 'local';
+process.env.AWS_SECRET_ACCESS_KEY = 'local';
+process.env.AWS_REGION = 'us-east-1';
+process.env.AWS_EC2_METADATA_DISABLED = 'true';
+delete process.env.AWS_SESSION_TOKEN;
+delete process.env.AWS_PROFILE;
+
+let pg: RestartableServer;
+let redis: RestartableServer;
+let fauxqs: RunningFauxqs;
+let sqsProxy: OutageProxy;
+
+beforeAll(async () => {
+  [pg, redis, fauxqs] = await Promise.all([
+    startPostgresServer(),
+    startRedisServer(),
+    startFauxqs(),
+  ]);
+  sqsProxy = await startOutageProxy(fauxqs.port);
+});
+afterAll(async () => {
+  await sqsProxy?.close();
+  await Promise.all([pg?.stop(), redis?.stop(), fauxqs?.stop()]);
+});
+
+function restarting(server: RestartableServer): Outage {
+  return { begin: () => server.stopServer(), end: () => server.startAgain() };
+}
+
+function report(name: string, result: OutageResult) {
+  console.log(
+    `outage (${name} ${OUTAGE_MS / 1000} s): runs=${result.runs} in flight=${result.activeAtOutage} completed=${result.completed} duplicated=${result.duplicated} errors-logged=${result.errorsLogged} recovered in ${(result.recoveryMs / 1000).toFixed(1)} s`,
+  );
+  // The outage must have interrupted real work, or the test proves nothing.
+  expect(result.activeAtOutage).toBeGreaterThan(0);
+  expect({
+    completed: result.completed,
+    duplicated: result.duplicated,
+  }).toEqual({ completed: RUNS, duplicated: 0 });
+  expect(result.errorsLogged).toBeGreaterThan(0);
+  expect(result.errorsLogged).toBeLessThanOrEqual(MOST_ERRORS_LOGGED);
+}
+
+describe('backend outages: 30 runs in flight, the backend is down for 3 s, every run completes once', () => {
+  it('redis (postgres storage + bullmq queue + redis streamer), redis-server stopped and restarted', async () => {
+    const logger = recordingLogger();
+    const world = createWorld({
+      storage: postgresStorage({ connectionString: pg.url }),
+      queue: bullmqQueue({ url: redis.url, prefix: 'outage' }),
+      streamer: redisStreamer({ url: redis.url, prefix: 'outage' }),
+      deploymentId: 'outage-redis',
+      logger,
+    });
+    try {
+      const result = await runThroughOutage({
+        world,
+        logEntries: logger.entries,
+        outage: restarting(redis),
+        runs: RUNS,
+        outageMs: OUTAGE_MS,
+        recoveryTimeoutMs: 45_000,
+      });
+      report('redis', result);
+    } finally {
+      await world.close?.();
+    }
+  }, 90_000);
+
+  it('postgresql (postgres all-in-one), the cluster stopped and restarted on its data directory', async () => {
+    const logger = recordingLogger();
+    const world = createWorld({
+      ...postgres({ connectionString: pg.url }),
+      deploymentId: 'outage-postgres',
+      logger,
+    });
+    try {
+      const result = await runThroughOutage({
+        world,
+        logEntries: logger.entries,
+        outage: restarting(pg),
+        runs: RUNS,
+        outageMs: OUTAGE_MS,
+        recoveryTimeoutMs: 45_000,
+      });
+      report('postgresql', result);
+    } finally {
+      await world.close?.();
+    }
+  }, 90_000);
+
+  it('sqs emulator (local storage + sqs queue), cut off behind a proxy and restored', async () => {
+    const logger = recordingLogger();
+    const world = createWorld({
+      storage: localStorage(),
+      streamer: localStreamer(),
+      queue: sqsQueue({
+        queueName: 'outage',
+        setup: true,
+        endpoint: sqsProxy.endpoint,
+        region: 'us-east-1',
+        poll: true,
+        // A message whose delete failed in the outage comes back after this, not after 30 s.
+        visibilityTimeoutSeconds: 5,
+        waitTimeSeconds: 2,
+        closeTimeoutMs: 2_000,
+      }),
+      deploymentId: 'outage-sqs',
+      logger,
+    });
+    try {
+      const result = await runThroughOutage({
+        world,
+        logEntries: logger.entries,
+        outage: { begin: () => sqsProxy.cut(), end: () => sqsProxy.restore() },
+        runs: RUNS,
+        outageMs: OUTAGE_MS,
+        recoveryTimeoutMs: 45_000,
+      });
+      report('sqs', result);
+    } finally {
+      await world.close?.();
+    }
+  }, 90_000);
+});

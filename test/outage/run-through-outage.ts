@@ -1,0 +1,104 @@
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { World } from '@workflow/world';
+import { loadWorkflowCode } from '@worldkit/core';
+import { buildWorkflows, duplicateEvents, listAllEvents } from '@worldkit/testing';
+import { start } from 'workflow/api';
+import type { LogEntry } from './recording-logger.js';
+
+const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
+const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
+
+export interface Outage {
+  /** Takes the backend down (stops its process, or cuts it off). */
+  begin(): Promise<void>;
+  /** Brings it back with the data it had. */
+  end(): Promise<void>;
+}
+
+export interface OutageResult {
+  runs: number;
+  /** Runs not finished when the backend went down: the outage must interrupt real work. */
+  activeAtOutage: number;
+  completed: number;
+  /** Extra `step_completed` events beyond one per step, over all runs. */
+  duplicated: number;
+  /** warn and error lines the World logged from the outage until every run finished. */
+  errorsLogged: number;
+  /** How long the runs took to finish after the backend came back. */
+  recoveryMs: number;
+}
+
+/**
+ * Starts `runs` workflows (steps around a 1 s sleep) on a started World, takes its backend
+ * down for `outageMs` once they are under way, brings it back and waits for every run.
+ */
+export async function runThroughOutage(options: {
+  world: World;
+  logEntries: LogEntry[];
+  outage: Outage;
+  runs: number;
+  outageMs: number;
+  recoveryTimeoutMs: number;
+}): Promise<OutageResult> {
+  const { world, logEntries, outage } = options;
+  const built = await buildWorkflows({ sourceDirectory: FIXTURES });
+  const code = loadWorkflowCode({ world, directory: built.directory });
+  await world.start?.();
+
+  const started = await Promise.all(
+    Array.from({ length: options.runs }, (_, index) =>
+      start(code.workflow('outageWorkflow'), [index], { world }),
+    ),
+  );
+  const runIds = started.map((run) => run.runId);
+  // Into the first steps, short of the sleep's end: the outage then hits steps, queue
+  // messages and timers alike.
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const activeAtOutage = (await statuses(world, runIds)).filter(
+    (status) => !TERMINAL.has(status),
+  ).length;
+
+  const firstLineOfOutage = logEntries.length;
+  await outage.begin();
+  await new Promise((resolve) => setTimeout(resolve, options.outageMs));
+  await outage.end();
+  const backAt = Date.now();
+
+  const deadline = backAt + options.recoveryTimeoutMs;
+  let pending = runIds;
+  while (pending.length > 0 && Date.now() < deadline) {
+    // A backend that has just restarted may still refuse a read; that is not a verdict.
+    const current = await statuses(world, pending).catch(() => pending.map(() => 'unknown'));
+    pending = pending.filter((_, index) => !TERMINAL.has(current[index] ?? 'unknown'));
+    if (pending.length > 0) await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  const recoveryMs = Date.now() - backAt;
+  const errorsLogged = logEntries
+    .slice(firstLineOfOutage)
+    .filter((entry) => entry.level === 'warn' || entry.level === 'error').length;
+
+  let completed = 0;
+  let duplicated = 0;
+  for (const runId of runIds) {
+    const run = await world.runs.get(runId, { resolveData: 'none' });
+    if (run.status === 'completed') completed++;
+    const events = await listAllEvents(world, runId);
+    const twice = duplicateEvents(events, 'step_completed');
+    for (const correlationId of twice) {
+      duplicated +=
+        events.filter(
+          (event) => event.eventType === 'step_completed' && event.correlationId === correlationId,
+        ).length - 1;
+    }
+  }
+  if (process.env.OUTAGE_DEBUG) for (const e of logEntries.slice(firstLineOfOutage)) console.log(e.level, e.message);
+  return { runs: runIds.length, activeAtOutage, completed, duplicated, errorsLogged, recoveryMs };
+}
+
+async function statuses(world: World, runIds: string[]): Promise<string[]> {
+  const runs = await Promise.all(
+    runIds.map((runId) => world.runs.get(runId, { resolveData: 'none' })),
+  );
+  return runs.map((run) => run.status);
+}
