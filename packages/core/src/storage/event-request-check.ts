@@ -121,7 +121,8 @@ function checkStorable(value: unknown, path: string, depth: number): void {
     return;
   }
   if (Array.isArray(value)) {
-    value.forEach((item, index) => checkStorable(item, `${path}[${index}]`, depth + 1));
+    for (const [index, item] of value.entries())
+      checkStorable(item, `${path}[${index}]`, depth + 1);
     return;
   }
   for (const [key, item] of Object.entries(value)) {
