@@ -102,7 +102,9 @@ if (phase === 'start') {
     pending = pending.filter((_, index) => !isTerminal(statuses[index].status));
     // Progress in the output, so a failure shows whether recovery stalled or was only slow.
     if (Date.now() >= nextProgress) {
-      console.log(`pending ${pending.length} after ${Math.round((Date.now() - resumedAt) / 1000)} s`);
+      console.log(
+        `pending ${pending.length} after ${Math.round((Date.now() - resumedAt) / 1000)} s`,
+      );
       nextProgress = Date.now() + 5_000;
     }
     if (pending.length > 0) await new Promise((resolve) => setTimeout(resolve, 200));

@@ -92,7 +92,6 @@ export async function runThroughOutage(options: {
         ).length - 1;
     }
   }
-  if (process.env.OUTAGE_DEBUG) for (const e of logEntries.slice(firstLineOfOutage)) console.log(e.level, e.message);
   return { runs: runIds.length, activeAtOutage, completed, duplicated, errorsLogged, recoveryMs };
 }
 

@@ -278,24 +278,29 @@ export function describeWorldConformance(options: WorldConformanceOptions): void
     });
 
     group('concurrency', 'concurrency', () => {
-      it(`completes ${concurrentRuns} concurrent runs with no duplicate step completions`, async () => {
-        const runs = await Promise.all(
-          Array.from({ length: concurrentRuns }, (_, index) =>
-            start(code.workflow('sequentialWorkflow'), [index, 1], { world }),
-          ),
-        );
-        const stored = await Promise.all(
-          runs.map((run) => waitForRun(world, run.runId, runTimeoutMs * 2)),
-        );
-        expect(stored.map((run) => run.status)).toEqual(runs.map(() => 'completed'));
-        const values = await Promise.all(runs.map((run) => run.returnValue));
-        expect(values).toEqual(runs.map((_, index) => (index + 1) * 4));
-        for (const run of runs) {
-          const events = await listAllEvents(world, run.runId);
-          expect(duplicateEvents(events, 'step_completed')).toEqual([]);
-          expect(eventTypes(events).filter((type) => type === 'run_completed')).toHaveLength(1);
-        }
-      });
+      it(
+        `completes ${concurrentRuns} concurrent runs with no duplicate step completions`,
+        async () => {
+          const runs = await Promise.all(
+            Array.from({ length: concurrentRuns }, (_, index) =>
+              start(code.workflow('sequentialWorkflow'), [index, 1], { world }),
+            ),
+          );
+          const stored = await Promise.all(
+            runs.map((run) => waitForRun(world, run.runId, runTimeoutMs * 2)),
+          );
+          expect(stored.map((run) => run.status)).toEqual(runs.map(() => 'completed'));
+          const values = await Promise.all(runs.map((run) => run.returnValue));
+          expect(values).toEqual(runs.map((_, index) => (index + 1) * 4));
+          for (const run of runs) {
+            const events = await listAllEvents(world, run.runId);
+            expect(duplicateEvents(events, 'step_completed')).toEqual([]);
+            expect(eventTypes(events).filter((type) => type === 'run_completed')).toHaveLength(1);
+          }
+          // The runs may take up to twice the run timeout; the test gets room for that and the checks.
+        },
+        runTimeoutMs * 3,
+      );
     });
   });
 }
