@@ -27,6 +27,8 @@ export interface OutageResult {
   errorsLogged: number;
   /** How long the runs took to finish after the backend came back. */
   recoveryMs: number;
+  /** Runs that did not complete, with their status and last events, to diagnose a failure. */
+  unfinished: string[];
 }
 
 /**
@@ -80,10 +82,15 @@ export async function runThroughOutage(options: {
 
   let completed = 0;
   let duplicated = 0;
+  const unfinished: string[] = [];
   for (const runId of runIds) {
     const run = await world.runs.get(runId, { resolveData: 'none' });
     if (run.status === 'completed') completed++;
     const events = await listAllEvents(world, runId);
+    if (run.status !== 'completed') {
+      const last = events.slice(-4).map((event) => event.eventType);
+      unfinished.push(`${runId} ${run.status} after ${last.join(', ')}`);
+    }
     const twice = duplicateEvents(events, 'step_completed');
     for (const correlationId of twice) {
       duplicated +=
@@ -92,7 +99,15 @@ export async function runThroughOutage(options: {
         ).length - 1;
     }
   }
-  return { runs: runIds.length, activeAtOutage, completed, duplicated, errorsLogged, recoveryMs };
+  return {
+    runs: runIds.length,
+    activeAtOutage,
+    completed,
+    duplicated,
+    errorsLogged,
+    recoveryMs,
+    unfinished,
+  };
 }
 
 async function statuses(world: World, runIds: string[]): Promise<string[]> {
