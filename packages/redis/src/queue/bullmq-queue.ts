@@ -30,10 +30,11 @@ const RECEIVER_BACKOFF_MAX_MS = 30_000;
 const RECEIVER_BACKOFF_TYPE = 'worldkit-receiver';
 /**
  * How often a job whose worker vanished (lock expired) is handed out again before BullMQ
- * gives up and fails it. Deliveries are at-least-once anyway; this bounds poison messages
- * that crash the process.
+ * gives up and fails it. A Redis outage or a crash also stalls jobs, and a job failed here
+ * leaves its run with nothing to continue it, so the bound is generous: it only has to stop
+ * a poison message that crashes the process every time.
  */
-const MAX_STALLED_COUNT = 2;
+const MAX_STALLED_COUNT = 20;
 
 type BullMQ = typeof import('bullmq');
 
