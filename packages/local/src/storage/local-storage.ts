@@ -45,7 +45,7 @@ export function createLocalStorage(settings: LocalStorageSettings): StorageInsta
     data: AnyEventRequest,
     params?: CreateEventParams,
   ): Promise<EventResult> {
-    const request = checkEventRequest(data);
+    const request = checkEventRequest(runId, data);
     const opened = await openStore();
     // From here to `commit` nothing awaits: the check and the change are one step, so
     // concurrent writers in this process cannot interleave between them.
