@@ -10,10 +10,12 @@ import type { Redis } from 'ioredis';
 export const IDEMPOTENCY_RETAIN_MS = 5 * 60_000;
 /**
  * A key is held while its message is pending: for its delay plus this margin, refreshed on
- * every redelivery. The margin only matters if a message vanished without being settled
- * (a crash between storing the key and the job): the key then frees itself.
+ * every redelivery. The margin matters when a process dies between storing the key and the
+ * job: the runtime re-sends the message when the interrupted delivery comes back (BullMQ's
+ * stalled-job check, ~30 s), so the orphaned key must have freed itself by then or the message
+ * is lost. Duplicates the key guards against come from replays racing within seconds.
  */
-export const PENDING_HOLD_MARGIN_MS = 24 * 60 * 60_000;
+export const PENDING_HOLD_MARGIN_MS = 10_000;
 
 // Compare-and-act, so a late settle of one message never touches a key another message holds.
 const EXPIRE_IF_HELD_BY = `

@@ -38,6 +38,11 @@ export interface WorldConformanceOptions {
   /** Called once per suite; the suite starts and closes the World. */
   createWorld: (context: WorldFactoryContext) => ComposedWorld | World;
   capabilities?: WorldConformanceCapabilities;
+  /**
+   * `false` for a storage that logs a resilient start's `run_started` before its `run_created`
+   * when the queue delivers before `start()`'s own write lands (world-local 4.4.1 does). Default true.
+   */
+  orderedResilientStart?: boolean;
   /** Runs started at once in the concurrency group (default 50). */
   concurrentRuns?: number;
   /** Longest wait for one run to finish (default 20 s). */
@@ -110,7 +115,13 @@ export function describeWorldConformance(options: WorldConformanceOptions): void
         }
         const events = await listAllEvents(world, run.runId);
         const types = eventTypes(events);
-        expect(types[0]).toBe('run_created');
+        if (options.orderedResilientStart === false) {
+          // The storage may log a resilient start's run_started before its run_created (the
+          // storage suite's orderedResilientStart gap): both must still open the log.
+          expect(types.slice(0, 2).sort()).toEqual(['run_created', 'run_started']);
+        } else {
+          expect(types[0]).toBe('run_created');
+        }
         expect(types.at(-1)).toBe('run_completed');
         expect(types.filter((type) => type === 'step_completed')).toHaveLength(3);
         expect(duplicateEvents(events, 'step_completed')).toEqual([]);
