@@ -53,6 +53,10 @@ export async function migrate(
 ): Promise<MigrationReport> {
   const tables = tableNames(schema);
   const client = await pool.connect();
+  // A checked-out client whose server goes away emits 'error' with no listener (an uncaught
+  // exception); the query in flight rejects with the same error, so the listener only absorbs it.
+  const absorb = () => undefined;
+  client.on('error', absorb);
   try {
     await client.query('BEGIN');
     // Transaction-scoped, so a crash mid-migration releases the lock with the rollback.
@@ -91,6 +95,7 @@ export async function migrate(
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
   } finally {
+    client.removeListener('error', absorb);
     client.release();
   }
 }
