@@ -52,6 +52,12 @@ function createPool(settings: ResolvedPostgresSettings): pg.Pool {
   // An idle connection dropped by the server (failover, idle timeout) must not crash the
   // process; pg discards the client and the next query opens a fresh one.
   pool.on('error', () => undefined);
+  // A checked-out client can emit 'error' more than once when the server goes away (pg-pool's
+  // own query listener is `once`); a second emission with no listener would crash the process.
+  // Queries in flight still reject with the error, so a permanent listener only absorbs it.
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+  });
   return pool;
 }
 
