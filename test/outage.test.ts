@@ -61,6 +61,7 @@ function report(name: string, result: OutageResult) {
   console.log(
     `outage (${name} ${OUTAGE_MS / 1000} s): runs=${result.runs} in flight=${result.activeAtOutage} completed=${result.completed} duplicated=${result.duplicated} errors-logged=${result.errorsLogged} recovered in ${(result.recoveryMs / 1000).toFixed(1)} s`,
   );
+  console.log(JSON.stringify(result.errorsByMessage, null, 1));
   // The outage must have interrupted real work, or the test proves nothing.
   expect(result.activeAtOutage).toBeGreaterThan(0);
   expect({

@@ -92,7 +92,8 @@ if (phase === 'start') {
   const activeAtRestart = before.filter((run) => !isTerminal(run.status)).length;
   await world.start();
   const resumedAt = Date.now();
-  const deadline = resumedAt + 90_000;
+  // Generous: under a loaded CI machine DynamoDB Local alone can take minutes for 200 runs.
+  const deadline = resumedAt + 300_000;
   let nextProgress = resumedAt;
   let pending = runIds;
   while (pending.length > 0 && Date.now() < deadline) {
@@ -107,7 +108,9 @@ if (phase === 'start') {
       );
       nextProgress = Date.now() + 5_000;
     }
-    if (pending.length > 0) await new Promise((resolve) => setTimeout(resolve, 200));
+    // Once a second: every check is a read per pending run, and on DynamoDB Local a tighter loop
+    // competes with the recovery it is waiting for.
+    if (pending.length > 0) await new Promise((resolve) => setTimeout(resolve, 1_000));
   }
   let completed = 0;
   let duplicated = 0;

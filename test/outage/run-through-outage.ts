@@ -25,6 +25,8 @@ export interface OutageResult {
   duplicated: number;
   /** warn and error lines the World logged from the outage until every run finished. */
   errorsLogged: number;
+  /** The same lines counted by message: one outage should say each thing once, not per retry. */
+  errorsByMessage: Record<string, number>;
   /** How long the runs took to finish after the backend came back. */
   recoveryMs: number;
   /** Runs that did not complete, with their status and last events, to diagnose a failure. */
@@ -76,9 +78,13 @@ export async function runThroughOutage(options: {
     if (pending.length > 0) await new Promise((resolve) => setTimeout(resolve, 200));
   }
   const recoveryMs = Date.now() - backAt;
-  const errorsLogged = logEntries
+  const errorEntries = logEntries
     .slice(firstLineOfOutage)
-    .filter((entry) => entry.level === 'warn' || entry.level === 'error').length;
+    .filter((entry) => entry.level === 'warn' || entry.level === 'error');
+  const errorsLogged = errorEntries.length;
+  const errorsByMessage: Record<string, number> = {};
+  for (const entry of errorEntries)
+    errorsByMessage[entry.message] = (errorsByMessage[entry.message] ?? 0) + 1;
 
   let completed = 0;
   let duplicated = 0;
@@ -105,6 +111,7 @@ export async function runThroughOutage(options: {
     completed,
     duplicated,
     errorsLogged,
+    errorsByMessage,
     recoveryMs,
     unfinished,
   };

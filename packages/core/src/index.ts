@@ -30,7 +30,12 @@ export {
   ProviderVersionError,
   WorldkitConfigError,
 } from './errors.js';
-export { createConsoleLogger, type Logger } from './logger.js';
+export { createConsoleLogger, type Logger } from './logging/logger.js';
+export {
+  createOutageReport,
+  type OutageReport,
+  type OutageReportSettings,
+} from './logging/outage-report.js';
 export { createReceiver, type ReceiverSettings } from './queue/delivery-policy.js';
 export { decodeMessage, encodeMessage } from './queue/message-codec.js';
 export { installedWorld, installWorld } from './runtime/install-world.js';

@@ -17,7 +17,7 @@ import type { StorageInstance, StorageProvider } from '../contracts/storage.js';
 import type { StreamerInstance, StreamerProvider } from '../contracts/streamer.js';
 import type { VersionStore, VersionsProvider } from '../contracts/versions.js';
 import { WorldkitConfigError } from '../errors.js';
-import { createConsoleLogger } from '../logger.js';
+import { createConsoleLogger } from '../logging/logger.js';
 import { createCompositeQueue } from '../queue/composite-queue.js';
 import { createReceiver } from '../queue/delivery-policy.js';
 import { checkEventRequest } from '../storage/event-request-check.js';

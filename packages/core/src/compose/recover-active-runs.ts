@@ -5,7 +5,7 @@ import {
   type Storage,
   type ValidQueueName,
 } from '@workflow/world';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../logging/logger.js';
 
 /**
  * Re-enqueues every pending or running run to the version that owns it. Needed only when

@@ -5,7 +5,7 @@ import type { QueueProvider } from '../contracts/queue.js';
 import type { StorageProvider } from '../contracts/storage.js';
 import type { StreamerProvider } from '../contracts/streamer.js';
 import type { VersionsProvider } from '../contracts/versions.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../logging/logger.js';
 
 export const DEPLOYMENT_ID_ENV = 'WORLDKIT_DEPLOYMENT_ID';
 export const DEFAULT_DEPLOYMENT_ID = 'local';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../logging/logger.js';
 import type { VersionStore } from './versions.js';
 
 /** The contract generation every provider in this repository implements. */

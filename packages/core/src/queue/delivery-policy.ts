@@ -6,7 +6,7 @@ import {
   type QueueReceiver,
   queueEnvelopeSchema,
 } from '../contracts/queue.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../logging/logger.js';
 import { DuplicateGuard } from './duplicate-guard.js';
 import { decodeMessage } from './message-codec.js';
 

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import type { Logger } from './logger.js';
+import { createOutageReport } from './outage-report.js';
+
+function recording() {
+  const lines: { level: string; message: string; details?: Record<string, unknown> }[] = [];
+  const at =
+    (level: string) =>
+    (message: string, details?: Record<string, unknown>): void => {
+      lines.push({ level, message, details });
+    };
+  const logger: Logger = {
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
+  };
+  return { lines, logger };
+}
+
+describe('createOutageReport', () => {
+  it('logs one warning per outage, the retries at debug, and one line when the backend is back', () => {
+    const { lines, logger } = recording();
+    let clock = 1_000;
+    const report = createOutageReport({ backend: 'test queue', logger, now: () => clock });
+    report.succeeded();
+    expect(lines).toEqual([]);
+    report.failed('receive', new Error('ECONNREFUSED'));
+    clock += 500;
+    report.failed('delete', new Error('ECONNREFUSED'));
+    report.failed('receive', 'socket hang up');
+    expect(report.failing).toBe(true);
+    clock += 2_500;
+    report.succeeded();
+    report.succeeded();
+    expect(report.failing).toBe(false);
+    expect(lines.map((line) => line.level)).toEqual(['warn', 'debug', 'debug', 'info']);
+    expect(lines[0]).toMatchObject({
+      message: expect.stringContaining('test queue is unreachable'),
+      details: { operation: 'receive', error: 'ECONNREFUSED' },
+    });
+    expect(lines[2]?.details).toEqual({ operation: 'receive', error: 'socket hang up' });
+    expect(lines[3]).toEqual({
+      level: 'info',
+      message: 'test queue is reachable again',
+      details: { outageMs: 3_000, failedOperations: 3 },
+    });
+  });
+
+  it('warns again for a second outage', () => {
+    const { lines, logger } = recording();
+    const report = createOutageReport({ backend: 'db', logger });
+    report.failed('poll', new Error('down'));
+    report.succeeded();
+    report.failed('poll', new Error('down again'));
+    expect(
+      lines.filter((line) => line.level === 'warn').map((line) => line.details?.error),
+    ).toEqual(['down', 'down again']);
+  });
+});

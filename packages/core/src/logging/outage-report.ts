@@ -1,0 +1,61 @@
+import type { Logger } from './logger.js';
+
+/**
+ * Turns the failures of one backend connection into one line per outage. Providers retry
+ * every operation while a backend is down; logging each retry would bury the one line that
+ * matters (DESIGN: errors are logged once, clearly). The first failure after a success is a
+ * warning, further ones go to `debug`, and the first success afterwards logs one `info` line
+ * with how long the outage lasted and how many operations failed.
+ */
+export interface OutageReport {
+  /** An operation against the backend failed; `operation` says which (e.g. `receive`). */
+  failed(operation: string, error: unknown): void;
+  /** An operation succeeded: ends the outage, if there was one. Cheap when there was none. */
+  succeeded(): void;
+  /** True between the first failure and the next success. */
+  readonly failing: boolean;
+}
+
+export interface OutageReportSettings {
+  /** What is unreachable, as a person reads it, e.g. `SQS queue "orders"`. */
+  backend: string;
+  logger: Logger;
+  /** Injected in tests; defaults to `Date.now`. */
+  now?: () => number;
+}
+
+export function createOutageReport(settings: OutageReportSettings): OutageReport {
+  const now = settings.now ?? Date.now;
+  let since: number | undefined;
+  let failures = 0;
+  return {
+    get failing() {
+      return since !== undefined;
+    },
+    failed(operation, error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      failures++;
+      if (since !== undefined) {
+        settings.logger.debug(`${settings.backend}: still unreachable`, {
+          operation,
+          error: reason,
+        });
+        return;
+      }
+      since = now();
+      settings.logger.warn(
+        `${settings.backend} is unreachable; retrying until it is back (further failures are logged at debug level)`,
+        { operation, error: reason },
+      );
+    },
+    succeeded() {
+      if (since === undefined) return;
+      settings.logger.info(`${settings.backend} is reachable again`, {
+        outageMs: now() - since,
+        failedOperations: failures,
+      });
+      since = undefined;
+      failures = 0;
+    },
+  };
+}
