@@ -87,3 +87,8 @@ export {
 } from './versions/memory-version-store.js';
 export { memoryVersions } from './versions/memory-versions-provider.js';
 export { VersionConflictError, VersionNotFoundError } from './versions/version-errors.js';
+export {
+  newVersionRecord,
+  promotedVersionRecord,
+  updatedVersionRecord,
+} from './versions/version-records.js';

@@ -10,6 +10,11 @@ import {
 } from '../contracts/versions.js';
 import { createMemoryUpgradeLog } from './memory-upgrade-log.js';
 import { VersionConflictError, VersionNotFoundError } from './version-errors.js';
+import {
+  newVersionRecord,
+  promotedVersionRecord,
+  updatedVersionRecord,
+} from './version-records.js';
 
 export interface MemoryVersionStoreSettings {
   /** Records to start from (e.g. read back from disk). */
@@ -60,18 +65,7 @@ export function createMemoryVersionStore(settings: MemoryVersionStoreSettings = 
       const parsed = createVersionInputSchema.parse(input);
       const id = parsed.id ?? `vers_${nextUlid()}`;
       if (versions.has(id)) throw new VersionConflictError(`version "${id}" already exists`);
-      const at = new Date();
-      const version: Version = {
-        schemaVersion: 1,
-        id,
-        label: parsed.label,
-        address: parsed.address,
-        manifest: parsed.manifest,
-        metadata: parsed.metadata,
-        status: 'active',
-        createdAt: at,
-        updatedAt: at,
-      };
+      const version = newVersionRecord(parsed, id);
       versions.set(id, version);
       changed();
       return structuredClone(version);
@@ -98,14 +92,7 @@ export function createMemoryVersionStore(settings: MemoryVersionStoreSettings = 
     async update(id, input: UpdateVersionInput) {
       const parsed = updateVersionInputSchema.parse(input);
       const existing = require(id);
-      const { rampPercent, ...rest } = parsed;
-      const next: Version = {
-        ...existing,
-        ...Object.fromEntries(Object.entries(rest).filter(([, value]) => value !== undefined)),
-        updatedAt: new Date(),
-      };
-      if (rampPercent === null) delete next.rampPercent;
-      else if (rampPercent !== undefined) next.rampPercent = rampPercent;
+      const next = updatedVersionRecord(existing, parsed);
       versions.set(id, next);
       changed();
       return structuredClone(next);
@@ -123,9 +110,7 @@ export function createMemoryVersionStore(settings: MemoryVersionStoreSettings = 
     },
     async promote(id) {
       const version = require(id);
-      const at = new Date();
-      const next: Version = { ...version, status: 'active', promotedAt: at, updatedAt: at };
-      delete next.rampPercent;
+      const next = promotedVersionRecord(version);
       versions.set(id, next);
       currentId = id;
       changed();

@@ -2,9 +2,12 @@ import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import {
   type CreateVersionInput,
   createVersionInputSchema,
+  newVersionRecord,
+  promotedVersionRecord,
   type UpdateVersionInput,
   type UpgradeLog,
   type UpgradeRecord,
+  updatedVersionRecord,
   updateVersionInputSchema,
   type Version,
   VersionConflictError,
@@ -164,18 +167,7 @@ function versionStoreOn(table: LazyTable): DynamoDbVersionStore {
       const parsed = createVersionInputSchema.parse(input);
       const handle = await table.ready();
       const id = parsed.id ?? `vers_${ulid()}`;
-      const at = new Date();
-      const version: Version = {
-        schemaVersion: 1,
-        id,
-        label: parsed.label,
-        address: parsed.address,
-        manifest: parsed.manifest,
-        metadata: parsed.metadata,
-        status: 'active',
-        createdAt: at,
-        updatedAt: at,
-      };
+      const version = newVersionRecord(parsed, id);
       try {
         await save(handle, version, undefined);
       } catch (error) {
@@ -215,14 +207,7 @@ function versionStoreOn(table: LazyTable): DynamoDbVersionStore {
       const parsed = updateVersionInputSchema.parse(input);
       const handle = await table.ready();
       const { item, version: existing } = await requireVersion(handle, id);
-      const { rampPercent, ...rest } = parsed;
-      const next: Version = {
-        ...existing,
-        ...Object.fromEntries(Object.entries(rest).filter(([, value]) => value !== undefined)),
-        updatedAt: new Date(),
-      };
-      if (rampPercent === null) delete next.rampPercent;
-      else if (rampPercent !== undefined) next.rampPercent = rampPercent;
+      const next = updatedVersionRecord(existing, parsed);
       await saveOrConflict(() => save(handle, next, item), id);
       return next;
     },
@@ -272,9 +257,7 @@ function versionStoreOn(table: LazyTable): DynamoDbVersionStore {
     async promote(id) {
       const handle = await table.ready();
       const { item, version } = await requireVersion(handle, id);
-      const at = new Date();
-      const next: Version = { ...version, status: 'active', promotedAt: at, updatedAt: at };
-      delete next.rampPercent;
+      const next = promotedVersionRecord(version);
       const pointer: TransactItem = {
         Put: {
           TableName: handle.table,

@@ -1,8 +1,11 @@
 import {
   type CreateVersionInput,
   createVersionInputSchema,
+  newVersionRecord,
+  promotedVersionRecord,
   type UpdateVersionInput,
   type UpgradeLog,
+  updatedVersionRecord,
   updateVersionInputSchema,
   type Version,
   VersionConflictError,
@@ -64,18 +67,7 @@ export function createPostgresVersionStore(settings: PostgresSettings = {}): Pos
       const parsed = createVersionInputSchema.parse(input);
       const { pool, tables } = await connection.ready();
       const id = parsed.id ?? `vers_${ulid()}`;
-      const at = new Date();
-      const version: Version = {
-        schemaVersion: 1,
-        id,
-        label: parsed.label,
-        address: parsed.address,
-        manifest: parsed.manifest,
-        metadata: parsed.metadata,
-        status: 'active',
-        createdAt: at,
-        updatedAt: at,
-      };
+      const version = newVersionRecord(parsed, id);
       const inserted = await pool.query(
         `INSERT INTO ${tables.versions} (version_id, record) VALUES ($1, $2::jsonb)
          ON CONFLICT (version_id) DO NOTHING`,
@@ -114,14 +106,7 @@ export function createPostgresVersionStore(settings: PostgresSettings = {}): Pos
       const { pool, tables } = await connection.ready();
       return inTransaction(pool, async (client) => {
         const existing = await lockVersion(client, tables, id);
-        const { rampPercent, ...rest } = parsed;
-        const next: Version = {
-          ...existing,
-          ...Object.fromEntries(Object.entries(rest).filter(([, value]) => value !== undefined)),
-          updatedAt: new Date(),
-        };
-        if (rampPercent === null) delete next.rampPercent;
-        else if (rampPercent !== undefined) next.rampPercent = rampPercent;
+        const next = updatedVersionRecord(existing, parsed);
         await save(client, tables, next);
         return next;
       });
@@ -156,9 +141,7 @@ export function createPostgresVersionStore(settings: PostgresSettings = {}): Pos
       const { pool, tables } = await connection.ready();
       return inTransaction(pool, async (client) => {
         const version = await lockVersion(client, tables, id);
-        const at = new Date();
-        const next: Version = { ...version, status: 'active', promotedAt: at, updatedAt: at };
-        delete next.rampPercent;
+        const next = promotedVersionRecord(version);
         await save(client, tables, next);
         await client.query(
           `INSERT INTO ${tables.currentVersion} (singleton, version_id) VALUES (true, $1)
