@@ -4,7 +4,6 @@
 //    then upgrades all of them to v2 with upgradeRuns(cancel-and-resume) and with a dry run;
 // 2. writes M synthetic active runs (queued, sleeping, waiting on a hook) through events.create
 //    and times drainReport over them.
-import './promise-with-resolvers.mjs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import {

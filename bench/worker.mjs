@@ -10,8 +10,6 @@
  * Services the World needs (see services.mjs) arrive from run.mjs as JSON in BENCH_SERVICES.
  * `--bare`: do not open the idle listening socket (see listening-socket.mjs).
  */
-// First: Node 20 lacks Promise.withResolvers, which the workflow runtime uses.
-import './promise-with-resolvers.mjs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

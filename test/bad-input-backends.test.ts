@@ -25,7 +25,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  * entities (WorkflowRunNotFoundError, HookNotFoundError, RunNotSupportedError, ...).
  */
 const WORLD_ERRORS = new Set(
-  Object.values(workflowErrors)
+  (Object.values(workflowErrors) as unknown[])
     .filter(
       (value): value is new (...args: never[]) => Error =>
         typeof value === 'function' && value.prototype instanceof workflowErrors.WorkflowError,

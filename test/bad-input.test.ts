@@ -31,7 +31,7 @@ const CONFIG_ERRORS = new Set([
   'MissingCapabilityError',
 ]);
 const WORLD_ERRORS = new Set(
-  Object.values(workflowErrors)
+  (Object.values(workflowErrors) as unknown[])
     .filter((value): value is new (...args: never[]) => Error => typeof value === 'function')
     .map((errorClass) => errorClass.name),
 );

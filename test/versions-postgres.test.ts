@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import {
   type ComposedWorld,
   createWorld,
@@ -6,24 +5,29 @@ import {
   drainReport,
   type LoadedWorkflowCode,
   listUpgrades,
-  loadWorkflowCode,
   upgradeRun,
   upgradeRuns,
   VersionInUseError,
 } from '@worldkit/core';
 import { createPostgresVersionStore, postgres } from '@worldkit/postgres';
 import {
-  buildWorkflows,
   listAllEvents,
-  listHooks,
   type RunningServer,
   silentLogger,
   startPostgresServer,
-  waitFor,
-  waitForRun,
 } from '@worldkit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getRun, resumeHook, start } from 'workflow/api';
+import { getRun, resumeHook } from 'workflow/api';
+import {
+  buildVersionFixtures,
+  isEventOfType,
+  startOn,
+  startWorldWithFixtureVersions,
+  uniqueToken,
+  untilEvent,
+  untilFinished,
+  untilHook,
+} from './support/versions.js';
 
 // The upgrade path of test/versions-upgrades.test.ts on a World that is PostgreSQL end to end:
 // versions, the upgrade log, runs and the queue all live in one database, so the log that makes
@@ -31,20 +35,14 @@ import { getRun, resumeHook, start } from 'workflow/api';
 const V1 = 'vers_pg_fixture_v1';
 const V2 = 'vers_pg_fixture_v2';
 const SCHEMA = 'versions_e2e';
-const fixtures = (version: string) =>
-  fileURLToPath(new URL(`./fixtures-versions/${version}`, import.meta.url));
 
 let server: RunningServer;
 let world: ComposedWorld;
+// v2's code is loaded too (upgraded runs execute on it); only v1 is started directly.
 let v1: LoadedWorkflowCode;
-let v2: LoadedWorkflowCode;
 
 beforeAll(async () => {
-  const [started, built1, built2] = await Promise.all([
-    startPostgresServer(),
-    buildWorkflows({ sourceDirectory: fixtures('v1') }),
-    buildWorkflows({ sourceDirectory: fixtures('v2') }),
-  ]);
+  const [started, builds] = await Promise.all([startPostgresServer(), buildVersionFixtures()]);
   server = started;
   world = createWorld({
     // A short poll interval so the wake-up after a sleep is not held back by up to a second.
@@ -52,12 +50,7 @@ beforeAll(async () => {
     deploymentId: V1,
     logger: silentLogger,
   });
-  v1 = loadWorkflowCode({ world, directory: built1.directory, deploymentId: V1 });
-  v2 = loadWorkflowCode({ world, directory: built2.directory, deploymentId: V2 });
-  await world.start();
-  await world.worldkit.versions.create({ id: V1, label: 'v1', manifest: v1.manifest });
-  await world.worldkit.versions.create({ id: V2, label: 'v2', manifest: v2.manifest });
-  await world.worldkit.versions.promote(V1);
+  ({ v1 } = await startWorldWithFixtureVersions(world, builds, { v1: V1, v2: V2 }));
 });
 
 afterAll(async () => {
@@ -65,28 +58,15 @@ afterAll(async () => {
   await server?.stop();
 });
 
-async function startOn(code: LoadedWorkflowCode, name: string, args: unknown[]) {
-  return start(code.workflow(name), args, { world, deploymentId: code.deploymentId });
-}
-
-async function untilEvent(runId: string, eventType: string) {
-  return waitFor(`${eventType} in ${runId}`, 20_000, async () =>
-    (await listAllEvents(world, runId)).find((event) => event.eventType === eventType),
-  );
-}
-
-const uniqueToken = (label: string) =>
-  `${label}-${Date.now()}-${Math.random().toString(36).slice(2)}`;
-
 describe('upgrades on PostgreSQL', () => {
   it('moves a sleeping v1 run to v2 with cancel-and-resume, once, and logs it durably', async () => {
-    const old = await startOn(v1, 'sleepingWorkflow', ['up', '2s']);
-    const wait = await untilEvent(old.runId, 'wait_created');
+    const old = await startOn(world, v1, 'sleepingWorkflow', ['up', '2s']);
+    const wait = await untilEvent(world, old.runId, 'wait_created');
 
     const result = await upgradeRun(world, old.runId, { to: V2, strategy: 'cancel-and-resume' });
     expect(result).toMatchObject({ status: 'upgraded', fromVersion: V1, toVersion: V2 });
     expect((await world.runs.get(old.runId)).status).toBe('cancelled');
-    const upgraded = await waitForRun(world, result.newRunId!, 30_000);
+    const upgraded = await untilFinished(world, result.newRunId!);
     expect(upgraded).toMatchObject({ status: 'completed', deploymentId: V2 });
     // The first greeting is carried over from v1; only the one after the sleep ran on v2.
     expect(await getRun(result.newRunId!).returnValue).toEqual({
@@ -95,11 +75,9 @@ describe('upgrades on PostgreSQL', () => {
     });
     // The deadline carried over instead of starting a fresh 2 s sleep.
     const newWait = (await listAllEvents(world, result.newRunId!)).find(
-      (event) => event.eventType === 'wait_created',
+      isEventOfType('wait_created'),
     );
-    expect(newWait && 'eventData' in newWait && newWait.eventData.resumeAt).toEqual(
-      'eventData' in wait ? wait.eventData.resumeAt : undefined,
-    );
+    expect(newWait?.eventData.resumeAt).toEqual(wait.eventData.resumeAt);
 
     const log = await listUpgrades(world, { runId: old.runId });
     expect(log).toHaveLength(1);
@@ -130,12 +108,10 @@ describe('drain and delete on PostgreSQL', () => {
   it('reports why v1 is still active, refuses to delete it, and deletes it once drained', async () => {
     await world.worldkit.versions.promote(V2);
     const token = uniqueToken('drain');
-    const sleeping = await startOn(v1, 'sleepingWorkflow', ['drain', '1h']);
-    const waiting = await startOn(v1, 'hookWaitingWorkflow', [token]);
-    const wait = await untilEvent(sleeping.runId, 'wait_created');
-    await waitFor(`hook ${token}`, 20_000, async () =>
-      (await listHooks(world, waiting.runId)).find((hook) => hook.token === token),
-    );
+    const sleeping = await startOn(world, v1, 'sleepingWorkflow', ['drain', '1h']);
+    const waiting = await startOn(world, v1, 'hookWaitingWorkflow', [token]);
+    const wait = await untilEvent(world, sleeping.runId, 'wait_created');
+    await untilHook(world, waiting.runId, token);
 
     const report = await drainReport(world, V1);
     expect(report.activeRuns).toBe(2);
@@ -144,7 +120,7 @@ describe('drain and delete on PostgreSQL', () => {
     expect(report.earliestDrainAt).toBeNull();
     const sleeper = report.runs.find((run) => run.runId === sleeping.runId);
     expect(sleeper).toMatchObject({ reason: 'sleeping' });
-    expect(sleeper?.until).toEqual('eventData' in wait ? wait.eventData.resumeAt : undefined);
+    expect(sleeper?.until).toEqual(wait.eventData.resumeAt);
 
     const refusal = await deleteVersion(world, V1).catch((error: unknown) => error);
     expect(VersionInUseError.is(refusal)).toBe(true);
@@ -160,9 +136,7 @@ describe('drain and delete on PostgreSQL', () => {
 
     // The hook-waiting run now lives on v2: its payload reaches the new run.
     const moved = bulk.results.find((entry) => entry.runId === waiting.runId);
-    await waitFor(`hook ${token} on the new run`, 20_000, async () =>
-      (await listHooks(world, moved!.newRunId!)).find((hook) => hook.token === token),
-    );
+    await untilHook(world, moved!.newRunId!, token);
     await resumeHook(token, { value: 7 });
     expect(await getRun(moved!.newRunId!).returnValue).toEqual({
       first: 'hello hook from v1',

@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import {
   assertEventLogCompatibility,
   type ComposedWorld,
@@ -6,20 +5,21 @@ import {
   createWorld,
   IncompatibleUpgradeError,
   type LoadedWorkflowCode,
-  loadWorkflowCode,
   upgradeRun,
 } from '@worldkit/core';
 import { local } from '@worldkit/local';
-import {
-  buildWorkflows,
-  listAllEvents,
-  listHooks,
-  silentLogger,
-  waitFor,
-  waitForRun,
-} from '@worldkit/testing';
+import { listAllEvents, listHooks, silentLogger } from '@worldkit/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { getRun, start } from 'workflow/api';
+import { getRun } from 'workflow/api';
+import {
+  buildVersionFixtures,
+  startOn,
+  startWorldWithFixtureVersions,
+  uniqueToken,
+  untilEvent,
+  untilFinished,
+  untilHook,
+} from './support/versions.js';
 
 // The replay check runs the target version's workflow code over an old run's event log. v2 of
 // `reorderedWorkflow` sleeps before it greets (v1 greets, then sleeps): same step, same
@@ -27,25 +27,15 @@ import { getRun, start } from 'workflow/api';
 // changes what the `greet` step returns, which a replay must accept.
 const V1 = 'vers_replay_v1';
 const V2 = 'vers_replay_v2';
-const fixtures = (version: string) =>
-  fileURLToPath(new URL(`./fixtures-versions/${version}`, import.meta.url));
 
 let world: ComposedWorld;
 let v1: LoadedWorkflowCode;
 let v2: LoadedWorkflowCode;
 
 beforeAll(async () => {
-  const [built1, built2] = await Promise.all([
-    buildWorkflows({ sourceDirectory: fixtures('v1') }),
-    buildWorkflows({ sourceDirectory: fixtures('v2') }),
-  ]);
+  const builds = await buildVersionFixtures();
   world = createWorld({ ...local({ memory: true }), deploymentId: V1, logger: silentLogger });
-  v1 = loadWorkflowCode({ world, directory: built1.directory, deploymentId: V1 });
-  v2 = loadWorkflowCode({ world, directory: built2.directory, deploymentId: V2 });
-  await world.start();
-  await world.worldkit.versions.create({ id: V1, label: 'v1', manifest: v1.manifest });
-  await world.worldkit.versions.create({ id: V2, label: 'v2', manifest: v2.manifest });
-  await world.worldkit.versions.promote(V1);
+  ({ v1, v2 } = await startWorldWithFixtureVersions(world, builds, { v1: V1, v2: V2 }));
 });
 
 afterAll(async () => {
@@ -55,16 +45,6 @@ afterAll(async () => {
 afterEach(() => {
   vi.restoreAllMocks();
 });
-
-async function startOn(code: LoadedWorkflowCode, name: string, args: unknown[]) {
-  return start(code.workflow(name), args, { world, deploymentId: code.deploymentId });
-}
-
-async function untilEvent(runId: string, eventType: string) {
-  return waitFor(`${eventType} in ${runId}`, 20_000, async () =>
-    (await listAllEvents(world, runId)).find((event) => event.eventType === eventType),
-  );
-}
 
 /**
  * Counts every write and send that reaches the real World while `check` runs. The spies call
@@ -88,8 +68,8 @@ async function withoutSideEffects<T>(runId: string, check: () => Promise<T>): Pr
 
 describe('replay check: code that calls the same steps in another order', () => {
   it('reports the divergent event and a cut point, and a partial resume there completes on v2', async () => {
-    const old = await startOn(v1, 'reorderedWorkflow', ['reordered']);
-    await untilEvent(old.runId, 'wait_created');
+    const old = await startOn(world, v1, 'reorderedWorkflow', ['reordered']);
+    await untilEvent(world, old.runId, 'wait_created');
     const log = await listAllEvents(world, old.runId);
     const greetCreated = log.find((event) => event.eventType === 'step_created');
     const runStarted = log.find((event) => event.eventType === 'run_started');
@@ -132,9 +112,9 @@ describe('replay check: code that calls the same steps in another order', () => 
     });
     expect(result.status).toBe('upgraded');
     // v2 sleeps first (1 h); end the sleep instead of waiting for it.
-    await untilEvent(result.newRunId!, 'wait_created');
+    await untilEvent(world, result.newRunId!, 'wait_created');
     await getRun(result.newRunId!).wakeUp();
-    const upgraded = await waitForRun(world, result.newRunId!, 30_000);
+    const upgraded = await untilFinished(world, result.newRunId!);
     expect(upgraded).toMatchObject({ status: 'completed', deploymentId: V2 });
     expect(await getRun(result.newRunId!).returnValue).toBe('hello reordered from v2');
   });
@@ -142,8 +122,8 @@ describe('replay check: code that calls the same steps in another order', () => 
 
 describe('replay check: code whose steps changed only inside', () => {
   it('accepts a sleeping run whose greet step changed its body, without side effects', async () => {
-    const old = await startOn(v1, 'sleepingWorkflow', ['same', '1h']);
-    await untilEvent(old.runId, 'wait_created');
+    const old = await startOn(world, v1, 'sleepingWorkflow', ['same', '1h']);
+    await untilEvent(world, old.runId, 'wait_created');
     const report = await withoutSideEffects(old.runId, () =>
       checkCompatibility(world, old.runId, V2),
     );
@@ -153,13 +133,11 @@ describe('replay check: code whose steps changed only inside', () => {
   });
 
   it('accepts a hook-waiting run cut before its hook; the hook the replay re-creates stays in the sandbox', async () => {
-    const token = `replay-${Date.now()}-${Math.random().toString(36).slice(2)}`;
-    const old = await startOn(v1, 'hookWaitingWorkflow', [token]);
-    await waitFor(`hook ${token}`, 20_000, async () =>
-      (await listHooks(world, old.runId)).find((hook) => hook.token === token),
-    );
+    const token = uniqueToken('replay');
+    const old = await startOn(world, v1, 'hookWaitingWorkflow', [token]);
+    await untilHook(world, old.runId, token);
     // Cut after the first step: the replay creates the hook again (with the old run's token).
-    const cut = (await untilEvent(old.runId, 'step_completed')).eventId;
+    const cut = (await untilEvent(world, old.runId, 'step_completed')).eventId;
     const report = await withoutSideEffects(old.runId, () =>
       checkCompatibility(world, old.runId, V2, { cutAfterEventId: cut }),
     );
@@ -170,8 +148,8 @@ describe('replay check: code whose steps changed only inside', () => {
 
 describe('replay check: when it cannot run', () => {
   it('says the replay was not checked when the target code is not loaded here', async () => {
-    const old = await startOn(v1, 'sleepingWorkflow', ['elsewhere', '1h']);
-    await untilEvent(old.runId, 'wait_created');
+    const old = await startOn(world, v1, 'sleepingWorkflow', ['elsewhere', '1h']);
+    await untilEvent(world, old.runId, 'wait_created');
     await world.worldkit.versions.create({
       id: 'vers_replay_remote',
       label: 'remote',

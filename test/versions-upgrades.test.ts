@@ -1,5 +1,3 @@
-import { fileURLToPath } from 'node:url';
-import type { WorkflowRun } from '@workflow/world';
 import {
   type ComposedWorld,
   checkCompatibility,
@@ -8,81 +6,50 @@ import {
   drainReport,
   type LoadedWorkflowCode,
   listUpgrades,
-  loadWorkflowCode,
   type UpgradeStrategy,
   upgradeRun,
   upgradeRuns,
   VersionInUseError,
 } from '@worldkit/core';
 import { local } from '@worldkit/local';
-import {
-  buildWorkflows,
-  listAllEvents,
-  listHooks,
-  silentLogger,
-  waitFor,
-  waitForRun,
-} from '@worldkit/testing';
+import { listAllEvents, silentLogger } from '@worldkit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getRun, resumeHook, start } from 'workflow/api';
+import {
+  buildVersionFixtures,
+  isEventOfType,
+  startOn,
+  startWorldWithFixtureVersions,
+  uniqueToken,
+  untilEvent,
+  untilFinished,
+  untilHook,
+} from './support/versions.js';
 
 // Two builds of the same workflow file, loaded side by side into one process and one World.
 // v2 changes what the `greet` step returns, so every result says which version ran each step.
 const V1 = 'vers_fixture_v1';
 const V2 = 'vers_fixture_v2';
-const fixtures = (version: string) =>
-  fileURLToPath(new URL(`./fixtures-versions/${version}`, import.meta.url));
 
 let world: ComposedWorld;
 let v1: LoadedWorkflowCode;
 let v2: LoadedWorkflowCode;
 
 beforeAll(async () => {
-  const [built1, built2] = await Promise.all([
-    buildWorkflows({ sourceDirectory: fixtures('v1') }),
-    buildWorkflows({ sourceDirectory: fixtures('v2') }),
-  ]);
+  const builds = await buildVersionFixtures();
   world = createWorld({ ...local({ memory: true }), deploymentId: V1, logger: silentLogger });
-  v1 = loadWorkflowCode({ world, directory: built1.directory, deploymentId: V1 });
-  v2 = loadWorkflowCode({ world, directory: built2.directory, deploymentId: V2 });
-  await world.start();
-  await world.worldkit.versions.create({ id: V1, label: 'v1', manifest: v1.manifest });
-  await world.worldkit.versions.create({ id: V2, label: 'v2', manifest: v2.manifest });
-  await world.worldkit.versions.promote(V1);
+  ({ v1, v2 } = await startWorldWithFixtureVersions(world, builds, { v1: V1, v2: V2 }));
 });
 
 afterAll(async () => {
   await world?.close();
 });
 
-async function startOn(code: LoadedWorkflowCode, name: string, args: unknown[]) {
-  return start(code.workflow(name), args, { world, deploymentId: code.deploymentId });
-}
-
-async function untilEvent(runId: string, eventType: string) {
-  return waitFor(`${eventType} in ${runId}`, 20_000, async () =>
-    (await listAllEvents(world, runId)).find((event) => event.eventType === eventType),
-  );
-}
-
-async function untilHook(runId: string, token: string) {
-  return waitFor(`hook ${token} on ${runId}`, 20_000, async () =>
-    (await listHooks(world, runId)).find((hook) => hook.token === token),
-  );
-}
-
-async function finished(runId: string): Promise<WorkflowRun> {
-  return waitForRun(world, runId, 30_000);
-}
-
-const uniqueToken = (label: string) =>
-  `${label}-${Date.now()}-${Math.random().toString(36).slice(2)}`;
-
 describe('two versions in one process', () => {
   it('runs each version with its own steps although their stepIds are identical', async () => {
     const [one, two] = await Promise.all([
-      startOn(v1, 'chainWorkflow', [0]),
-      startOn(v2, 'chainWorkflow', [0]),
+      startOn(world, v1, 'chainWorkflow', [0]),
+      startOn(world, v2, 'chainWorkflow', [0]),
     ]);
     expect(await one.returnValue).toEqual({ greeting: 'hello chain 0 from v1', next: null });
     expect(await two.returnValue).toEqual({ greeting: 'hello chain 0 from v2', next: null });
@@ -95,10 +62,10 @@ describe('pinning and routing', () => {
   it('finishes sleeping and hook-waiting v1 runs on v1 after v2 is promoted; new runs go to v2', async () => {
     await world.worldkit.versions.promote(V1);
     const token = uniqueToken('pinned');
-    const sleeping = await startOn(v1, 'sleepingWorkflow', ['pinned', '1s']);
-    const waiting = await startOn(v1, 'hookWaitingWorkflow', [token]);
-    await untilEvent(sleeping.runId, 'wait_created');
-    await untilHook(waiting.runId, token);
+    const sleeping = await startOn(world, v1, 'sleepingWorkflow', ['pinned', '1s']);
+    const waiting = await startOn(world, v1, 'hookWaitingWorkflow', [token]);
+    await untilEvent(world, sleeping.runId, 'wait_created');
+    await untilHook(world, waiting.runId, token);
 
     await world.worldkit.versions.promote(V2);
     expect(await world.resolveLatestDeploymentId()).toBe(V2);
@@ -123,10 +90,10 @@ describe('pinning and routing', () => {
 
   it('lets a workflow continue itself on the latest version from a step', async () => {
     await world.worldkit.versions.promote(V2);
-    const run = await startOn(v1, 'chainWorkflow', [1]);
+    const run = await startOn(world, v1, 'chainWorkflow', [1]);
     const result = (await run.returnValue) as { greeting: string; next: string };
     expect(result.greeting).toBe('hello chain 1 from v1');
-    const next = await finished(result.next);
+    const next = await untilFinished(world, result.next);
     expect(next.deploymentId).toBe(V2);
     expect(next.status).toBe('completed');
   });
@@ -158,12 +125,12 @@ const expectations: Record<
 describe.each(Object.keys(expectations) as UpgradeStrategy[])('upgrade with %s', (strategy) => {
   const cutAfterFirstStep = async (runId: string) =>
     strategy === 'cancel-and-partial-resume'
-      ? (await untilEvent(runId, 'step_completed')).eventId
+      ? (await untilEvent(world, runId, 'step_completed')).eventId
       : undefined;
 
   it('moves a sleeping run to v2, where it completes after its original deadline', async () => {
-    const old = await startOn(v1, 'sleepingWorkflow', ['up', '2s']);
-    const wait = await untilEvent(old.runId, 'wait_created');
+    const old = await startOn(world, v1, 'sleepingWorkflow', ['up', '2s']);
+    const wait = await untilEvent(world, old.runId, 'wait_created');
     const cutAfterEventId = await cutAfterFirstStep(old.runId);
 
     const dry = await upgradeRun(world, old.runId, {
@@ -178,7 +145,7 @@ describe.each(Object.keys(expectations) as UpgradeStrategy[])('upgrade with %s',
     const result = await upgradeRun(world, old.runId, { to: V2, strategy, cutAfterEventId });
     expect(result).toMatchObject({ status: 'upgraded', fromVersion: V1, toVersion: V2 });
     expect((await world.runs.get(old.runId)).status).toBe('cancelled');
-    const upgraded = await finished(result.newRunId!);
+    const upgraded = await untilFinished(world, result.newRunId!);
     expect(upgraded.status).toBe('completed');
     expect(upgraded.deploymentId).toBe(V2);
     expect(upgraded.output).toBeDefined();
@@ -186,12 +153,10 @@ describe.each(Object.keys(expectations) as UpgradeStrategy[])('upgrade with %s',
     expect(newRun.executionContext?.worldkitUpgrade).toMatchObject({ fromRunId: old.runId });
 
     const events = await listAllEvents(world, result.newRunId!);
-    const newWait = events.find((event) => event.eventType === 'wait_created');
+    const newWait = events.find(isEventOfType('wait_created'));
     if (strategy === 'cancel-and-resume') {
       // The deadline carried over instead of starting a fresh 2 s sleep.
-      expect(newWait && 'eventData' in newWait && newWait.eventData.resumeAt).toEqual(
-        'eventData' in wait ? wait.eventData.resumeAt : undefined,
-      );
+      expect(newWait?.eventData.resumeAt).toEqual(wait.eventData.resumeAt);
     }
     expect(await getRun(result.newRunId!).returnValue).toEqual(expectations[strategy].sleeping);
 
@@ -205,15 +170,15 @@ describe.each(Object.keys(expectations) as UpgradeStrategy[])('upgrade with %s',
 
   it('moves a hook-waiting run to v2; the payload sent afterwards reaches the new run', async () => {
     const token = uniqueToken(strategy);
-    const old = await startOn(v1, 'hookWaitingWorkflow', [token]);
-    await untilHook(old.runId, token);
+    const old = await startOn(world, v1, 'hookWaitingWorkflow', [token]);
+    await untilHook(world, old.runId, token);
     const cutAfterEventId = await cutAfterFirstStep(old.runId);
 
     const result = await upgradeRun(world, old.runId, { to: V2, strategy, cutAfterEventId });
     expect(result.status).toBe('upgraded');
-    await untilHook(result.newRunId!, token);
+    await untilHook(world, result.newRunId!, token);
     await resumeHook(token, { value: 7 });
-    const upgraded = await finished(result.newRunId!);
+    const upgraded = await untilFinished(world, result.newRunId!);
     expect(upgraded.status).toBe('completed');
     expect(await getRun(result.newRunId!).returnValue).toEqual(expectations[strategy].hook);
   });
@@ -221,8 +186,8 @@ describe.each(Object.keys(expectations) as UpgradeStrategy[])('upgrade with %s',
 
 describe('refused upgrades', () => {
   it('refuses a run whose workflow the target does not have, and leaves it running', async () => {
-    const old = await startOn(v1, 'legacyWorkflow', ['x']);
-    await untilEvent(old.runId, 'wait_created');
+    const old = await startOn(world, v1, 'legacyWorkflow', ['x']);
+    await untilEvent(world, old.runId, 'wait_created');
     const result = await upgradeRun(world, old.runId, { to: V2, strategy: 'cancel-and-restart' });
     expect(result.status).toBe('refused');
     expect(result.reasons.join()).toMatch(
@@ -235,8 +200,8 @@ describe('refused upgrades', () => {
   });
 
   it('refuses to resume a log that calls a step the target does not have, and suggests a cut', async () => {
-    const old = await startOn(v1, 'renamedStepWorkflow', ['x']);
-    await untilEvent(old.runId, 'wait_created');
+    const old = await startOn(world, v1, 'renamedStepWorkflow', ['x']);
+    await untilEvent(world, old.runId, 'wait_created');
     const resume = await upgradeRun(world, old.runId, { to: V2, strategy: 'cancel-and-resume' });
     expect(resume.status).toBe('refused');
     expect(resume.reasons.join()).toMatch(/step "step\/\/\.\/workflows\/greetings\/\/shout"/);
@@ -254,10 +219,10 @@ describe('drain and delete', () => {
   it('reports why v1 is still active, refuses to delete it, and deletes it once drained', async () => {
     await world.worldkit.versions.promote(V2);
     const token = uniqueToken('drain');
-    const sleeping = await startOn(v1, 'sleepingWorkflow', ['drain', '1h']);
-    const waiting = await startOn(v1, 'hookWaitingWorkflow', [token]);
-    const wait = await untilEvent(sleeping.runId, 'wait_created');
-    await untilHook(waiting.runId, token);
+    const sleeping = await startOn(world, v1, 'sleepingWorkflow', ['drain', '1h']);
+    const waiting = await startOn(world, v1, 'hookWaitingWorkflow', [token]);
+    const wait = await untilEvent(world, sleeping.runId, 'wait_created');
+    await untilHook(world, waiting.runId, token);
 
     const report = await drainReport(world, V1);
     expect(report.activeRuns).toBeGreaterThanOrEqual(2);
@@ -266,7 +231,7 @@ describe('drain and delete', () => {
     expect(report.earliestDrainAt).toBeNull();
     const sleeper = report.runs.find((run) => run.runId === sleeping.runId);
     expect(sleeper).toMatchObject({ reason: 'sleeping' });
-    expect(sleeper?.until).toEqual('eventData' in wait ? wait.eventData.resumeAt : undefined);
+    expect(sleeper?.until).toEqual(wait.eventData.resumeAt);
 
     const refusal = await deleteVersion(world, V1).catch((error: unknown) => error);
     expect(VersionInUseError.is(refusal)).toBe(true);
