@@ -46,6 +46,11 @@ export async function planDelivery(
   }
 }
 
+/** Whether the plan leaves something to store in SQS before the message may be deleted. */
+export function hasFollowUp(plan: DeliveryPlan): boolean {
+  return plan.type !== 'ack';
+}
+
 /**
  * Stores what must outlive the received message: the redelivery as a new (delayed) message,
  * or the dead letter. Only after this succeeds may the received message be deleted, so a

@@ -5,16 +5,21 @@ import {
   type Message,
   ReceiveMessageCommand,
 } from '@aws-sdk/client-sqs';
-import type { Logger, QueueReceiver } from '@worldkit/core';
+import type { Logger, OutageReport, QueueReceiver } from '@worldkit/core';
 import type { ResolvedSqsSettings } from '../settings.js';
-import { type DeliveryPlan, planDelivery, storeFollowUp } from './delivery-plan.js';
+import { type DeliveryPlan, hasFollowUp, planDelivery, storeFollowUp } from './delivery-plan.js';
 import type { SqsQueueAddresses } from './queue-setup.js';
 import { SlotPool } from './slot-pool.js';
 import type { SqsConnection } from './sqs-connection.js';
+import { reportedSqsCall, SqsUnreachableError } from './sqs-outage.js';
 import { StoredFollowUps } from './stored-follow-ups.js';
 
 /** SQS returns at most 10 messages per receive. */
 const SQS_MAX_BATCH = 10;
+/**
+ * Waits between failed receives of one poller: quick at first (a blip is over soon), then
+ * capped, so a long outage costs one request per poller every 30 s rather than a tight loop.
+ */
 const POLL_ERROR_BACKOFF_MS = [250, 1_000, 5_000, 15_000, 30_000];
 /** Longest hand-back after a failed delivery (SQS allows up to 12 h; we retry sooner). */
 const MAX_RETRY_VISIBILITY_SECONDS = 900;
@@ -25,6 +30,8 @@ export interface PollConsumerSettings {
   receiver: QueueReceiver;
   settings: ResolvedSqsSettings;
   logger: Logger;
+  /** The queue's outage report: every SQS call here reports to it, instead of logging itself. */
+  outage: OutageReport;
   /** Called once a delivery's outcome is stored and its message deleted. */
   onSettled(plan: DeliveryPlan): void;
 }
@@ -82,7 +89,7 @@ export class PollConsumer {
   }
 
   async #poll(): Promise<void> {
-    const { connection, addresses, settings, logger } = this.options;
+    const { connection, addresses, settings, outage } = this.options;
     let failures = 0;
     while (!this.#stopping) {
       const slots = await this.#pool.take(SQS_MAX_BATCH);
@@ -98,17 +105,16 @@ export class PollConsumer {
             MessageSystemAttributeNames: ['ApproximateReceiveCount'],
           }),
         );
+        outage.succeeded();
         messages = result.Messages ?? [];
         failures = 0;
       } catch (error) {
         this.#pool.give(slots);
         if (this.#stopping) break;
+        // Whatever stops a receive (unreachable, throttled, denied) stops the whole queue, so
+        // it is the queue's outage: one warning, then debug lines until a receive succeeds.
+        outage.failed('receive', error);
         const wait = POLL_ERROR_BACKOFF_MS[Math.min(failures++, POLL_ERROR_BACKOFF_MS.length - 1)];
-        logger.warn('could not receive from SQS; retrying', {
-          queueUrl: addresses.queueUrl,
-          error: errorMessage(error),
-          retryInMs: wait,
-        });
         await new Promise((resolve) => setTimeout(resolve, wait));
         continue;
       }
@@ -129,31 +135,55 @@ export class PollConsumer {
   }
 
   async #deliver(message: Message): Promise<void> {
-    const { connection, addresses, receiver, logger, settings } = this.options;
-    const client = connection.client;
+    const { receiver } = this.options;
     const stopHeartbeat = this.#keepHidden(message);
     try {
-      const plan = await planDelivery(receiver, message.Body);
-      // A message received again after its follow-up was stored (its delete failed) must not
-      // store a second redelivery: that would fork the message into two chains.
-      if (!this.#followUps.has(message.MessageId)) {
-        await storeFollowUp(client, addresses, plan, {
+      await this.#settle(message, await planDelivery(receiver, message.Body));
+    } catch (error) {
+      await this.#handOutLater(message, error);
+    } finally {
+      stopHeartbeat();
+    }
+  }
+
+  /** Stores the follow-up (redelivery or dead letter), then deletes the delivered message. */
+  async #settle(message: Message, plan: DeliveryPlan): Promise<void> {
+    const { connection, addresses, outage } = this.options;
+    const client = connection.client;
+    // A message received again after its follow-up was stored (its delete failed) must not
+    // store a second redelivery: that would fork the message into two chains. An ack stores
+    // nothing, and must not count as an SQS call that succeeded.
+    if (hasFollowUp(plan) && !this.#followUps.has(message.MessageId)) {
+      await reportedSqsCall(outage, 'store follow-up', () =>
+        storeFollowUp(client, addresses, plan, {
           body: message.Body,
           messageId: message.MessageId,
-        });
-        this.#followUps.add(message.MessageId);
-      }
-      await client.send(
+        }),
+      );
+      this.#followUps.add(message.MessageId);
+    }
+    await reportedSqsCall(outage, 'delete', () =>
+      client.send(
         new DeleteMessageCommand({
           QueueUrl: addresses.queueUrl,
           ReceiptHandle: message.ReceiptHandle,
         }),
-      );
-      this.#followUps.delete(message.MessageId);
-      this.options.onSettled(plan);
-    } catch (error) {
-      const receives = Number(message.Attributes?.ApproximateReceiveCount ?? 1);
-      const retryInSeconds = Math.min(2 ** receives, MAX_RETRY_VISIBILITY_SECONDS);
+      ),
+    );
+    this.#followUps.delete(message.MessageId);
+    this.options.onSettled(plan);
+  }
+
+  /**
+   * Leaves a message whose delivery did not finish for SQS to hand out again, after a backoff
+   * that grows with its receives. A failure of this message (its receiver threw, SQS refused
+   * one of its calls) is logged here; SQS being unreachable was counted by the outage report.
+   */
+  async #handOutLater(message: Message, error: unknown): Promise<void> {
+    const { connection, addresses, logger, settings, outage } = this.options;
+    const receives = Number(message.Attributes?.ApproximateReceiveCount ?? 1);
+    const retryInSeconds = Math.min(2 ** receives, MAX_RETRY_VISIBILITY_SECONDS);
+    if (!(error instanceof SqsUnreachableError)) {
       logger.error('an SQS delivery failed; SQS hands the message out again', {
         messageId: message.MessageId,
         receives,
@@ -161,40 +191,40 @@ export class PollConsumer {
         retryInSeconds,
         error: errorMessage(error),
       });
-      // After maxReceiveCount receives SQS moves it to the dead-letter queue itself.
-      await client
-        .send(
-          new ChangeMessageVisibilityCommand({
-            QueueUrl: addresses.queueUrl,
-            ReceiptHandle: message.ReceiptHandle,
-            VisibilityTimeout: retryInSeconds,
-          }),
-        )
-        .catch(() => undefined);
-    } finally {
-      stopHeartbeat();
     }
+    // After maxReceiveCount receives SQS moves it to the dead-letter queue itself. If this call
+    // fails too, the message reappears after its visibility timeout anyway.
+    await reportedSqsCall(outage, 'change visibility', () =>
+      connection.client.send(
+        new ChangeMessageVisibilityCommand({
+          QueueUrl: addresses.queueUrl,
+          ReceiptHandle: message.ReceiptHandle,
+          VisibilityTimeout: retryInSeconds,
+        }),
+      ),
+    ).catch(() => undefined);
   }
 
   /** Extends the message's visibility while its handler runs; returns the stopper. */
   #keepHidden(message: Message): () => void {
-    const { connection, addresses, settings, logger } = this.options;
+    const { connection, addresses, settings, logger, outage } = this.options;
     const timer = setInterval(
       () => {
-        connection.client
-          .send(
+        reportedSqsCall(outage, 'extend visibility', () =>
+          connection.client.send(
             new ChangeMessageVisibilityCommand({
               QueueUrl: addresses.queueUrl,
               ReceiptHandle: message.ReceiptHandle,
               VisibilityTimeout: settings.visibilityTimeoutSeconds,
             }),
-          )
-          .catch((error) =>
-            logger.warn('could not extend an SQS message visibility; it may be delivered twice', {
-              messageId: message.MessageId,
-              error: errorMessage(error),
-            }),
-          );
+          ),
+        ).catch((error) => {
+          if (error instanceof SqsUnreachableError) return;
+          logger.warn('could not extend an SQS message visibility; it may be delivered twice', {
+            messageId: message.MessageId,
+            error: errorMessage(error),
+          });
+        });
       },
       (settings.visibilityTimeoutSeconds * 1000) / 3,
     );
@@ -205,9 +235,9 @@ export class PollConsumer {
   /** Makes messages received while stopping visible again at once, for another consumer. */
   async #handBack(messages: Message[]): Promise<void> {
     if (messages.length === 0) return;
-    const { connection, addresses } = this.options;
-    await connection.client
-      .send(
+    const { connection, addresses, outage } = this.options;
+    await reportedSqsCall(outage, 'hand back', () =>
+      connection.client.send(
         new ChangeMessageVisibilityBatchCommand({
           QueueUrl: addresses.queueUrl,
           Entries: messages.map((message, index) => ({
@@ -216,7 +246,8 @@ export class PollConsumer {
             VisibilityTimeout: 0,
           })),
         }),
-      )
+      ),
+    )
       // They reappear after the visibility timeout anyway.
       .catch(() => undefined);
   }

@@ -14,6 +14,7 @@ import {
 import { peekDeadLetters } from './dead-letter-queue.js';
 import {
   type DeliveryPlan,
+  hasFollowUp,
   planDelivery,
   sqsDelaySeconds,
   storeFollowUp,
@@ -24,6 +25,7 @@ import { errorMessage, PollConsumer } from './poll-consumer.js';
 import type { SqsQueueAddresses } from './queue-setup.js';
 import { SlotPool } from './slot-pool.js';
 import { SqsConnection } from './sqs-connection.js';
+import { createSqsOutageReport, reportedSqsCall, SqsUnreachableError } from './sqs-outage.js';
 
 /**
  * The parts of an SQS event record the transport reads; `SQSRecord` from `@types/aws-lambda`
@@ -65,6 +67,7 @@ export function createSqsQueue(
   const resolved = resolveSqsSettings(settings);
   const logger = resolved.logger ?? createConsoleLogger();
   const connection = new SqsConnection(resolved);
+  const outage = createSqsOutageReport(resolved, logger);
   const keys = new IdempotencyWindow();
   const closedError = () => new Error(`${PACKAGE_NAME}: the SQS queue is closed`);
 
@@ -116,6 +119,7 @@ export function createSqsQueue(
       receiver: given,
       settings: resolved,
       logger,
+      outage,
       onSettled: settle,
     });
     consumer.start();
@@ -135,13 +139,19 @@ export function createSqsQueue(
         try {
           const plan = await planDelivery(active, record.body);
           // Lambda deletes the records reported as successful; the follow-up must be stored first.
-          await storeFollowUp(connection.client, addresses, plan, {
-            body: record.body,
-            messageId: record.messageId,
-          });
+          if (hasFollowUp(plan)) {
+            await reportedSqsCall(outage, 'store follow-up', () =>
+              storeFollowUp(connection.client, addresses, plan, {
+                body: record.body,
+                messageId: record.messageId,
+              }),
+            );
+          }
           settle(plan);
           return undefined;
         } catch (error) {
+          // SQS being unreachable was logged once by the outage report, not per record.
+          if (error instanceof SqsUnreachableError) return record.messageId;
           logger.error('an SQS record failed; the event source hands it out again', {
             messageId: record.messageId,
             error: errorMessage(error),
