@@ -19,6 +19,7 @@ import { type AnyEventRequest, newWrite, readRun } from './event-write.js';
 import { createHook, useHook } from './hook-events.js';
 import { hookKey, stepKey, tokenKey, waitKey } from './keys.js';
 import { createRun, endRun, resilientStart, startRun } from './run-events.js';
+import { refuseStaleSnapshot } from './state-guard.js';
 import { createStep, transitionStep } from './step-events.js';
 import { changeWait } from './wait-events.js';
 
@@ -26,7 +27,8 @@ import { changeWait } from './wait-events.js';
  * Writes one event and its entity change as one `TransactWriteItems` (DESIGN §1). Each attempt
  * reads the run's state as a snapshot, decides, and writes with a condition on the run's write
  * guard; a concurrent writer makes the condition fail and the attempt is decided again on fresh
- * state. Semantic errors (`EntityConflictError`, `RunExpiredError`, …) come from that decision.
+ * state. Semantic errors (`EntityConflictError`, `RunExpiredError`, …) come from that decision,
+ * as does `PreconditionFailedError` for a replay's stale `stateUpdatedAt` (`state-guard.ts`).
  */
 export function createEvent(
   handle: TableHandle,
@@ -65,6 +67,8 @@ async function applyToRun(
   if (requiresNewerWorld(run.specVersion)) {
     throw new RunNotSupportedError(run.specVersion as number, SPEC_VERSION_CURRENT);
   }
+  // Before deciding anything: a stale replay's write is refused whatever it would have done.
+  refuseStaleSnapshot(runId, snapshot.log, params);
   const write = newWrite(handle, runId, snapshot.log, data, params);
 
   switch (data.eventType) {

@@ -66,6 +66,11 @@ export interface LogItem extends BaseItem {
   runId: string;
   lastEventId: string;
   eventCount: number;
+  /**
+   * ULID time of the run's newest external `step_completed` / `hook_received` (one written
+   * without `stateUpdatedAt`); absent until the first one. See `state-guard.ts`.
+   */
+  externalUpdateAt?: number;
 }
 
 export interface StepItem extends BaseItem {

@@ -1,4 +1,4 @@
-import { incrementBase32, monotonicFactory } from 'ulid';
+import { decodeTime, incrementBase32, monotonicFactory } from 'ulid';
 
 const nextUlid = monotonicFactory();
 
@@ -19,4 +19,11 @@ export function nextEventId(lastEventId: string | undefined): string {
     : undefined;
   if (!last || candidate > last) return `${EVENT_PREFIX}${candidate}`;
   return `${EVENT_PREFIX}${incrementBase32(last)}`;
+}
+
+/** The ULID time (epoch ms) of an event id: when the event was written. */
+export function eventIdTime(eventId: string): number {
+  return decodeTime(
+    eventId.startsWith(EVENT_PREFIX) ? eventId.slice(EVENT_PREFIX.length) : eventId,
+  );
 }

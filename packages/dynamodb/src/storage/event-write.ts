@@ -12,8 +12,9 @@ import { blobLoader } from '../encoding/blob-items.js';
 import { BlobPlan, encodeValue, type LoadBlob } from '../encoding/stored-value.js';
 import { commitWrite, readSnapshot, type TransactItem } from './commit-write.js';
 import { type EventItem, type LogItem, type RunItem, SCHEMA_VERSION } from './entity-items.js';
-import { nextEventId } from './event-ids.js';
+import { eventIdTime, nextEventId } from './event-ids.js';
 import { eventKey, logKey, lookup, runKey, runPartition } from './keys.js';
+import { isExternalUpdate } from './state-guard.js';
 
 export type AnyEventRequest = CreateEventRequest | RunCreatedEventRequest;
 export type Request<T extends AnyEventRequest['eventType']> = Extract<
@@ -37,17 +38,23 @@ export class EventWrite {
   readonly events: Event[] = [];
   /** Deletions that did not fit the transaction (a run ending with very many hooks). */
   readonly leftovers: TransactItem[] = [];
+  private readonly previousEventId: string | undefined;
   private lastEventId: string | undefined;
+  /** The run's external-update marker after this write (`state-guard.ts`); moves only forward. */
+  private externalUpdateAt: number | undefined;
+  private externalUpdateMoved = false;
 
   constructor(
     private readonly handle: TableHandle,
     readonly runId: string,
-    private readonly previousEventId: string | undefined,
+    previous: LogItem | undefined,
     readonly specVersion: number,
     readonly now: number,
     private readonly params: CreateEventParams | undefined,
   ) {
-    this.lastEventId = previousEventId;
+    this.previousEventId = previous?.lastEventId;
+    this.lastEventId = this.previousEventId;
+    this.externalUpdateAt = previous?.externalUpdateAt;
   }
 
   get table(): string {
@@ -101,6 +108,10 @@ export class EventWrite {
         : {}),
     };
     this.put(item, 'attribute_not_exists(pk)');
+    if (isExternalUpdate(draft.eventType, this.params)) {
+      this.externalUpdateAt = Math.max(this.externalUpdateAt ?? 0, eventIdTime(eventId));
+      this.externalUpdateMoved = true;
+    }
     const event = {
       eventType: draft.eventType,
       runId: this.runId,
@@ -128,6 +139,7 @@ export class EventWrite {
         runId: this.runId,
         lastEventId: this.lastEventId as string,
         eventCount: count,
+        ...(this.externalUpdateMoved ? { externalUpdateAt: this.externalUpdateAt } : {}),
       };
       return {
         Put: {
@@ -137,16 +149,21 @@ export class EventWrite {
         },
       };
     }
+    // The condition on lastEventId also makes the marker's plain SET safe (`state-guard.ts`).
+    const moved = this.externalUpdateMoved;
     return {
       Update: {
         TableName: this.handle.table,
         Key: key,
-        UpdateExpression: 'SET lastEventId = :next ADD eventCount :count',
+        UpdateExpression: moved
+          ? 'SET lastEventId = :next, externalUpdateAt = :marker ADD eventCount :count'
+          : 'SET lastEventId = :next ADD eventCount :count',
         ConditionExpression: 'lastEventId = :previous',
         ExpressionAttributeValues: {
           ':next': this.lastEventId,
           ':previous': this.previousEventId,
           ':count': count,
+          ...(moved ? { ':marker': this.externalUpdateAt } : {}),
         },
       },
     };
@@ -240,7 +257,7 @@ export function newWrite(
   return new EventWrite(
     handle,
     runId,
-    log?.lastEventId,
+    log,
     data.specVersion ?? SPEC_VERSION_CURRENT,
     Date.now(),
     params,
