@@ -29,15 +29,16 @@ const recorded = async (schema: string) =>
 describe('migrate()', () => {
   it('applies the shipped migrations once; a second run is a no-op', async () => {
     const shipped = loadMigrations();
-    expect(shipped.map((migration) => migration.version)).toEqual([1, 2]);
+    expect(shipped.map((migration) => migration.version)).toEqual([1, 2, 3]);
 
     const first = await migrate(pool, 'migrate_twice');
-    expect(first).toEqual({ applied: [1, 2], current: 2 });
+    expect(first).toEqual({ applied: [1, 2, 3], current: 3 });
     const second = await migrate(pool, 'migrate_twice');
-    expect(second).toEqual({ applied: [], current: 2 });
+    expect(second).toEqual({ applied: [], current: 3 });
     expect(await recorded('migrate_twice')).toEqual([
       { version: 1, name: 'initial' },
       { version: 2, name: 'upgrades' },
+      { version: 3, name: 'state_guard' },
     ]);
   });
 
@@ -45,8 +46,8 @@ describe('migrate()', () => {
     const reports = await Promise.all(
       Array.from({ length: 4 }, () => migrate(pool, 'migrate_race')),
     );
-    expect(reports.flatMap((report) => report.applied)).toEqual([1, 2]);
-    expect(reports.every((report) => report.current === 2)).toBe(true);
+    expect(reports.flatMap((report) => report.applied)).toEqual([1, 2, 3]);
+    expect(reports.every((report) => report.current === 3)).toBe(true);
   });
 
   it('applies only the versions a schema lacks, in order', async () => {
@@ -96,8 +97,9 @@ describe('migrate()', () => {
     expect(await recorded('migrate_storage')).toEqual([
       { version: 1, name: 'initial' },
       { version: 2, name: 'upgrades' },
+      { version: 3, name: 'state_guard' },
     ]);
-    expect(await storage.migrate()).toEqual({ applied: [], current: 2 });
+    expect(await storage.migrate()).toEqual({ applied: [], current: 3 });
 
     await storage.events.create(null, {
       eventType: 'run_created',

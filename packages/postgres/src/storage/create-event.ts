@@ -42,6 +42,7 @@ import {
   WAIT_COLUMNS,
   type WaitRow,
 } from './entity-rows.js';
+import { checkStateSnapshot, markerAdvance } from './state-guard.js';
 
 type AnyEventRequest = CreateEventRequest | RunCreatedEventRequest;
 type Client = pg.PoolClient;
@@ -54,6 +55,8 @@ interface LockedRun {
   run_id: string;
   status: RunRow['status'];
   spec_version: number | null;
+  /** Marker of the `stateUpdatedAt` guard (see state-guard.ts), epoch ms. */
+  external_update_at: number;
 }
 
 interface EventDraft {
@@ -96,6 +99,8 @@ export async function createEventInTransaction(
   if (requiresNewerWorld(run.spec_version)) {
     throw new RunNotSupportedError(run.spec_version as number, SPEC_VERSION_CURRENT);
   }
+  // Before anything is written, so a refused write leaves no trace.
+  checkStateSnapshot(runId, run.external_update_at, params);
   const runTerminal = isTerminalWorkflowRunStatus(run.status);
   const base = { runId, specVersion };
 
@@ -309,20 +314,30 @@ async function insertEvent(
   resolveData: 'all' | 'none',
 ): Promise<Event> {
   const eventId = newEventId();
+  const values: unknown[] = [
+    eventId,
+    draft.runId,
+    draft.eventType,
+    draft.correlationId ?? null,
+    toStoredJson(draft.eventData),
+    draft.specVersion,
+    now,
+    params?.occurredAt ?? null,
+  ];
+  const marker = markerAdvance(draft.eventType, eventId, params);
+  // An external result moves the run's guard marker in the same statement (no extra round trip).
+  const advance =
+    marker === undefined
+      ? ''
+      : `WITH advanced AS (
+           UPDATE ${tables.runs} SET external_update_at = GREATEST(external_update_at, $9::bigint)
+           WHERE run_id = $2)
+         `;
   await client.query(
-    `INSERT INTO ${tables.events}
+    `${advance}INSERT INTO ${tables.events}
        (event_id, run_id, event_type, correlation_id, event_data, spec_version, created_at, occurred_at)
      VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8)`,
-    [
-      eventId,
-      draft.runId,
-      draft.eventType,
-      draft.correlationId ?? null,
-      toStoredJson(draft.eventData),
-      draft.specVersion,
-      now,
-      params?.occurredAt ?? null,
-    ],
+    marker === undefined ? values : [...values, marker],
   );
   const event = {
     eventType: draft.eventType,
@@ -343,7 +358,8 @@ async function lockRun(
   runId: string,
 ): Promise<LockedRun | undefined> {
   const result = await client.query<LockedRun>(
-    `SELECT run_id, status, spec_version FROM ${tables.runs} WHERE run_id = $1 FOR UPDATE`,
+    `SELECT run_id, status, spec_version, external_update_at::float8 AS external_update_at
+     FROM ${tables.runs} WHERE run_id = $1 FOR UPDATE`,
     [runId],
   );
   return result.rows[0];

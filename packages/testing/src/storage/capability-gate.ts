@@ -11,6 +11,8 @@ const WHAT_IS_MISSING: Record<BooleanCapability, string> = {
   atomicRunStart: 'concurrent run_started on one run may write more than one run_started event',
   atomicStepCreate: 'concurrent step_created for one step id may create the step twice',
   orderedResilientStart: 'a resilient start may log run_started before the run_created it implies',
+  stateGuard:
+    'storage ignores CreateEventParams.stateUpdatedAt (the optional optimistic-concurrency guard)',
 };
 
 /**

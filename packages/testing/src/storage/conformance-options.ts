@@ -32,6 +32,13 @@ export interface StorageConformanceCapabilities {
    */
   orderedResilientStart?: boolean;
   /**
+   * The storage honours `CreateEventParams.stateUpdatedAt` (`@workflow/world` ≥ 4.5): a create
+   * carrying a snapshot older than the run's newest external `step_completed` / `hook_received`
+   * throws `PreconditionFailedError` and writes nothing. Optional in the World contract (a storage
+   * that ignores it only disables the guard), so `false` is a legitimate choice.
+   */
+  stateGuard?: boolean;
+  /**
    * Highest spec version of runs the storage accepts. Runs from a newer spec must throw
    * `RunNotSupportedError` (DESIGN §1.6). Defaults to the current `@workflow/world` spec version.
    */
@@ -64,6 +71,7 @@ export function resolveCapabilities(
     atomicRunStart: capabilities.atomicRunStart ?? concurrentWriters,
     atomicStepCreate: capabilities.atomicStepCreate ?? concurrentWriters,
     orderedResilientStart: capabilities.orderedResilientStart ?? true,
+    stateGuard: capabilities.stateGuard ?? true,
     maxSpecVersion: capabilities.maxSpecVersion ?? SPEC_VERSION_CURRENT,
   };
 }

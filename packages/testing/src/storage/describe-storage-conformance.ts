@@ -9,6 +9,7 @@ import { describeResilientStartAndSpec } from './groups/resilient-start-and-spec
 import { describeResolveDataNone } from './groups/resolve-data.js';
 import { describeRunEndingsRelease } from './groups/run-endings-release.js';
 import { describeRunLifecycle } from './groups/run-lifecycle.js';
+import { describeStateGuard } from './groups/state-guard.js';
 import { describeStepLifecycle } from './groups/step-lifecycle.js';
 import { describeWaitLifecycle } from './groups/wait-lifecycle.js';
 import { useFreshStorage } from './storage-fixture.js';
@@ -42,5 +43,6 @@ export function describeStorageConformance(options: StorageConformanceOptions): 
     describeResolveDataNone(storage);
     describePayloadRoundTrip(storage);
     describeConcurrentWriters(storage, capabilities);
+    describeStateGuard(storage, capabilities);
   });
 }

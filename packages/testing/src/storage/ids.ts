@@ -1,4 +1,4 @@
-import { monotonicFactory } from 'ulid';
+import { decodeTime, monotonicFactory } from 'ulid';
 
 /**
  * Identifiers for entities the suite creates.
@@ -19,3 +19,9 @@ export const newHookToken = (): string => `token-${monotonicUlid()}`;
 /** A workflow name unique to one test, so list filters never see another test's runs. */
 export const newWorkflowName = (label = 'wf'): string =>
   `workflow//./conformance//${label}_${monotonicUlid()}`;
+
+/**
+ * The millisecond time inside a ULID-based id such as `evnt_<ULID>`. The runtime sends the time of
+ * the newest event it loaded as `stateUpdatedAt`, so tests derive snapshots the same way.
+ */
+export const ulidTimeOf = (id: string): number => decodeTime(id.slice(id.lastIndexOf('_') + 1));
