@@ -1,4 +1,4 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { chown, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -61,6 +61,7 @@ export async function startPostgresServer(): Promise<RestartableServer & { datab
     );
     await onceSpawned(child, 'postgres');
     await waitForPort(port, 20_000, 'postgres');
+    await waitUntilAcceptingConnections(bin, port, 20_000);
     return child;
   };
   let child = await launch();
@@ -83,6 +84,31 @@ export async function startPostgresServer(): Promise<RestartableServer & { datab
       child = await launch();
     },
   };
+}
+
+/**
+ * The port opens before the server takes sessions: until recovery ends it answers "the
+ * database system is starting up". On a loaded machine that window is long enough for a
+ * test's first query to land in it, so wait for `pg_isready` to say yes.
+ */
+async function waitUntilAcceptingConnections(bin: string, port: number, timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  const ready = () =>
+    new Promise<boolean>((resolve) => {
+      execFile(
+        join(bin, 'pg_isready'),
+        ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', '-d', 'postgres', '-t', '2'],
+        (error) => resolve(!error),
+      );
+    });
+  while (!(await ready())) {
+    if (Date.now() > deadline) {
+      throw new Error(
+        `postgres on 127.0.0.1:${port} did not accept sessions within ${timeoutMs} ms`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 function postgresUser(): { uid: number; gid: number } {
