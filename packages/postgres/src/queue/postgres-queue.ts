@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  createOutageReport,
   type DeliveryOutcome,
   type Logger,
   type QueueEnvelope,
@@ -13,7 +14,10 @@ import { z } from 'zod';
 import { lazyConnection } from '../connection/shared-pool.js';
 import { notifyChannel } from '../connection/table-names.js';
 import { PACKAGE_NAME, type PostgresSettings, resolvePostgresSettings } from '../settings.js';
+import { holdLease } from './delivery-lease.js';
+import { retryOutcome } from './outcome-retry.js';
 import { queueStatements } from './queue-statements.js';
+import { reportedQueries } from './reported-queries.js';
 
 export interface PostgresQueueSettings extends PostgresSettings {
   /** Most handlers this process runs at once (env `WORLDKIT_POSTGRES_QUEUE_CONCURRENCY`, default 10). */
@@ -41,6 +45,11 @@ export type PostgresQueue = QueueTransport & { start(): Promise<void>; close(): 
 /** A handler whose receiver threw is retried after this many seconds (the receiver normally never throws). */
 const RECEIVER_ERROR_RETRY_SECONDS = 5;
 const KEY_CLEANUP_INTERVAL_MS = 60_000;
+/**
+ * How long close() lets outcome writes that failed keep retrying. A message whose outcome is
+ * not written in time is not lost: its lease runs out and it is delivered again.
+ */
+const CLOSE_OUTCOME_RETRY_MS = 2_000;
 
 const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -78,6 +87,8 @@ export function createPostgresQueue(
 
   let loop: Promise<void> | undefined;
   let stopping = false;
+  /** When close() began, while it runs: bounds the outcome retries it waits for. */
+  let closingAt: number | undefined;
   let wake: (() => void) | undefined;
   let signalled = false;
   let unsubscribe: (() => Promise<void>) | undefined;
@@ -88,6 +99,11 @@ export function createPostgresQueue(
   };
 
   const statements = () => queueStatements(connection.get().tables);
+  const outage = createOutageReport({ backend: 'PostgreSQL queue', logger });
+  // Only the consumer's own queries are reported here; send() and deadLetters() reject to
+  // their caller, who decides what to say.
+  const consumerQueries = reportedQueries(() => connection.get().pool, outage);
+  const query = consumerQueries.query;
 
   async function send(envelope: QueueEnvelope, options: { delaySeconds: number }) {
     const { pool } = await connection.ready();
@@ -113,46 +129,93 @@ export function createPostgresQueue(
     return { accepted };
   }
 
-  async function handle(receiver: QueueReceiver, messageId: string, text: string, token: string) {
-    const { pool } = connection.get();
+  async function handle(
+    receiver: QueueReceiver,
+    messageId: string,
+    text: string,
+    token: string,
+    claimedAt: number,
+  ) {
     const sql = statements();
-    const heartbeat = setInterval(
-      () => {
-        pool.query(sql.extendLease, [messageId, token, leaseSeconds]).catch(() => undefined);
-      },
-      (leaseSeconds * 1000) / 3,
+    // The lease is kept alive until the outcome is written, not just while the receiver runs:
+    // a write retried through an outage must not race another worker claiming the message.
+    const lease = holdLease(
+      async () =>
+        ((await query('extend lease', sql.extendLease, [messageId, token, leaseSeconds]))
+          .rowCount ?? 0) > 0,
+      leaseSeconds,
+      claimedAt,
     );
-    heartbeat.unref();
-    let outcome: DeliveryOutcome;
     try {
-      outcome = await receiver(parseEnvelope(text));
+      const outcome = await runReceiver(receiver, messageId, text);
+      const decidedAt = Date.now();
+      // Every outcome write is conditional on this delivery's lease token (queue-statements.ts:
+      // ack and dead-letter delete `WHERE lease_token = $2`, redeliver sets it to NULL), so
+      // retrying a write that in fact committed before its connection failed matches no row
+      // and changes nothing.
+      const recorded = await retryOutcome(
+        () => writeOutcome(outcome, messageId, token, decidedAt),
+        {
+          deadline: () =>
+            closingAt === undefined
+              ? lease.expiresAt()
+              : Math.min(lease.expiresAt(), closingAt + CLOSE_OUTCOME_RETRY_MS),
+        },
+      );
+      if (!recorded) {
+        logger.debug('postgres queue gave up writing a delivery outcome; the message comes back', {
+          messageId,
+          outcome: outcome.type,
+        });
+      }
+    } finally {
+      lease.release();
+    }
+  }
+
+  async function runReceiver(
+    receiver: QueueReceiver,
+    messageId: string,
+    text: string,
+  ): Promise<DeliveryOutcome> {
+    try {
+      return await receiver(parseEnvelope(text));
     } catch (error) {
       logger.error('postgres queue receiver threw; retrying the message later', {
         messageId,
         error: error instanceof Error ? error.message : String(error),
       });
-      outcome = {
+      return {
         type: 'redeliver',
-        envelope: JSON.parse(text),
+        // As received: a row that is not JSON is retried as the same text, never lost to a parse error here.
+        envelope: parseEnvelope(text) as QueueEnvelope,
         delaySeconds: RECEIVER_ERROR_RETRY_SECONDS,
       };
-    } finally {
-      clearInterval(heartbeat);
     }
+  }
+
+  async function writeOutcome(
+    outcome: DeliveryOutcome,
+    messageId: string,
+    token: string,
+    decidedAt: number,
+  ) {
+    const sql = statements();
     switch (outcome.type) {
       case 'ack':
-        await pool.query(sql.ack, [messageId, token]);
+        await query('ack', sql.ack, [messageId, token]);
         return;
       case 'redeliver':
-        await pool.query(sql.redeliver, [
+        await query('redeliver', sql.redeliver, [
           messageId,
           token,
           JSON.stringify(outcome.envelope),
-          Math.max(0, outcome.delaySeconds),
+          // The delay counts from the receiver's decision, not from a write retried after an outage.
+          Math.max(0, outcome.delaySeconds - (Date.now() - decidedAt) / 1000),
         ]);
         return;
       case 'dead-letter':
-        await pool.query(sql.deadLetter, [messageId, token, outcome.reason]);
+        await query('dead-letter', sql.deadLetter, [messageId, token, outcome.reason]);
         return;
     }
   }
@@ -160,8 +223,9 @@ export function createPostgresQueue(
   function track(work: Promise<void>) {
     const settled = work
       .catch((error: unknown) => {
-        // The lease runs out and the message comes back; nothing is lost.
-        logger.warn('postgres queue could not record a delivery outcome', {
+        // Not a database failure (those are retried and reported above): the lease runs out
+        // and the message comes back; nothing is lost.
+        logger.warn('postgres queue could not finish a delivery; it comes back after its lease', {
           error: error instanceof Error ? error.message : String(error),
         });
       })
@@ -173,7 +237,7 @@ export function createPostgresQueue(
   }
 
   async function run(receiver: QueueReceiver) {
-    const { pool } = await connection.ready();
+    await connection.ready();
     const sql = statements();
     let lastKeyCleanup = 0;
     while (!stopping) {
@@ -184,34 +248,38 @@ export function createPostgresQueue(
         if (capacity > 0) {
           const token = randomUUID();
           const only = settings.deployments ? [...settings.deployments()] : null;
-          const claimed = await pool.query<{ message_id: string; envelope: string }>(sql.claim, [
-            capacity,
-            token,
-            leaseSeconds,
-            only,
-          ]);
+          const claimedAt = Date.now();
+          const claimed = await query<{ message_id: string; envelope: string }>(
+            'claim',
+            sql.claim,
+            [capacity, token, leaseSeconds, only],
+          );
           if (stopping) {
             // Claimed while closing: hand them straight back instead of running them.
             for (const row of claimed.rows) {
-              await pool.query(sql.redeliver, [row.message_id, token, row.envelope, 0]);
+              await query('hand back', sql.redeliver, [row.message_id, token, row.envelope, 0]);
             }
             break;
           }
           for (const row of claimed.rows)
-            track(handle(receiver, row.message_id, row.envelope, token));
+            track(handle(receiver, row.message_id, row.envelope, token, claimedAt));
           if (claimed.rows.length === capacity) continue;
-          const next = await pool.query<{ wait_ms: number | null }>(sql.nextDue, [only]);
+          const next = await query<{ wait_ms: number | null }>('next due', sql.nextDue, [only]);
           const dueIn = next.rows[0]?.wait_ms;
           if (dueIn !== null && dueIn !== undefined) waitMs = Math.min(waitMs, Math.ceil(dueIn));
         }
         if (Date.now() - lastKeyCleanup > KEY_CLEANUP_INTERVAL_MS) {
           lastKeyCleanup = Date.now();
-          await pool.query(sql.forgetSettledKeys, [retentionMs]);
+          await query('key cleanup', sql.forgetSettledKeys, [retentionMs]);
         }
       } catch (error) {
-        logger.warn('postgres queue poll failed; retrying', {
-          error: error instanceof Error ? error.message : String(error),
-        });
+        // A failed query is already in the outage report; anything else (say, a throwing
+        // `deployments`) is logged here. Either way the next poll tries again.
+        if (!consumerQueries.reported(error)) {
+          logger.warn('postgres queue poll failed; retrying', {
+            error: error instanceof Error ? error.message : String(error),
+          });
+        }
       }
       if (!signalled && !stopping) await sleepUnlessWoken(waitMs);
     }
@@ -235,6 +303,7 @@ export function createPostgresQueue(
     async consume(receiver) {
       if (loop) throw new Error(`${PACKAGE_NAME}: consume() was already called on this queue`);
       stopping = false;
+      closingAt = undefined;
       const ready = await connection.ready();
       unsubscribe = await ready.notifications().subscribe(channel, signal);
       loop = run(receiver);
@@ -255,11 +324,14 @@ export function createPostgresQueue(
     },
     async close() {
       stopping = true;
+      closingAt = Date.now();
       wake?.();
       await loop;
       loop = undefined;
-      // Handlers already running finish and record their outcome before the pool goes away.
+      // Handlers already running finish and record their outcome before the pool goes away;
+      // a write failing against an unreachable database retries for CLOSE_OUTCOME_RETRY_MS at most.
       while (inFlight.size > 0) await Promise.all([...inFlight]);
+      closingAt = undefined;
       await unsubscribe?.();
       unsubscribe = undefined;
       await connection.close();
