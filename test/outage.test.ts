@@ -18,13 +18,16 @@ import { type Outage, type OutageResult, runThroughOutage } from './outage/run-t
 /**
  * Backend outages: a backend goes away for 3 s while 30 runs are mid-flight, then comes back
  * with its data. Every run must still complete, no step may complete twice, and the World
- * must say something went wrong without flooding its log.
+ * must say so once per connection, not once per retry.
  */
 
 const RUNS = 30;
 const OUTAGE_MS = 3_000;
-/** warn + error lines allowed for one 3 s outage: a few per run is a report, more is a flood. */
-const MOST_ERRORS_LOGGED = RUNS * 5;
+/**
+ * warn + error lines allowed for one 3 s outage: one per connection that noticed it (each
+ * World here has at most five), never one per retry or per message.
+ */
+const MOST_ERRORS_LOGGED = 5;
 
 // fauxqs accepts any credentials; fixed fake ones keep real keys from being sent anywhere and
 // stop the SDK from probing instance metadata.
@@ -61,7 +64,9 @@ function report(name: string, result: OutageResult) {
   console.log(
     `outage (${name} ${OUTAGE_MS / 1000} s): runs=${result.runs} in flight=${result.activeAtOutage} completed=${result.completed} duplicated=${result.duplicated} errors-logged=${result.errorsLogged} recovered in ${(result.recoveryMs / 1000).toFixed(1)} s`,
   );
-  console.log(JSON.stringify(result.errorsByMessage, null, 1));
+  for (const [message, count] of Object.entries(result.errorsByMessage)) {
+    console.log(`  ${count} × ${message}`);
+  }
   // The outage must have interrupted real work, or the test proves nothing.
   expect(result.activeAtOutage).toBeGreaterThan(0);
   expect({
@@ -69,8 +74,10 @@ function report(name: string, result: OutageResult) {
     duplicated: result.duplicated,
     unfinished: result.unfinished,
   }).toEqual({ completed: RUNS, duplicated: 0, unfinished: [] });
+  // Said, and said once: every line names its connection, and none repeats.
   expect(result.errorsLogged).toBeGreaterThan(0);
   expect(result.errorsLogged).toBeLessThanOrEqual(MOST_ERRORS_LOGGED);
+  expect(Object.values(result.errorsByMessage).filter((count) => count > 1)).toEqual([]);
 }
 
 describe('backend outages: 30 runs in flight, the backend is down for 3 s, every run completes once', () => {
@@ -78,7 +85,10 @@ describe('backend outages: 30 runs in flight, the backend is down for 3 s, every
     const logger = recordingLogger();
     const world = createWorld({
       storage: postgresStorage({ connectionString: pg.url }),
-      queue: bullmqQueue({ url: redis.url, prefix: 'outage' }),
+      // A job whose reply was lost in the outage stays `active` in Redis until its lock lapses
+      // and BullMQ's stalled check hands it back: 5 s here rather than the default 30 s, as
+      // the postgres and SQS cases shorten their lease.
+      queue: bullmqQueue({ url: redis.url, prefix: 'outage', lockDurationMs: 5_000 }),
       streamer: redisStreamer({ url: redis.url, prefix: 'outage' }),
       deploymentId: 'outage-redis',
       logger,

@@ -23,7 +23,12 @@ async function parts() {
   return {
     storage: postgresStorage({ connectionString }),
     streamer: postgresStreamer({ connectionString }),
-    queue: bullmqQueue({ url: process.env.CRASH_REDIS_URL }),
+    queue: bullmqQueue({
+      url: process.env.CRASH_REDIS_URL,
+      // Jobs the killed process held come back once their lock lapses and a stalled check
+      // runs; the default 30 s each would make recovery wait about a minute.
+      lockDurationMs: 5_000,
+    }),
   };
 }
 

@@ -9,8 +9,10 @@ export { IDEMPOTENCY_RETAIN_MS } from './queue/idempotency-keys.js';
 export {
   CONCURRENCY_ENV,
   DEFAULT_CONCURRENCY,
+  DEFAULT_LOCK_DURATION_MS,
   DEFAULT_PREFIX,
   FALLBACK_URL_ENV,
+  LOCK_DURATION_ENV,
   PREFIX_ENV,
   type RedisSettings,
   type ResolvedRedisSettings,

@@ -1,4 +1,4 @@
-import type { Logger } from '@worldkit/core';
+import { createOutageReport, type Logger } from '@worldkit/core';
 import type { Redis, RedisOptions } from 'ioredis';
 import type { ResolvedRedisSettings } from './settings.js';
 
@@ -72,18 +72,13 @@ export async function openBlockingClient(
 
 /**
  * ioredis emits `error` on every failed reconnect attempt; without a listener Node prints
- * each one. Report the first of a run of failures and stay quiet until the client recovers.
+ * each one. The outage report turns a run of them into one warning, and the next `ready`
+ * (connected, and Redis has loaded its data) into one line saying it is back.
  */
 function reportErrors(client: Redis, logger: Logger, name: string): void {
-  let failing = false;
-  client.on('error', (error: Error) => {
-    if (failing) return;
-    failing = true;
-    logger.warn(`${name}: Redis connection error (retrying)`, { error: error.message });
-  });
-  client.on('ready', () => {
-    failing = false;
-  });
+  const outage = createOutageReport({ backend: `Redis connection "${name}"`, logger });
+  client.on('error', (error: Error) => outage.failed('connect', error));
+  client.on('ready', () => outage.succeeded());
 }
 
 /** Closes a client we own: politely first, then by force if Redis does not answer in time. */

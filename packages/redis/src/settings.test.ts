@@ -5,14 +5,16 @@ import { bullmqQueue, redisStreamer } from './providers.js';
 import {
   CONCURRENCY_ENV,
   DEFAULT_CONCURRENCY,
+  DEFAULT_LOCK_DURATION_MS,
   DEFAULT_PREFIX,
   FALLBACK_URL_ENV,
+  LOCK_DURATION_ENV,
   PREFIX_ENV,
   resolveRedisSettings,
   URL_ENV,
 } from './settings.js';
 
-const ENV_VARS = [URL_ENV, FALLBACK_URL_ENV, PREFIX_ENV, CONCURRENCY_ENV];
+const ENV_VARS = [URL_ENV, FALLBACK_URL_ENV, PREFIX_ENV, CONCURRENCY_ENV, LOCK_DURATION_ENV];
 // Each test starts from an environment without these variables; the originals come back after.
 const saved = Object.fromEntries(ENV_VARS.map((name) => [name, process.env[name]]));
 beforeEach(() => {
@@ -32,6 +34,7 @@ describe('redis settings', () => {
       connection: undefined,
       prefix: DEFAULT_PREFIX,
       concurrency: DEFAULT_CONCURRENCY,
+      lockDurationMs: DEFAULT_LOCK_DURATION_MS,
     });
   });
 
@@ -71,6 +74,28 @@ describe('redis settings', () => {
     );
     expect(() => resolveRedisSettings({ url: 'redis://h:1', concurrency: 0 })).toThrow(
       /concurrency: expected a whole number from 1 to 10000.*WORLDKIT_REDIS_CONCURRENCY/,
+    );
+  });
+
+  it('takes lockDurationMs from the option, else the environment, and validates both', () => {
+    expect(resolveRedisSettings({ url: 'redis://h:1', lockDurationMs: 5_000 }).lockDurationMs).toBe(
+      5_000,
+    );
+    process.env[LOCK_DURATION_ENV] = '7500';
+    expect(resolveRedisSettings({ url: 'redis://h:1' }).lockDurationMs).toBe(7_500);
+    expect(resolveRedisSettings({ url: 'redis://h:1', lockDurationMs: 2_000 }).lockDurationMs).toBe(
+      2_000,
+    );
+
+    expect(() => resolveRedisSettings({ url: 'redis://h:1', lockDurationMs: 500 })).toThrow(
+      WorldkitConfigError,
+    );
+    expect(() => resolveRedisSettings({ url: 'redis://h:1', lockDurationMs: 1_500.5 })).toThrow(
+      /lockDurationMs: expected a whole number of milliseconds from 1000 to 3600000.*WORLDKIT_REDIS_LOCK_DURATION_MS/,
+    );
+    process.env[LOCK_DURATION_ENV] = 'soon';
+    expect(() => resolveRedisSettings({ url: 'redis://h:1' })).toThrow(
+      /lockDurationMs: expected a whole number of milliseconds from 1000 to 3600000, got "soon" \(from env WORLDKIT_REDIS_LOCK_DURATION_MS\)/,
     );
   });
 

@@ -15,6 +15,7 @@ export const URL_ENV = 'WORLDKIT_REDIS_URL';
 export const FALLBACK_URL_ENV = 'REDIS_URL';
 export const PREFIX_ENV = 'WORLDKIT_REDIS_PREFIX';
 export const CONCURRENCY_ENV = 'WORLDKIT_REDIS_CONCURRENCY';
+export const LOCK_DURATION_ENV = 'WORLDKIT_REDIS_LOCK_DURATION_MS';
 
 export const DEFAULT_PREFIX = 'worldkit';
 /**
@@ -24,6 +25,12 @@ export const DEFAULT_PREFIX = 'worldkit';
  */
 export const DEFAULT_CONCURRENCY = 100;
 export const DEFAULT_CLOSE_TIMEOUT_MS = 10_000;
+/**
+ * How long a delivery's BullMQ lock lasts (renewed every half of it while the handler runs),
+ * and how often the Worker looks for jobs whose lock lapsed. After a crash, the dead process'
+ * deliveries come back within about twice this. BullMQ's own default.
+ */
+export const DEFAULT_LOCK_DURATION_MS = 30_000;
 
 /** What users pass to `bullmqQueue(...)` / `redisStreamer(...)`. */
 export interface RedisSettings {
@@ -38,6 +45,12 @@ export interface RedisSettings {
    * opens dedicated duplicates of it for blocking reads. It must not use ioredis `keyPrefix`.
    */
   connection?: Redis;
+  /**
+   * Queue only: how long a delivery's lock lasts, and how often lapsed locks are looked for
+   * (default 30000, env `WORLDKIT_REDIS_LOCK_DURATION_MS`). Shorter: a crashed process'
+   * deliveries come back sooner, at the cost of more lock renewals.
+   */
+  lockDurationMs?: number;
   /** How long `close()` waits for deliveries in flight before closing anyway (default 10 s). */
   closeTimeoutMs?: number;
   logger?: Logger;
@@ -49,6 +62,7 @@ export interface ResolvedRedisSettings {
   connection: Redis | undefined;
   prefix: string;
   concurrency: number;
+  lockDurationMs: number;
   closeTimeoutMs: number;
   logger: Logger | undefined;
 }
@@ -57,6 +71,7 @@ const KNOWN_OPTIONS = new Set([
   'url',
   'prefix',
   'concurrency',
+  'lockDurationMs',
   'connection',
   'closeTimeoutMs',
   'logger',
@@ -71,6 +86,11 @@ const PREFIX_EXPECTED = 'a key prefix of letters, digits, _ . - { }';
 
 const concurrencySchema = z.coerce.number().int().positive().max(10_000);
 const CONCURRENCY_EXPECTED = 'a whole number from 1 to 10000';
+
+// Below a second, lock renewals (every half of it) would compete with the deliveries
+// themselves; an hour bounds how long a crash can hold a delivery back.
+const lockDurationSchema = z.coerce.number().int().min(1_000).max(3_600_000);
+const LOCK_DURATION_EXPECTED = 'a whole number of milliseconds from 1000 to 3600000';
 
 /** Duck-typed so clients from another copy of ioredis (or a subclass) are accepted. */
 const connectionSchema = z.custom<Redis>(
@@ -139,6 +159,17 @@ export function resolveRedisSettings(settings: RedisSettings = {}): ResolvedRedi
       },
       settings.concurrency,
       DEFAULT_CONCURRENCY,
+    ),
+    lockDurationMs: resolveSetting(
+      {
+        packageName: PACKAGE_NAME,
+        option: 'lockDurationMs',
+        envVar: LOCK_DURATION_ENV,
+        schema: lockDurationSchema,
+        expected: LOCK_DURATION_EXPECTED,
+      },
+      settings.lockDurationMs,
+      DEFAULT_LOCK_DURATION_MS,
     ),
     closeTimeoutMs: resolveCloseTimeout(settings.closeTimeoutMs),
     logger: settings.logger,

@@ -5,7 +5,11 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { bullmqQueue } from '../providers.js';
 import { BULLMQ_QUEUE_NAME, createBullmqQueue } from './bullmq-queue.js';
-import { IDEMPOTENCY_RETAIN_MS } from './idempotency-keys.js';
+import {
+  IDEMPOTENCY_RETAIN_MS,
+  IdempotencyKeys,
+  PENDING_HOLD_MARGIN_MS,
+} from './idempotency-keys.js';
 
 let redis: RunningServer;
 let admin: Redis;
@@ -192,7 +196,7 @@ describe('bullmq queue transport', () => {
       expect(await transport.send(first, { delaySeconds: 0 })).toEqual({ accepted: true });
       await waitUntil(() => acked.length === 1, 'the first message');
       const key = `${prefix}:idempotency:step_window`;
-      // Held for the pending message's delay plus a day, then cut to the window on ack.
+      // Held for the pending message's delay plus a margin, then cut to the window on ack.
       const ttl = await eventually(
         () => admin.pttl(key),
         (left) => left <= IDEMPOTENCY_RETAIN_MS,
@@ -210,6 +214,59 @@ describe('bullmq queue transport', () => {
         await transport.send(envelope({ idempotencyKey: 'step_window' }), { delaySeconds: 0 }),
       ).toEqual({ accepted: true });
       await waitUntil(() => acked.length === 2, 'the re-sent message');
+    });
+
+    it('frees a key claimed by a sender that died before storing its message, well before the lock lapses', async () => {
+      const prefix = newPrefix();
+      const lockDurationMs = 2_000;
+      const transport = createBullmqQueue({
+        url: redis.url,
+        prefix,
+        lockDurationMs,
+        logger: quiet,
+      });
+      onTestFinished(() => transport.close!());
+      // A process claimed the key and died before adding the job: nothing else touches it.
+      const dead = new IdempotencyKeys(async () => admin, prefix, lockDurationMs / 4);
+      expect(await dead.claim('step_orphan', 'msg_never_stored')).toBe(true);
+      expect(
+        await transport.send(envelope({ idempotencyKey: 'step_orphan' }), { delaySeconds: 0 }),
+      ).toEqual({ accepted: false });
+
+      // The dead delivery comes back no sooner than half the lock duration; its re-send must
+      // then get through, or the message is lost for good.
+      await sleep(lockDurationMs / 2);
+      expect(
+        await transport.send(envelope({ idempotencyKey: 'step_orphan' }), { delaySeconds: 0 }),
+      ).toEqual({ accepted: true });
+    });
+
+    it('lets a claim sent twice by the same message through (a resend after a lost reply)', async () => {
+      const keys = new IdempotencyKeys(async () => admin, newPrefix(), 1_000);
+      expect(await keys.claim('step_twice', 'msg_a')).toBe(true);
+      expect(await keys.claim('step_twice', 'msg_a')).toBe(true);
+      expect(await keys.claim('step_twice', 'msg_b')).toBe(false);
+    });
+
+    it('holds the key of a stored message through its delay', async () => {
+      const prefix = newPrefix();
+      const transport = createBullmqQueue({
+        url: redis.url,
+        prefix,
+        lockDurationMs: 2_000,
+        logger: quiet,
+      });
+      onTestFinished(() => transport.close!());
+      expect(
+        await transport.send(envelope({ idempotencyKey: 'step_later' }), { delaySeconds: 60 }),
+      ).toEqual({ accepted: true });
+      const ttl = await admin.pttl(`${prefix}:idempotency:step_later`);
+      expect(ttl).toBeGreaterThan(60_000);
+      expect(ttl).toBeLessThanOrEqual(60_000 + PENDING_HOLD_MARGIN_MS);
+      await sleep(600);
+      expect(
+        await transport.send(envelope({ idempotencyKey: 'step_later' }), { delaySeconds: 0 }),
+      ).toEqual({ accepted: false });
     });
 
     it('releases the key of a dead-lettered message so a deliberate re-send goes through', async () => {

@@ -1,18 +1,20 @@
 import {
   createConsoleLogger,
+  createOutageReport,
   type DeliveryOutcome,
   type QueueReceiver,
   type QueueTransport,
 } from '@worldkit/core';
 import type { Job, JobsOptions, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { isConnectionTrouble } from '../connection-trouble.js';
 import { closeClient, openCommandClient, type RedisHandle } from '../redis-client.js';
 import {
   type RedisSettings,
   type ResolvedRedisSettings,
   resolveRedisSettings,
 } from '../settings.js';
-import { IdempotencyKeys, idempotencyClaimOf } from './idempotency-keys.js';
+import { claimHoldMs, IdempotencyKeys, idempotencyClaimOf } from './idempotency-keys.js';
 import { jobIdForRedelivery, jobIdForSend } from './job-ids.js';
 
 /** One BullMQ queue carries every workflow and step message; the envelope names its queue. */
@@ -59,6 +61,10 @@ export function createBullmqQueue(
   const resolved = resolveRedisSettings(settings);
   const logger = resolved.logger ?? createConsoleLogger();
   const closedError = () => new Error('@worldkit/redis: the BullMQ queue is closed');
+  // BullMQ re-emits every failed reconnect of its connections as an `error` event on the
+  // Queue and on the Worker; each gets one line per outage, like the connections themselves.
+  const queueOutage = createOutageReport({ backend: 'BullMQ queue (Redis)', logger });
+  const workerOutage = createOutageReport({ backend: 'BullMQ worker (Redis)', logger });
 
   let connecting: Promise<Connected> | undefined;
   let worker: Worker | undefined;
@@ -74,9 +80,12 @@ export function createBullmqQueue(
         connection: redis.client,
         prefix: resolved.prefix,
       });
-      queue.on('error', (error: Error) =>
-        logger.warn('BullMQ queue error', { error: error.message }),
-      );
+      queue.on('error', (error: Error) => {
+        if (isConnectionTrouble(error)) queueOutage.failed('queue', error);
+        else logger.warn('BullMQ queue error', { error: error.message });
+      });
+      // The Queue's only connection is ours, so it is back when that connection is ready.
+      redis.client.on('ready', () => queueOutage.succeeded());
       return { bullmq, redis, queue };
     })();
     // A failed first connection (e.g. bullmq missing) is retried by the next call.
@@ -86,7 +95,7 @@ export function createBullmqQueue(
     return connecting;
   };
   const client = async (): Promise<Redis> => (await connect()).redis.client;
-  const keys = new IdempotencyKeys(client, resolved.prefix);
+  const keys = new IdempotencyKeys(client, resolved.prefix, claimHoldMs(resolved.lockDurationMs));
 
   const jobOptions = (jobId: string | undefined, delaySeconds: number): JobsOptions => ({
     jobId,
@@ -108,7 +117,7 @@ export function createBullmqQueue(
     const { queue } = await connect();
     const delayMs = Math.max(0, Math.ceil(options.delaySeconds * 1000));
     const claim = idempotencyClaimOf(envelope);
-    if (claim && !(await keys.claim(claim.key, claim.messageId, delayMs))) {
+    if (claim && !(await keys.claim(claim.key, claim.messageId))) {
       return { accepted: false };
     }
     try {
@@ -120,6 +129,12 @@ export function createBullmqQueue(
     } catch (error) {
       if (claim) await keys.release(claim.key, claim.messageId).catch(() => undefined);
       throw error;
+    }
+    queueOutage.succeeded();
+    // Stored: from now on the key is held for as long as the message is pending. If this
+    // fails the claim lapses soon, and a duplicate send is absorbed by the delivery policy.
+    if (claim) {
+      await keys.hold(claim.key, claim.messageId, delayMs).catch(() => undefined);
     }
     return { accepted: true };
   };
@@ -149,7 +164,7 @@ export function createBullmqQueue(
         const nextClaim = idempotencyClaimOf(next);
         if (nextClaim) {
           await keys
-            .extend(nextClaim.key, nextClaim.messageId, outcome.delaySeconds * 1000)
+            .hold(nextClaim.key, nextClaim.messageId, outcome.delaySeconds * 1000)
             .catch(() => undefined);
         }
         return;
@@ -187,6 +202,10 @@ export function createBullmqQueue(
       prefix: resolved.prefix,
       concurrency: resolved.concurrency,
       maxStalledCount: MAX_STALLED_COUNT,
+      // A dead process' jobs come back once their lock lapsed AND a stalled check ran: with
+      // both at one duration, within about twice `lockDurationMs` of the crash.
+      lockDuration: resolved.lockDurationMs,
+      stalledInterval: resolved.lockDurationMs,
       settings: {
         backoffStrategy: (attemptsMade: number) =>
           Math.min(RECEIVER_BACKOFF_BASE_MS * 2 ** (attemptsMade - 1), RECEIVER_BACKOFF_MAX_MS),
@@ -194,9 +213,21 @@ export function createBullmqQueue(
     });
     // BullMQ reports connection trouble and late completions (after a bounded close) as
     // `error` events; an EventEmitter without a listener would crash the process instead.
-    worker.on('error', (error: Error) =>
-      logger[closing ? 'debug' : 'warn']('BullMQ worker error', { error: error.message }),
-    );
+    const started = worker;
+    started.on('error', (error: Error) => {
+      if (closing) logger.debug('BullMQ worker error', { error: error.message });
+      else if (isConnectionTrouble(error)) workerOutage.failed('worker', error);
+      else logger.warn('BullMQ worker error', { error: error.message });
+    });
+    // The Worker has two connections (commands, and a blocking one for waiting on jobs); it
+    // is back once both are ready again, or as soon as it finishes a job.
+    started.backend.on('ready', () => {
+      void workerConnectionsReady(started).then(
+        (ready) => ready && workerOutage.succeeded(),
+        () => undefined,
+      );
+    });
+    started.on('completed', () => workerOutage.succeeded());
     worker.on('failed', (job: Job | undefined, error: Error) => {
       // `finishedOn` is set only when BullMQ stops retrying: the job is now a dead letter
       // (dead-lettered by the receiver, or given up after receiver crashes or stalls).
@@ -243,6 +274,12 @@ export function createBullmqQueue(
   };
 
   return { kind: 'transport', send, consume, deadLetters, close };
+}
+
+/** Whether both Redis connections of `worker` (commands, blocking waits) are ready. */
+async function workerConnectionsReady(worker: Worker): Promise<boolean> {
+  const clients = await Promise.all([worker.backend.client, worker.backend.blockingClient]);
+  return clients.every((client) => client === undefined || client.status === 'ready');
 }
 
 /** Resolves true if `promise` settled within `ms`, false otherwise (it keeps running). */

@@ -9,13 +9,24 @@ import type { Redis } from 'ioredis';
  */
 export const IDEMPOTENCY_RETAIN_MS = 5 * 60_000;
 /**
- * A key is held while its message is pending: for its delay plus this margin, refreshed on
- * every redelivery. The margin matters when a process dies between storing the key and the
- * job: the runtime re-sends the message when the interrupted delivery comes back (BullMQ's
- * stalled-job check, ~30 s), so the orphaned key must have freed itself by then or the message
- * is lost. Duplicates the key guards against come from replays racing within seconds.
+ * Once its message is stored, a key is held while the message is pending: for its delay plus
+ * this margin (time spent waiting behind other messages), refreshed on every redelivery. A
+ * pending message whose key lapses early only risks a duplicate, which the delivery policy's
+ * duplicate guard absorbs.
  */
 export const PENDING_HOLD_MARGIN_MS = 10_000;
+
+/**
+ * How long a claim holds its key before the message is stored. Short on purpose: if the
+ * process dies between the claim and storing the message, the runtime re-sends the message
+ * when the interrupted delivery comes back, and an orphaned claim still holding the key then
+ * would turn that re-send away and lose the message. BullMQ hands the delivery back once its
+ * lock lapses, no sooner than half the lock duration after the claim (locks are renewed every
+ * half duration), so a quarter of it leaves a margin.
+ */
+export function claimHoldMs(lockDurationMs: number): number {
+  return Math.max(250, Math.floor(lockDurationMs / 4));
+}
 
 // Compare-and-act, so a late settle of one message never touches a key another message holds.
 const EXPIRE_IF_HELD_BY = `
@@ -37,23 +48,32 @@ export class IdempotencyKeys {
   constructor(
     private readonly client: () => Promise<Redis>,
     private readonly prefix: string,
+    private readonly claimHoldMs: number,
   ) {}
 
-  /** Takes `key` for `messageId`; false when another message already holds it. */
-  async claim(key: string, messageId: string, delayMs: number): Promise<boolean> {
+  /**
+   * Takes `key` for `messageId` until the message is stored (then `hold` it); false when
+   * another message already holds it.
+   */
+  async claim(key: string, messageId: string): Promise<boolean> {
     const client = await this.client();
-    const result = await client.set(
+    // GET returns who held the key (nil: we took it). A claim cut off by a lost connection is
+    // sent again by ioredis after the reconnect; if the first one had already taken the key,
+    // the holder is this very message, and it must not turn itself away.
+    const holder = await client.call(
+      'SET',
       this.#redisKey(key),
       messageId,
       'PX',
-      delayMs + PENDING_HOLD_MARGIN_MS,
+      String(this.claimHoldMs),
       'NX',
+      'GET',
     );
-    return result === 'OK';
+    return holder === null || String(holder) === messageId;
   }
 
-  /** The message is waiting again (a redelivery): keep holding the key through its delay. */
-  async extend(key: string, messageId: string, delayMs: number): Promise<void> {
+  /** The message is stored (or stored again, as a redelivery): hold the key through its delay. */
+  async hold(key: string, messageId: string, delayMs: number): Promise<void> {
     await this.#eval(EXPIRE_IF_HELD_BY, key, messageId, delayMs + PENDING_HOLD_MARGIN_MS);
   }
 

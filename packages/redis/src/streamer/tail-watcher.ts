@@ -1,4 +1,4 @@
-import type { Logger } from '@worldkit/core';
+import { createOutageReport, type Logger, type OutageReport } from '@worldkit/core';
 import type { Redis } from 'ioredis';
 import { compareStreamIds } from './stream-ids.js';
 
@@ -31,12 +31,16 @@ export class TailWatcher {
   #interrupting = -1;
   #blocking: Promise<{ client: Redis; id: () => number | undefined }> | undefined;
   #closed = false;
+  /** The loop retries every RETRY_AFTER_ERROR_MS while Redis is down: one line per outage. */
+  readonly #outage: OutageReport;
 
   constructor(
     private readonly openBlocking: () => Promise<Redis>,
     private readonly commandClient: () => Promise<Redis>,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.#outage = createOutageReport({ backend: 'Redis live stream tailing', logger });
+  }
 
   /** Resolves once `key` may hold an entry after `afterId`, or when `signal` aborts. */
   waitForEntry(key: string, afterId: string, signal: AbortSignal): Promise<void> {
@@ -103,11 +107,10 @@ export class TailWatcher {
           ...targets.keys(),
           ...targets.values(),
         )) as typeof reply;
+        this.#outage.succeeded();
       } catch (error) {
         if (this.#closed) return;
-        this.logger.warn('live stream tailing failed; retrying', {
-          error: error instanceof Error ? error.message : String(error),
-        });
+        this.#outage.failed('XREAD', error);
         await new Promise((resolve) => setTimeout(resolve, RETRY_AFTER_ERROR_MS));
         continue;
       } finally {

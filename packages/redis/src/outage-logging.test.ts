@@ -1,0 +1,140 @@
+import type { Logger, QueueEnvelope } from '@worldkit/core';
+import { type RestartableServer, startRedisServer } from '@worldkit/testing';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { createBullmqQueue } from './queue/bullmq-queue.js';
+import { createRedisStreamer } from './streamer/redis-streamer.js';
+
+/**
+ * A Redis restart is one outage: every connection kind says so once when it starts and once
+ * when it ends, however many reconnect attempts and retried operations it took.
+ */
+
+let redis: RestartableServer;
+beforeAll(async () => {
+  redis = await startRedisServer();
+});
+afterAll(async () => {
+  await redis?.stop();
+});
+
+interface Line {
+  level: 'debug' | 'info' | 'warn' | 'error';
+  message: string;
+}
+
+function recordingLogger(): Logger & { lines: Line[] } {
+  const lines: Line[] = [];
+  const record = (level: Line['level']) => (message: string) => {
+    lines.push({ level, message });
+  };
+  return {
+    lines,
+    debug: record('debug'),
+    info: record('info'),
+    warn: record('warn'),
+    error: record('error'),
+  };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function waitUntil(
+  condition: () => boolean,
+  what: string,
+  log: Line[] = [],
+  timeoutMs = 20_000,
+) {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) {
+      const shown = log.filter((line) => line.level !== 'debug');
+      throw new Error(`timed out waiting for ${what}; logged:\n${JSON.stringify(shown, null, 1)}`);
+    }
+    await sleep(25);
+  }
+}
+
+const envelope = (index: number): QueueEnvelope => {
+  const now = Date.now();
+  return {
+    format: 1,
+    messageId: `msg_outage_${index}_${now}`,
+    queueName: '__wkf_workflow_outage',
+    deploymentId: 'dpl_test',
+    body: '{}',
+    attempt: 1,
+    failures: 0,
+    notBefore: now,
+    createdAt: now,
+  };
+};
+
+/** Lines per level for each backend named in an outage report line. */
+function linesAbout(lines: Line[], backend: string) {
+  const about = lines.filter((line) => line.message.startsWith(backend));
+  return {
+    warn: about.filter((line) => line.level === 'warn').length,
+    info: about.filter((line) => line.level === 'info').length,
+    error: about.filter((line) => line.level === 'error').length,
+  };
+}
+
+describe('a Redis restart', () => {
+  it('logs one warning and one recovery line per connection kind, and nothing else above debug', async () => {
+    const logger = recordingLogger();
+    const queue = createBullmqQueue({ url: redis.url, prefix: 'outage', logger });
+    const streamer = createRedisStreamer({ url: redis.url, prefix: 'outage', logger });
+    onTestFinished(async () => {
+      await Promise.all([queue.close?.(), streamer.close?.()]);
+    });
+    const delivered = new Set<string>();
+    await queue.consume(async (raw) => {
+      delivered.add((raw as { messageId: string }).messageId);
+      return { type: 'ack' };
+    });
+    await queue.send(envelope(0), { delaySeconds: 0 });
+    await waitUntil(() => delivered.size === 1, 'the first delivery');
+    // A live reader keeps the tail watcher's blocking XREAD in flight through the outage.
+    const reader = (await streamer.readFromStream('strm_outage')).getReader();
+    const firstChunk = reader.read();
+
+    await redis.stopServer();
+    // Sends made while Redis is down wait through the reconnect (maxRetriesPerRequest: null).
+    const during = Promise.all(
+      [1, 2, 3].map((index) => queue.send(envelope(index), { delaySeconds: 0 })),
+    );
+    await sleep(2_500);
+    await redis.startAgain();
+    await during;
+    await waitUntil(() => delivered.size === 4, 'the deliveries sent during the outage');
+    await streamer.writeToStream('strm_outage', 'wrun_outage', 'after');
+    expect((await firstChunk).done).toBe(false);
+    await reader.cancel();
+
+    // Every connection that saw the outage reports it: the BullMQ ones and the streamer's
+    // two (its tail watcher's XREAD is resent by ioredis after the reconnect, not failed).
+    const backends = [
+      'Redis connection "worldkit-bullmq"',
+      'BullMQ queue (Redis)',
+      'BullMQ worker (Redis)',
+      'Redis connection "worldkit-streamer"',
+      'Redis connection "worldkit-streamer-tail"',
+    ];
+    await waitUntil(
+      () => backends.every((backend) => linesAbout(logger.lines, backend).info === 1),
+      'every connection kind to report its recovery',
+      logger.lines,
+    );
+    for (const backend of backends) {
+      expect({ backend, ...linesAbout(logger.lines, backend) }).toEqual({
+        backend,
+        warn: 1,
+        info: 1,
+        error: 0,
+      });
+    }
+    // Everything else the outage produced went to debug.
+    const reported = (line: Line) => backends.some((backend) => line.message.startsWith(backend));
+    expect(logger.lines.filter((line) => line.level !== 'debug' && !reported(line))).toEqual([]);
+  }, 60_000);
+});
