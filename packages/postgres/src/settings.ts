@@ -11,7 +11,16 @@ export interface PoolSizing {
   max?: number;
   /** How long an idle connection stays open, in ms (pg default 10 000). */
   idleTimeoutMillis?: number;
+  /**
+   * How long opening a connection may take before the query fails, in ms (default 10 000; `0`
+   * waits forever, pg's own default). Without a bound, a network that drops packets silently
+   * (a failover, a security group change) would hang every query and `close()` with it.
+   */
+  connectionTimeoutMillis?: number;
 }
+
+/** Default for `pool.connectionTimeoutMillis`. */
+export const DEFAULT_CONNECTION_TIMEOUT_MS = 10_000;
 
 /**
  * Options shared by every part (storage, version store, streamer, queue). Parts built from the
@@ -47,6 +56,7 @@ const schemaNameSchema = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/);
 const poolSizingSchema = z.strictObject({
   max: z.number().int().positive().optional(),
   idleTimeoutMillis: z.number().int().nonnegative().optional(),
+  connectionTimeoutMillis: z.number().int().nonnegative().optional(),
 });
 
 const CONNECTION_EXPECTED = 'a postgres:// connection string';
@@ -64,7 +74,8 @@ export function resolvePostgresSettings(settings: PostgresSettings = {}): Resolv
       [
         {
           key: 'pool',
-          expected: 'a pg.Pool or { max?: positive integer, idleTimeoutMillis?: integer ≥ 0 }',
+          expected:
+            'a pg.Pool or { max?: positive integer, idleTimeoutMillis?: integer ≥ 0, connectionTimeoutMillis?: integer ≥ 0 }',
           // describeValue: JSON.stringify throws on BigInt and would print a URL's password.
           received: describeValue(sizingInput),
         },

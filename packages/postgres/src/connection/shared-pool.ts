@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { ResolvedPostgresSettings } from '../settings.js';
+import { DEFAULT_CONNECTION_TIMEOUT_MS, type ResolvedPostgresSettings } from '../settings.js';
 import { migrate } from './migrate.js';
 import { NotificationHub } from './notification-hub.js';
 import { type TableNames, tableNames } from './table-names.js';
@@ -47,6 +47,11 @@ function createPool(settings: ResolvedPostgresSettings): pg.Pool {
     connectionString: settings.connectionString,
     max: settings.sizing.max,
     idleTimeoutMillis: settings.sizing.idleTimeoutMillis,
+    connectionTimeoutMillis:
+      settings.sizing.connectionTimeoutMillis ?? DEFAULT_CONNECTION_TIMEOUT_MS,
+    // TCP keep-alive notices a peer that vanished without closing (failover) on idle sockets,
+    // including the LISTEN connection, which otherwise waits forever for notifications.
+    keepAlive: true,
     ssl: settings.ssl,
   });
   // An idle connection dropped by the server (failover, idle timeout) must not crash the
