@@ -18,7 +18,10 @@ async function parts() {
   if (composition === 'dynamodb-sqs') return await dynamodbAndSqs();
   const { postgres, postgresStorage, postgresStreamer } = await import('@worldkit/postgres');
   const connectionString = process.env.CRASH_POSTGRES_URL;
-  if (composition === 'postgres') return postgres({ connectionString, concurrency: 50 });
+  // A killed worker's leased messages come back after 5 s rather than the default 30 s, as the
+  // other compositions here shorten their visibility timeout or lock.
+  if (composition === 'postgres')
+    return postgres({ connectionString, concurrency: 50, visibilityTimeoutSeconds: 5 });
   const { bullmqQueue } = await import('@worldkit/redis');
   return {
     storage: postgresStorage({ connectionString }),

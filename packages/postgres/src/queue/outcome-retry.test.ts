@@ -31,6 +31,18 @@ function recordingLogger() {
   };
 }
 
+/**
+ * Resolves once `send()` has returned. The consumer can claim the row between send's INSERT
+ * and its NOTIFY; stopping the server before send finished would fail send, not the outcome.
+ */
+function sendSignal() {
+  let done!: () => void;
+  const finished = new Promise<void>((resolve) => {
+    done = resolve;
+  });
+  return { finished, done };
+}
+
 function envelope(messageId: string): QueueEnvelope {
   return {
     format: 1,
@@ -72,14 +84,17 @@ describe('outcome writes through a database outage', () => {
     const begun = new Promise<void>((resolve) => {
       outageBegun = resolve;
     });
+    const sent = sendSignal();
     await queue.consume(async (received): Promise<DeliveryOutcome> => {
       deliveries.push((received as QueueEnvelope).messageId);
+      await sent.finished;
       // The database goes away while the handler runs, so its outcome write hits the outage.
       await server.stopServer();
       outageBegun();
       return { type: 'ack' };
     });
     await queue.send(envelope('msg_outage_1'), { delaySeconds: 0 });
+    sent.done();
     await begun;
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     await server.startAgain();
@@ -113,12 +128,15 @@ describe('outcome writes through a database outage', () => {
     const begun = new Promise<void>((resolve) => {
       outageBegun = resolve;
     });
+    const sent = sendSignal();
     await queue.consume(async (): Promise<DeliveryOutcome> => {
+      await sent.finished;
       await server.stopServer();
       outageBegun();
       return { type: 'ack' };
     });
     await queue.send(envelope('msg_close_1'), { delaySeconds: 0 });
+    sent.done();
     await begun;
     const closeStartedAt = Date.now();
     try {
