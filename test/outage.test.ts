@@ -4,15 +4,16 @@ import { postgres, postgresStorage } from '@worldkit/postgres';
 import { bullmqQueue, redisStreamer } from '@worldkit/redis';
 import { sqsQueue } from '@worldkit/sqs';
 import {
+  type OutageProxy,
   type RestartableServer,
   type RunningFauxqs,
+  recordingLogger,
   startFauxqs,
+  startOutageProxy,
   startPostgresServer,
   startRedisServer,
 } from '@worldkit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type OutageProxy, startOutageProxy } from './outage/outage-proxy.js';
-import { recordingLogger } from './outage/recording-logger.js';
 import { type Outage, type OutageResult, runThroughOutage } from './outage/run-through-outage.js';
 
 /**
@@ -96,7 +97,7 @@ describe('backend outages: 30 runs in flight, the backend is down for 3 s, every
     try {
       const result = await runThroughOutage({
         world,
-        logEntries: logger.entries,
+        logEntries: logger.lines,
         outage: restarting(redis),
         runs: RUNS,
         outageMs: OUTAGE_MS,
@@ -120,7 +121,7 @@ describe('backend outages: 30 runs in flight, the backend is down for 3 s, every
     try {
       const result = await runThroughOutage({
         world,
-        logEntries: logger.entries,
+        logEntries: logger.lines,
         outage: restarting(pg),
         runs: RUNS,
         outageMs: OUTAGE_MS,
@@ -154,7 +155,7 @@ describe('backend outages: 30 runs in flight, the backend is down for 3 s, every
     try {
       const result = await runThroughOutage({
         world,
-        logEntries: logger.entries,
+        logEntries: logger.lines,
         outage: { begin: () => sqsProxy.cut(), end: () => sqsProxy.restore() },
         runs: RUNS,
         outageMs: OUTAGE_MS,

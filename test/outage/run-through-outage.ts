@@ -2,9 +2,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { World } from '@workflow/world';
 import { loadWorkflowCode } from '@worldkit/core';
-import { buildWorkflows, duplicateEvents, listAllEvents } from '@worldkit/testing';
+import { buildWorkflows, duplicateEvents, type LoggedLine, listAllEvents } from '@worldkit/testing';
 import { start } from 'workflow/api';
-import type { LogEntry } from './recording-logger.js';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
 const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
@@ -39,7 +38,7 @@ export interface OutageResult {
  */
 export async function runThroughOutage(options: {
   world: World;
-  logEntries: LogEntry[];
+  logEntries: LoggedLine[];
   outage: Outage;
   runs: number;
   outageMs: number;

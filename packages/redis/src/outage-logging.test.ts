@@ -1,5 +1,10 @@
-import type { Logger, QueueEnvelope } from '@worldkit/core';
-import { type RestartableServer, startRedisServer } from '@worldkit/testing';
+import type { QueueEnvelope } from '@worldkit/core';
+import {
+  type LoggedLine,
+  type RestartableServer,
+  recordingLogger,
+  startRedisServer,
+} from '@worldkit/testing';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { createBullmqQueue } from './queue/bullmq-queue.js';
 import { createRedisStreamer } from './streamer/redis-streamer.js';
@@ -17,31 +22,12 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-interface Line {
-  level: 'debug' | 'info' | 'warn' | 'error';
-  message: string;
-}
-
-function recordingLogger(): Logger & { lines: Line[] } {
-  const lines: Line[] = [];
-  const record = (level: Line['level']) => (message: string) => {
-    lines.push({ level, message });
-  };
-  return {
-    lines,
-    debug: record('debug'),
-    info: record('info'),
-    warn: record('warn'),
-    error: record('error'),
-  };
-}
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function waitUntil(
   condition: () => boolean,
   what: string,
-  log: Line[] = [],
+  log: LoggedLine[] = [],
   timeoutMs = 20_000,
 ) {
   const deadline = Date.now() + timeoutMs;
@@ -70,7 +56,7 @@ const envelope = (index: number): QueueEnvelope => {
 };
 
 /** Lines per level for each backend named in an outage report line. */
-function linesAbout(lines: Line[], backend: string) {
+function linesAbout(lines: LoggedLine[], backend: string) {
   const about = lines.filter((line) => line.message.startsWith(backend));
   return {
     warn: about.filter((line) => line.level === 'warn').length,
@@ -134,7 +120,8 @@ describe('a Redis restart', () => {
       });
     }
     // Everything else the outage produced went to debug.
-    const reported = (line: Line) => backends.some((backend) => line.message.startsWith(backend));
+    const reported = (line: LoggedLine) =>
+      backends.some((backend) => line.message.startsWith(backend));
     expect(logger.lines.filter((line) => line.level !== 'debug' && !reported(line))).toEqual([]);
   }, 60_000);
 });

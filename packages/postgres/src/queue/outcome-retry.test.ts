@@ -1,5 +1,5 @@
 import type { DeliveryOutcome, QueueEnvelope } from '@worldkit/core';
-import { type RestartableServer, startPostgresServer } from '@worldkit/testing';
+import { type RestartableServer, recordingLogger, startPostgresServer } from '@worldkit/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresQueue } from './postgres-queue.js';
@@ -11,25 +11,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.stop();
 });
-
-interface Line {
-  level: 'debug' | 'info' | 'warn' | 'error';
-  message: string;
-}
-
-function recordingLogger() {
-  const lines: Line[] = [];
-  const record = (level: Line['level']) => (message: string) => {
-    lines.push({ level, message });
-  };
-  return {
-    lines,
-    debug: record('debug'),
-    info: record('info'),
-    warn: record('warn'),
-    error: record('error'),
-  };
-}
 
 /**
  * Resolves once `send()` has returned. The consumer can claim the row between send's INSERT
@@ -107,14 +88,18 @@ describe('outcome writes through a database outage', () => {
     await queue.close();
 
     expect(deliveries).toEqual(['msg_outage_1']);
-    const warnings = logger.lines.filter((line) => line.level === 'warn' || line.level === 'error');
+    const warnings = logger.lines
+      .filter((line) => line.level === 'warn' || line.level === 'error')
+      .map(({ level, message }) => ({ level, message }));
     expect(warnings).toEqual([
       {
         level: 'warn',
         message: expect.stringContaining('PostgreSQL queue is unreachable') as string,
       },
     ]);
-    const recovered = logger.lines.filter((line) => line.level === 'info');
+    const recovered = logger.lines
+      .filter((line) => line.level === 'info')
+      .map(({ level, message }) => ({ level, message }));
     expect(recovered).toEqual([{ level: 'info', message: 'PostgreSQL queue is reachable again' }]);
   }, 30_000);
 

@@ -1,9 +1,9 @@
 import { DeleteMessageCommand } from '@aws-sdk/client-sqs';
-import type { Logger, QueueEnvelope } from '@worldkit/core';
+import type { QueueEnvelope } from '@worldkit/core';
 import { createOutageReport } from '@worldkit/core';
+import { type OutageProxy, recordingLogger, startOutageProxy } from '@worldkit/testing';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { fauxqsClient, fauxqsSettings, useFauxqs } from '../fauxqs.fixture.js';
-import { type OutageProxy, startOutageProxy } from './outage-proxy.fixture.js';
 import { reportedSqsCall, SqsUnreachableError } from './sqs-outage.js';
 import { createSqsQueue } from './sqs-queue.js';
 
@@ -26,26 +26,6 @@ async function eventually(done: () => boolean, what: string, timeoutMs = 15_000)
   }
 }
 
-interface LogLine {
-  level: 'debug' | 'info' | 'warn' | 'error';
-  message: string;
-  meta: Record<string, unknown> | undefined;
-}
-
-function recordingLogger() {
-  const lines: LogLine[] = [];
-  const at = (level: LogLine['level']) => (message: string, meta?: Record<string, unknown>) => {
-    lines.push({ level, message, meta });
-  };
-  const logger: Logger = {
-    debug: at('debug'),
-    info: at('info'),
-    warn: at('warn'),
-    error: at('error'),
-  };
-  return { logger, lines };
-}
-
 function envelope(index: number): QueueEnvelope {
   const now = Date.now();
   return {
@@ -66,7 +46,8 @@ const indexOf = (value: unknown) => (value as { index: number }).index;
 
 describe('sqs queue through an endpoint outage', () => {
   it('logs one warning for the outage and one line on recovery, and still delivers every message', async () => {
-    const { logger, lines } = recordingLogger();
+    const logger = recordingLogger();
+    const { lines } = logger;
     const settings = fauxqsSettings(fauxqs.server, {
       endpoint: proxy.endpoint,
       logger,
@@ -115,11 +96,11 @@ describe('sqs queue through an endpoint outage', () => {
     ]);
     const info = lines.filter((line) => line.level === 'info');
     expect(info).toHaveLength(1);
-    expect(info[0].message).toBe(`SQS queue "${settings.queueName}" is reachable again`);
+    expect(info[0]?.message).toBe(`SQS queue "${settings.queueName}" is reachable again`);
     // Many calls failed (receives of every poller, the delete of message 0, ...), one line said so.
-    expect(info[0].meta?.failedOperations).toBeGreaterThan(3);
+    expect(info[0]?.details?.failedOperations).toBeGreaterThan(3);
     const operations = new Set(
-      lines.filter((line) => line.level !== 'info').map((line) => line.meta?.operation),
+      lines.filter((line) => line.level !== 'info').map((line) => line.details?.operation),
     );
     expect(operations).toContain('receive');
     expect(operations).toContain('delete');
@@ -129,7 +110,8 @@ describe('sqs queue through an endpoint outage', () => {
   }, 40_000);
 
   it('a request SQS refuses is a problem of one message, not an outage', async () => {
-    const { logger, lines } = recordingLogger();
+    const logger = recordingLogger();
+    const { lines } = logger;
     const outage = createOutageReport({ backend: 'SQS queue "refusals"', logger });
     const client = fauxqsClient(fauxqs.server);
     onTestFinished(() => client.destroy());

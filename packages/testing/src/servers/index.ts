@@ -5,6 +5,7 @@ export {
 } from './dynamodb-local.js';
 export { type RunningFauxqs, startFauxqs } from './fauxqs.js';
 export { findFreePort } from './free-port.js';
+export { type OutageProxy, startOutageProxy } from './outage-proxy.js';
 export { findPostgresBinaries, startPostgresServer } from './postgres-server.js';
 export { type RestartableServer, type RunningServer, startRedisServer } from './redis-server.js';
 export { stopProcess } from './stop-process.js';
