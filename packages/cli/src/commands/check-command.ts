@@ -41,6 +41,7 @@ function printCompatibility(context: CommandContext, report: CompatibilityReport
   printFields(context, [
     ['compatible', report.compatible ? 'yes' : 'no'],
     ['suggested --cut-after', report.suggestedCutAfterEventId],
+    ['input not checked', report.inputNotCheckedReason],
   ]);
   if (report.problems.length > 0) {
     printTable(

@@ -10,6 +10,7 @@ import {
   manifestWorkflowIds,
 } from './manifest-lookup.js';
 import { type ReplayCheckResult, replayCheck } from './replay-check.js';
+import { decodeRunInput } from './run-input-decoding.js';
 import { listRunEvents } from './run-listing.js';
 import { type CompatibilityProblem, IncompatibleUpgradeError } from './upgrade-errors.js';
 
@@ -29,6 +30,18 @@ export interface CompatibilityReport {
   replay?: ReplayCheckResult['status'];
   /** Why the replay was not run, when `replay` is `not-checked`. */
   replayNotCheckedReason?: string;
+  /**
+   * Present when the target declares an input schema for the workflow but the run's stored
+   * input could not be read (e.g. it is encrypted): the input was not compared with the schema.
+   * Not a problem, so it does not make the report incompatible.
+   */
+  inputNotCheckedReason?: string;
+}
+
+/** The input checks' problems, and why the schema check was skipped when it was. */
+export interface InputCheck {
+  problems: CompatibilityProblem[];
+  notCheckedReason?: string;
 }
 
 /** Steps the runtime itself provides; they are not in every manifest's step list. */
@@ -43,30 +56,51 @@ export async function inputProblems(
   run: WorkflowRun,
   versionId: string,
 ): Promise<CompatibilityProblem[]> {
+  return (await checkInput(world, run, versionId)).problems;
+}
+
+/** `inputProblems`, plus why the schema check was skipped when the input is unreadable. */
+export async function checkInput(
+  world: ComposedWorld,
+  run: WorkflowRun,
+  versionId: string,
+): Promise<InputCheck> {
   const manifest = await getManifest(world, versionId);
   if (!manifest) {
-    return [
-      {
-        kind: 'missing-workflow',
-        message: `version "${versionId}" has no manifest (store it on the version record or load its code in this process), so its workflows are unknown`,
-      },
-    ];
+    return {
+      problems: [
+        {
+          kind: 'missing-workflow',
+          message: `version "${versionId}" has no manifest (store it on the version record or load its code in this process), so its workflows are unknown`,
+        },
+      ],
+    };
   }
   if (!manifestWorkflowIds(manifest).has(run.workflowName)) {
-    return [
-      {
-        kind: 'missing-workflow',
-        message: `version "${versionId}" has no workflow "${run.workflowName}"`,
-      },
-    ];
+    return {
+      problems: [
+        {
+          kind: 'missing-workflow',
+          message: `version "${versionId}" has no workflow "${run.workflowName}"`,
+        },
+      ],
+    };
   }
   const schema = manifestInputSchema(manifest, run.workflowName);
-  const input = readableInput(run.input);
-  if (schema === undefined || input === undefined) return [];
-  return checkAgainstSchema(input, schema).map((message) => ({
-    kind: 'input-schema' as const,
-    message: `input does not match the input schema of "${run.workflowName}" in "${versionId}": ${message}`,
-  }));
+  if (schema === undefined) return { problems: [] };
+  const input = decodeRunInput(run.input);
+  if (!input.readable) {
+    return {
+      problems: [],
+      notCheckedReason: `the input was not checked against the input schema of "${run.workflowName}" in "${versionId}": ${input.reason}`,
+    };
+  }
+  return {
+    problems: checkAgainstSchema(input.args, schema).map((message) => ({
+      kind: 'input-schema' as const,
+      message: `input does not match the input schema of "${run.workflowName}" in "${versionId}": ${message}`,
+    })),
+  };
 }
 
 /**
@@ -131,7 +165,8 @@ export async function checkCompatibility(
   options: { cutAfterEventId?: string } = {},
 ): Promise<CompatibilityReport> {
   const run = await world.runs.get(runId);
-  const problems = await inputProblems(world, run, versionId);
+  const inputCheck = await checkInput(world, run, versionId);
+  const problems = inputCheck.problems;
   const manifest = await getManifest(world, versionId);
   if (!manifest) return { compatible: false, problems };
   const log = await listRunEvents(world, runId);
@@ -145,6 +180,7 @@ export async function checkCompatibility(
   problems.push(...logCheck.problems);
   let suggestedCutAfterEventId = logCheck.suggestedCutAfterEventId;
   const report: Partial<CompatibilityReport> = {};
+  if (inputCheck.notCheckedReason) report.inputNotCheckedReason = inputCheck.notCheckedReason;
   if (problems.length === 0) {
     const replay = await replayCheck(world, run, versionId, log, options.cutAfterEventId);
     report.replay = replay.status;
@@ -193,12 +229,4 @@ export async function assertEventLogCompatibility(
   if (!report.compatible) {
     throw new IncompatibleUpgradeError(run.runId, versionId, report.problems);
   }
-}
-
-/**
- * The run's input when it is stored as plain JSON (legacy spec versions). Newer runs store it
- * serialized by the runtime, which @worldkit/core cannot decode; their schema check is skipped.
- */
-function readableInput(input: unknown): unknown[] | undefined {
-  return Array.isArray(input) ? input : undefined;
 }

@@ -1,3 +1,5 @@
+import { SerializedValue } from './run-input-decoding.js';
+
 /**
  * A small JSON Schema subset for workflow inputs (`manifest.inputSchemas`): type, properties,
  * required, items / prefixItems, enum, minItems / maxItems. Enough to say "v2 needs a second
@@ -54,9 +56,14 @@ export function checkAgainstSchema(value: unknown, schema: unknown, path = ''): 
   return problems;
 }
 
+/** The JSON Schema type of `value`; values JSON has no type for are named by their class. */
 function jsonType(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'array';
   if (typeof value === 'number') return Number.isInteger(value) ? 'integer' : 'number';
+  if (value instanceof SerializedValue) return value.type;
+  if (value instanceof Date || value instanceof Map || value instanceof Set) {
+    return value.constructor.name;
+  }
   return typeof value;
 }
