@@ -125,6 +125,16 @@ describe('input schema check on runs started by @workflow/core', () => {
     expect(report.inputNotCheckedReason).toBe(
       `the input was not checked against the input schema of "${workflowName}" in "${ENCRYPTED}": it is encrypted`,
     );
+    // An upgrade is not refused for it, and its result says the same.
+    const dryRun = await upgradeRun(world, stored, {
+      to: ENCRYPTED,
+      strategy: 'cancel-and-restart',
+      dryRun: true,
+    });
+    expect(dryRun).toMatchObject({
+      status: 'dry-run',
+      inputNotCheckedReason: report.inputNotCheckedReason,
+    });
     await world.events.create(old.runId, { eventType: 'run_cancelled' });
   });
 });

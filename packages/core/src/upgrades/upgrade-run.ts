@@ -3,7 +3,7 @@ import type { CreateEventRequest, Event, WorkflowRun } from '@workflow/world';
 import { monotonicFactory } from 'ulid';
 import type { ComposedWorld } from '../compose/create-world.js';
 import type { UpgradeRecord, UpgradeStrategy } from '../contracts/versions.js';
-import { eventLogProblems, inputProblems } from './compatibility.js';
+import { checkInput, eventLogProblems } from './compatibility.js';
 import { mapCorrelationIds } from './correlation-ids.js';
 import { planEventCopy, UnknownCutPointError } from './event-copy-plan.js';
 import { getManifest, manifestStepIds } from './manifest-lookup.js';
@@ -35,6 +35,8 @@ export interface UpgradeResult {
   copiedEvents: number;
   /** The upgrade log entry (absent for refused, skipped and dry runs). */
   upgradeId?: string;
+  /** Why the run's input was not checked against the target's input schema (e.g. it is encrypted). */
+  inputNotCheckedReason?: string;
 }
 
 const nextUlid = monotonicFactory();
@@ -102,7 +104,9 @@ export async function upgradeRun(
     });
   }
 
-  const problems = await inputProblems(world, run, options.to);
+  const input = await checkInput(world, run, options.to);
+  const problems = input.problems;
+  const inputNote = input.notCheckedReason ? { inputNotCheckedReason: input.notCheckedReason } : {};
   let copiedEvents = 0;
   if (options.strategy !== 'cancel-and-restart' && problems.length === 0) {
     const manifest = await getManifest(world, options.to);
@@ -133,6 +137,7 @@ export async function upgradeRun(
   const newRunId = `wrun_${nextUlid()}`;
   if (options.dryRun) {
     return result('dry-run', {
+      ...inputNote,
       copiedEvents,
       reasons: [`would cancel "${runId}" and start a new run on "${options.to}"`],
     });
@@ -155,7 +160,7 @@ export async function upgradeRun(
     updatedAt: at,
   };
   await log.record(record);
-  return finish(world, run, record, true);
+  return { ...(await finish(world, run, record, true)), ...inputNote };
 }
 
 async function finish(
