@@ -18,9 +18,11 @@ import { StoredFollowUps } from './stored-follow-ups.js';
 const SQS_MAX_BATCH = 10;
 /**
  * Waits between failed receives of one poller: quick at first (a blip is over soon), then
- * capped, so a long outage costs one request per poller every 30 s rather than a tight loop.
+ * capped at 5 s, so work resumes within 5 s of the endpoint coming back while a long outage
+ * costs one request per poller every 5 s (12 a minute: negligible next to a tight loop, and
+ * cents next to a stalled queue).
  */
-const POLL_ERROR_BACKOFF_MS = [250, 1_000, 5_000, 15_000, 30_000];
+const POLL_ERROR_BACKOFF_MS = [250, 1_000, 2_000, 5_000];
 /** Longest hand-back after a failed delivery (SQS allows up to 12 h; we retry sooner). */
 const MAX_RETRY_VISIBILITY_SECONDS = 900;
 
