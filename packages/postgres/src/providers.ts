@@ -53,7 +53,7 @@ export function postgresStreamer(settings: PostgresSettings = {}): StreamerProvi
     name: NAME,
     packageName: PACKAGE_NAME,
     capabilities: { liveTailing: true, durable: true },
-    create: () => createPostgresStreamer(settings),
+    create: (context) => createPostgresStreamer(settings, context.logger),
   };
 }
 

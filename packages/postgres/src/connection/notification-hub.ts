@@ -1,3 +1,4 @@
+import { createOutageReport, type Logger, type OutageReport } from '@worldkit/core';
 import type pg from 'pg';
 
 export type NotificationListener = (payload: string) => void;
@@ -17,9 +18,20 @@ export class NotificationHub {
   #connecting: Promise<void> | undefined;
   #closed = false;
   #reconnectTimer: NodeJS.Timeout | undefined;
+  #outage: OutageReport | undefined;
 
   constructor(pool: pg.Pool) {
     this.#pool = pool;
+  }
+
+  /**
+   * Where the LISTEN connection reports an outage (once, however many reconnects it takes).
+   * The hub is shared, so the first part that brings a logger sets it; without one it is quiet
+   * (the parts' own queries report the same outage).
+   */
+  reportTo(logger: Logger): this {
+    this.#outage ??= createOutageReport({ backend: 'PostgreSQL LISTEN connection', logger });
+    return this;
   }
 
   /** Starts listening on `channel`; resolves once LISTEN is in effect. Returns the unsubscribe function. */
@@ -63,7 +75,7 @@ export class NotificationHub {
           listener(message.payload ?? '');
         }
       });
-      client.on('error', () => this.#lost(client));
+      client.on('error', (error: Error) => this.#lost(client, error));
       client.on('end', () => this.#lost(client));
       for (const channel of this.#listeners.keys()) await client.query(`LISTEN ${channel}`);
       if (this.#closed) {
@@ -71,6 +83,7 @@ export class NotificationHub {
         return;
       }
       this.#client = client;
+      this.#outage?.succeeded();
     })().finally(() => {
       this.#connecting = undefined;
     });
@@ -78,8 +91,9 @@ export class NotificationHub {
   }
 
   /** The listening connection died: drop it, reconnect, and tell everyone to look again. */
-  #lost(client: pg.PoolClient): void {
+  #lost(client: pg.PoolClient, error?: Error): void {
     if (this.#client !== client) return;
+    this.#outage?.failed('listen', error ?? new Error('the connection ended'));
     this.#client = undefined;
     client.release(true);
     this.#scheduleRetry();
@@ -91,7 +105,10 @@ export class NotificationHub {
     this.#reconnectTimer = setTimeout(() => {
       this.#connect()
         .then(() => this.#wakeEveryone())
-        .catch(() => this.#scheduleRetry());
+        .catch((error: unknown) => {
+          this.#outage?.failed('reconnect', error);
+          this.#scheduleRetry();
+        });
     }, RECONNECT_DELAY_MS);
     this.#reconnectTimer.unref();
   }

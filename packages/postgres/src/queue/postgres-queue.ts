@@ -305,7 +305,10 @@ export function createPostgresQueue(
       stopping = false;
       closingAt = undefined;
       const ready = await connection.ready();
-      unsubscribe = await ready.notifications().subscribe(channel, signal);
+      const hub = ready.notifications();
+      // The default logger is silent; only a real one may claim the shared hub's reports.
+      if (logger !== silentLogger) hub.reportTo(logger);
+      unsubscribe = await hub.subscribe(channel, signal);
       loop = run(receiver);
     },
     async deadLetters() {

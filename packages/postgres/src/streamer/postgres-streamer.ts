@@ -1,5 +1,5 @@
 import type { StreamChunksResponse, StreamInfoResponse } from '@workflow/world';
-import type { StreamerInstance } from '@worldkit/core';
+import type { Logger, StreamerInstance } from '@worldkit/core';
 import { lazyConnection } from '../connection/shared-pool.js';
 import { notifyChannel } from '../connection/table-names.js';
 import { type PostgresSettings, resolvePostgresSettings } from '../settings.js';
@@ -26,7 +26,10 @@ const toBytes = (chunk: string | Uint8Array): Buffer =>
  * NOTIFY; live readers wait on the process's shared LISTEN connection, with a slow poll as a
  * safety net for notifications lost while reconnecting.
  */
-export function createPostgresStreamer(settings: PostgresSettings = {}): PostgresStreamer {
+export function createPostgresStreamer(
+  settings: PostgresSettings = {},
+  logger?: Logger,
+): PostgresStreamer {
   const resolved = resolvePostgresSettings(settings);
   const connection = lazyConnection(resolved);
   const channel = notifyChannel(resolved.schema, 'streams');
@@ -99,7 +102,7 @@ export function createPostgresStreamer(settings: PostgresSettings = {}): Postgre
       return openStreamReader({
         pool: ready.pool,
         tables: ready.tables,
-        hub: ready.notifications(),
+        hub: logger ? ready.notifications().reportTo(logger) : ready.notifications(),
         channel,
         name,
         startIndex,
