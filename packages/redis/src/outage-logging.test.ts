@@ -1,9 +1,9 @@
-import type { QueueEnvelope } from '@worldkit/core';
 import {
   type LoggedLine,
   type RestartableServer,
   recordingLogger,
   startRedisServer,
+  testEnvelope,
 } from '@worldkit/testing';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { createBullmqQueue } from './queue/bullmq-queue.js';
@@ -40,20 +40,11 @@ async function waitUntil(
   }
 }
 
-const envelope = (index: number): QueueEnvelope => {
-  const now = Date.now();
-  return {
-    format: 1,
-    messageId: `msg_outage_${index}_${now}`,
+const envelope = (index: number) =>
+  testEnvelope({
+    messageId: `msg_outage_${index}_${Date.now()}`,
     queueName: '__wkf_workflow_outage',
-    deploymentId: 'dpl_test',
-    body: '{}',
-    attempt: 1,
-    failures: 0,
-    notBefore: now,
-    createdAt: now,
-  };
-};
+  });
 
 /** Lines per level for each backend named in an outage report line. */
 function linesAbout(lines: LoggedLine[], backend: string) {

@@ -8,6 +8,7 @@ import {
   type QueueReceiver,
   WorldkitConfigError,
 } from '@worldkit/core';
+import { testEnvelope } from '@worldkit/testing';
 import { afterEach, describe, expect, test } from 'vitest';
 import { createLocalQueue, QUEUE_JOURNAL_FILE } from './local-queue.js';
 
@@ -37,18 +38,7 @@ function recordingLogger() {
 
 /** The transport does not look inside envelopes; tests name theirs by `messageId`. */
 function envelope(messageId: string, extra: Partial<QueueEnvelope> = {}): QueueEnvelope {
-  return {
-    format: 1,
-    messageId,
-    queueName: '__wkf_workflow_test',
-    deploymentId: 'unit',
-    body: '{}',
-    attempt: 1,
-    failures: 0,
-    notBefore: 0,
-    createdAt: 0,
-    ...extra,
-  };
+  return testEnvelope({ messageId, deploymentId: 'unit', notBefore: 0, createdAt: 0, ...extra });
 }
 
 function openQueue(settings: Parameters<typeof createLocalQueue>[0] = {}) {

@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger, QueueEnvelope } from '@worldkit/core';
+import { testEnvelope } from '@worldkit/testing';
 import { afterEach, expect, test } from 'vitest';
 import { QueueEngine } from './queue-engine.js';
 
@@ -14,18 +15,13 @@ afterEach(async () => {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function envelope(messageId: string, idempotencyKey?: string): QueueEnvelope {
-  return {
-    format: 1,
+  return testEnvelope({
     messageId,
-    queueName: '__wkf_workflow_test',
     deploymentId: 'unit',
-    body: '{}',
-    attempt: 1,
-    failures: 0,
     notBefore: 0,
     createdAt: 0,
     idempotencyKey,
-  };
+  });
 }
 
 test('compacts the journal while running once it is mostly history, without losing state', async () => {

@@ -1,5 +1,5 @@
-import { createReceiver, encodeMessage, type QueueEnvelope } from '@worldkit/core';
-import { startPostgresServer } from '@worldkit/testing';
+import { createReceiver, encodeMessage } from '@worldkit/core';
+import { startPostgresServer, testEnvelope } from '@worldkit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresQueue } from './postgres-queue.js';
 
@@ -13,19 +13,13 @@ afterAll(async () => {
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
-function envelope(deploymentId: string, label: string): QueueEnvelope {
-  return {
-    format: 1,
+const envelope = (deploymentId: string, label: string) =>
+  testEnvelope({
     messageId: `msg_${deploymentId}_${label}`,
     queueName: '__wkf_workflow_filter',
     deploymentId,
     body: encodeMessage({ label }),
-    attempt: 1,
-    failures: 0,
-    notBefore: Date.now(),
-    createdAt: Date.now(),
-  };
-}
+  });
 
 /** A consumer that records which version's messages reached it. */
 async function consumer(only: readonly string[]) {

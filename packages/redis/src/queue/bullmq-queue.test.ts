@@ -1,5 +1,10 @@
 import type { DeliveryOutcome, QueueEnvelope } from '@worldkit/core';
-import { openQueueHarness, type RunningServer, startRedisServer } from '@worldkit/testing';
+import {
+  openQueueHarness,
+  type RunningServer,
+  startRedisServer,
+  testEnvelope,
+} from '@worldkit/testing';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
@@ -49,21 +54,7 @@ function rawQueue(prefix: string): Queue {
   return queue;
 }
 
-function envelope(overrides: Partial<QueueEnvelope> = {}): QueueEnvelope {
-  const now = Date.now();
-  return {
-    format: 1,
-    messageId: `msg_${now}_${Math.random().toString(36).slice(2)}`,
-    queueName: '__wkf_workflow_test',
-    deploymentId: 'dpl_test',
-    body: '{}',
-    attempt: 1,
-    failures: 0,
-    notBefore: now,
-    createdAt: now,
-    ...overrides,
-  };
-}
+const envelope = testEnvelope;
 
 describe('bullmq queue transport', () => {
   it('connects nothing until first used', async () => {

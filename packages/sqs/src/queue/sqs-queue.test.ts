@@ -5,7 +5,7 @@ import {
   SendMessageCommand,
 } from '@aws-sdk/client-sqs';
 import type { DeliveryOutcome, Logger, QueueEnvelope } from '@worldkit/core';
-import { silentLogger } from '@worldkit/testing';
+import { silentLogger, testEnvelope } from '@worldkit/testing';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { fauxqsClient, fauxqsSettings, useFauxqs } from '../fauxqs.fixture.js';
 import type { SqsQueueSettings } from '../settings.js';
@@ -31,21 +31,7 @@ async function eventually<T>(
   }
 }
 
-function envelope(overrides: Partial<QueueEnvelope> = {}): QueueEnvelope {
-  const now = Date.now();
-  return {
-    format: 1,
-    messageId: `msg_${now}_${Math.random().toString(36).slice(2)}`,
-    queueName: '__wkf_workflow_test',
-    deploymentId: 'dpl_test',
-    body: '{}',
-    attempt: 1,
-    failures: 0,
-    notBefore: now,
-    createdAt: now,
-    ...overrides,
-  };
-}
+const envelope = testEnvelope;
 
 function recordingLogger() {
   const lines: Array<{ level: string; message: string }> = [];

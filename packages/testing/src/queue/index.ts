@@ -11,3 +11,4 @@ export {
   type QueueKind,
   type QueueTestHandler,
 } from './queue-harness.js';
+export { testEnvelope } from './test-envelope.js';
