@@ -47,6 +47,22 @@ describe('createOutageReport', () => {
     });
   });
 
+  it('is not ended by an operation that was already in flight when the outage began', () => {
+    const { lines, logger } = recording();
+    let clock = 1_000;
+    const report = createOutageReport({ backend: 'db', logger, now: () => clock });
+    const startedBeforeOutage = clock;
+    clock += 100;
+    report.failed('poll', new Error('server shutting down'));
+    clock += 100;
+    // A query sent before the failure comes back fine: still an outage, nothing logged.
+    report.succeeded(startedBeforeOutage);
+    expect(report.failing).toBe(true);
+    report.succeeded(clock);
+    expect(report.failing).toBe(false);
+    expect(lines.map((line) => line.level)).toEqual(['warn', 'info']);
+  });
+
   it('warns again for a second outage', () => {
     const { lines, logger } = recording();
     const report = createOutageReport({ backend: 'db', logger });

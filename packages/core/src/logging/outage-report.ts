@@ -10,8 +10,13 @@ import type { Logger } from './logger.js';
 export interface OutageReport {
   /** An operation against the backend failed; `operation` says which (e.g. `receive`). */
   failed(operation: string, error: unknown): void;
-  /** An operation succeeded: ends the outage, if there was one. Cheap when there was none. */
-  succeeded(): void;
+  /**
+   * An operation succeeded: ends the outage, if there was one. Cheap when there was none.
+   * Pass when the operation started (epoch ms): one already in flight when the outage began
+   * can still complete (a query answered just before the server shut down, a long poll) and
+   * proves nothing about the backend now, so it does not end the outage.
+   */
+  succeeded(startedAt?: number): void;
   /** True between the first failure and the next success. */
   readonly failing: boolean;
 }
@@ -48,8 +53,9 @@ export function createOutageReport(settings: OutageReportSettings): OutageReport
         { operation, error: reason },
       );
     },
-    succeeded() {
+    succeeded(startedAt) {
       if (since === undefined) return;
+      if (startedAt !== undefined && startedAt < since) return;
       settings.logger.info(`${settings.backend} is reachable again`, {
         outageMs: now() - since,
         failedOperations: failures,

@@ -1,5 +1,10 @@
 import type { DeliveryOutcome, QueueEnvelope } from '@worldkit/core';
-import { type RestartableServer, recordingLogger, startPostgresServer } from '@worldkit/testing';
+import {
+  type RestartableServer,
+  recordingLogger,
+  startPostgresServer,
+  testEnvelope,
+} from '@worldkit/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresQueue } from './postgres-queue.js';
@@ -24,19 +29,8 @@ function sendSignal() {
   return { finished, done };
 }
 
-function envelope(messageId: string): QueueEnvelope {
-  return {
-    format: 1,
-    messageId,
-    queueName: '__wkf_workflow_outage',
-    deploymentId: 'v1',
-    body: 'e30=',
-    attempt: 1,
-    failures: 0,
-    notBefore: Date.now(),
-    createdAt: Date.now(),
-  };
-}
+const envelope = (messageId: string) =>
+  testEnvelope({ messageId, queueName: '__wkf_workflow_outage', deploymentId: 'v1', body: 'e30=' });
 
 /** Messages still stored (not acknowledged), read over a connection of its own. */
 async function messagesLeft(schema: string): Promise<number> {

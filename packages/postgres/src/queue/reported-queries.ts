@@ -14,9 +14,10 @@ export function reportedQueries(pool: () => pg.Pool, outage: OutageReport) {
       text: string,
       values: unknown[],
     ): Promise<pg.QueryResult<Row>> {
+      const startedAt = Date.now();
       try {
         const result = await pool().query<Row>(text, values);
-        outage.succeeded();
+        outage.succeeded(startedAt);
         return result;
       } catch (error) {
         outage.failed(operation, error);

@@ -97,6 +97,7 @@ export class PollConsumer {
       const slots = await this.#pool.take(SQS_MAX_BATCH);
       if (slots === 0) break;
       let messages: Message[];
+      const receiveStartedAt = Date.now();
       try {
         const result = await connection.client.send(
           new ReceiveMessageCommand({
@@ -107,7 +108,7 @@ export class PollConsumer {
             MessageSystemAttributeNames: ['ApproximateReceiveCount'],
           }),
         );
-        outage.succeeded();
+        outage.succeeded(receiveStartedAt);
         messages = result.Messages ?? [];
         failures = 0;
       } catch (error) {

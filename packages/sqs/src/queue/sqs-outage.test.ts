@@ -1,7 +1,11 @@
 import { DeleteMessageCommand } from '@aws-sdk/client-sqs';
-import type { QueueEnvelope } from '@worldkit/core';
 import { createOutageReport } from '@worldkit/core';
-import { type OutageProxy, recordingLogger, startOutageProxy } from '@worldkit/testing';
+import {
+  type OutageProxy,
+  recordingLogger,
+  startOutageProxy,
+  testEnvelope,
+} from '@worldkit/testing';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { fauxqsClient, fauxqsSettings, useFauxqs } from '../fauxqs.fixture.js';
 import { reportedSqsCall, SqsUnreachableError } from './sqs-outage.js';
@@ -26,21 +30,8 @@ async function eventually(done: () => boolean, what: string, timeoutMs = 15_000)
   }
 }
 
-function envelope(index: number): QueueEnvelope {
-  const now = Date.now();
-  return {
-    format: 1,
-    messageId: `msg_outage_${index}_${Math.random().toString(36).slice(2)}`,
-    queueName: '__wkf_workflow_test',
-    deploymentId: 'dpl_test',
-    body: '{}',
-    attempt: 1,
-    failures: 0,
-    notBefore: now,
-    createdAt: now,
-    ...{ index },
-  } as QueueEnvelope;
-}
+const envelope = (index: number) =>
+  testEnvelope({ messageId: `msg_outage_${index}_${Math.random().toString(36).slice(2)}`, index });
 
 const indexOf = (value: unknown) => (value as { index: number }).index;
 

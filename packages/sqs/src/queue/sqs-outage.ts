@@ -46,17 +46,18 @@ export async function reportedSqsCall<T>(
   call: () => Promise<T>,
 ): Promise<T> {
   let result: T;
+  const startedAt = Date.now();
   try {
     result = await call();
   } catch (error) {
     if (isRefusedBySqs(error)) {
-      outage.succeeded();
+      outage.succeeded(startedAt);
       throw error;
     }
     outage.failed(operation, error);
     throw new SqsUnreachableError(operation, error);
   }
-  outage.succeeded();
+  outage.succeeded(startedAt);
   return result;
 }
 
