@@ -6,8 +6,14 @@ export { currentDeliveryScope, withDeliveryScope } from './compute/delivery-scop
 export { findHandler, loadedDeployments, registerHandler } from './compute/handler-registry.js';
 export { inProcessCompute } from './compute/in-process.js';
 export { currentDeploymentScope, withDeploymentScope } from './compute/registration-scope.js';
+export {
+  DEPLOYMENT_ID_ENV_VARS,
+  resolveDeploymentId,
+  VERCEL_DEPLOYMENT_ID_ENV,
+} from './config/deployment-id.js';
 export { resolveSetting, type SettingSpec } from './config/env-setting.js';
 export { describeValue, toConfigProblems } from './config/format-issues.js';
+export { MASK, maskUrlSecrets } from './config/mask-secrets.js';
 export {
   DEFAULT_DEPLOYMENT_ID,
   DEPLOYMENT_ID_ENV,

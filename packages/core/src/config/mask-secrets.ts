@@ -1,0 +1,53 @@
+/** What a hidden value is shown as. */
+export const MASK = '***';
+
+const SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
+
+/**
+ * An address (URL) with its secrets hidden, for output, logs and errors: the user-info
+ * (`https://user:pass@host` → `https://***@host`), every query value with its key kept
+ * (`?x-vercel-protection-bypass=abc&x=1` → `?x-vercel-protection-bypass=***&x=***`; a bare
+ * query word is hidden whole) and a fragment. Scheme, host, port and path stay readable. Works
+ * on the text as given (no normalisation), so the result reads like the stored address, and on
+ * strings that are not valid URLs too (then everything up to the last `@` before the query is
+ * taken for user-info, so a password holding `/` is hidden as well). Idempotent.
+ */
+export function maskUrlSecrets(address: string): string {
+  const schemeEnd = SCHEME.exec(address)?.[0].length ?? 0;
+  const tail = address.slice(schemeEnd);
+  const queryOrHash = tail.search(/[?#]/);
+  const beforeQuery = queryOrHash === -1 ? tail : tail.slice(0, queryOrHash);
+  let afterScheme = tail;
+  if (schemeEnd > 0) {
+    // A valid URL's user-info ends before its authority does (at the first `/`).
+    const slash = beforeQuery.indexOf('/');
+    const authority =
+      URL.canParse(address) && slash !== -1 ? beforeQuery.slice(0, slash) : beforeQuery;
+    const at = authority.lastIndexOf('@');
+    if (at !== -1) afterScheme = `${MASK}@${tail.slice(at + 1)}`;
+  }
+  const hashAt = afterScheme.indexOf('#');
+  const beforeHash = hashAt === -1 ? afterScheme : afterScheme.slice(0, hashAt);
+  const fragment = hashAt === -1 ? undefined : afterScheme.slice(hashAt + 1);
+  const queryAt = beforeHash.indexOf('?');
+  const path = queryAt === -1 ? beforeHash : beforeHash.slice(0, queryAt);
+  const query = queryAt === -1 ? undefined : beforeHash.slice(queryAt + 1);
+  return (
+    address.slice(0, schemeEnd) +
+    path +
+    (query === undefined ? '' : `?${maskQuery(query)}`) +
+    (fragment === undefined ? '' : `#${fragment === '' ? '' : MASK}`)
+  );
+}
+
+function maskQuery(query: string): string {
+  return query
+    .split('&')
+    .map((pair) => {
+      if (pair === '') return pair;
+      const equals = pair.indexOf('=');
+      if (equals === -1) return MASK;
+      return `${pair.slice(0, equals)}=${equals === pair.length - 1 ? '' : MASK}`;
+    })
+    .join('&');
+}
