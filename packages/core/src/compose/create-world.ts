@@ -21,8 +21,10 @@ import { createConsoleLogger } from '../logging/logger.js';
 import { createCompositeQueue } from '../queue/composite-queue.js';
 import { createReceiver } from '../queue/delivery-policy.js';
 import { checkEventRequest } from '../storage/event-request-check.js';
+import { upgradeLogOf } from '../upgrades/upgrade-log.js';
 import { chooseVersionForNewRun } from '../versions/choose-version-for-new-run.js';
 import { memoryVersions } from '../versions/memory-versions-provider.js';
+import { hooksWithTokenAliases } from './hooks-with-token-aliases.js';
 import { negotiate } from './negotiate.js';
 import { recoverActiveRuns } from './recover-active-runs.js';
 
@@ -190,7 +192,7 @@ export function createWorld(config: WorldConfig): ComposedWorld {
       list: (params) => storage.events.list(params),
       listByCorrelationId: (params) => storage.events.listByCorrelationId(params),
     },
-    hooks: storage.hooks,
+    hooks: hooksWithTokenAliases(storage.hooks, () => upgradeLogOf(world)),
     streamFlushIntervalMs: streamer.streamFlushIntervalMs,
     writeToStream: (name, runId, chunk) => streamer.writeToStream(name, runId, chunk),
     writeToStreamMulti: async (name, runId, chunks) => {

@@ -101,6 +101,13 @@ export const upgradeRecordSchema = z.object({
   cutAfterEventId: z.string().optional(),
   /** Events of the old run copied into the new one (0 for restart). */
   copiedEvents: z.number().int().min(0),
+  /**
+   * Hook tokens the runtime generated for the old run (`createWebhook()`, `createHook()` without
+   * a token), each with the token the new run's replay generates for the same call. The World
+   * resolves an old token through this list, so webhook URLs handed out before the upgrade reach
+   * the new run. Explicit tokens carry over unchanged and are not listed.
+   */
+  tokenAliases: z.array(z.object({ from: z.string().min(1), to: z.string().min(1) })).optional(),
   createdAt: z.date(),
   updatedAt: z.date(),
 });
@@ -120,6 +127,12 @@ export interface UpgradeLog {
   findByRun(runId: string): Promise<UpgradeRecord[]>;
   /** Upgrades matching the filter, oldest first. */
   list(filter?: UpgradeLogFilter): Promise<UpgradeRecord[]>;
+  /**
+   * The latest upgrade whose `tokenAliases` has `from: token`, or `null`. The World calls it
+   * when no live hook holds a token, so an old webhook URL reaches the run that replaced its
+   * owner; it should be an indexed lookup, since anyone can present an unknown token.
+   */
+  findByToken(token: string): Promise<UpgradeRecord | null>;
 }
 
 export interface VersionsCapabilities {

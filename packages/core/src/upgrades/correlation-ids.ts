@@ -1,4 +1,4 @@
-import { seededRandom } from './seeded-random.js';
+import { type RunSeed, runRandom } from './run-seed.js';
 
 /**
  * Maps the correlation ids of one run's steps, hooks and waits to the ids another run will
@@ -19,12 +19,6 @@ const RANDOM_LENGTH = 16;
 const MAX_DRAWS_BEFORE = 256;
 /** How many calls apart the first and last id of one run may be. */
 const MAX_CALLS = 2n ** 32n;
-
-export interface RunSeed {
-  runId: string;
-  workflowName: string;
-  startedAt: Date;
-}
 
 export type CorrelationIdMap = (correlationId: string) => string;
 
@@ -47,10 +41,10 @@ export function mapCorrelationIds(
     offsets[0]!.random,
   );
   for (let drawsBefore = 0; drawsBefore <= MAX_DRAWS_BEFORE; drawsBefore++) {
-    const fromFirst = firstRandomPart(randomAfter(from, drawsBefore));
+    const fromFirst = firstRandomPart(runRandom(from, drawsBefore));
     const distance = smallest - fromFirst;
     if (distance >= 0n && distance < MAX_CALLS) {
-      const toFirst = firstRandomPart(randomAfter(to, drawsBefore));
+      const toFirst = firstRandomPart(runRandom(to, drawsBefore));
       const mapped = new Map<string, string>();
       for (const [index, id] of offsets.entries()) {
         const random = toFirst + (id.random - fromFirst);
@@ -64,15 +58,6 @@ export function mapCorrelationIds(
     }
   }
   return null;
-}
-
-const seedOf = (run: RunSeed) => `${run.runId}:${run.workflowName}:${run.startedAt.getTime()}`;
-
-/** A fresh generator for `run` advanced by `draws` values. */
-function randomAfter(run: RunSeed, draws: number): () => number {
-  const random = seededRandom(seedOf(run));
-  for (let index = 0; index < draws; index++) random();
-  return random;
 }
 
 /** The random part of the first ULID the generator yields, as a number. */

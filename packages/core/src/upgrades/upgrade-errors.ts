@@ -1,6 +1,13 @@
 /** One reason a run cannot move to a version. */
 export interface CompatibilityProblem {
-  kind: 'missing-workflow' | 'input-schema' | 'unknown-step' | 'replay-order' | 'replay-divergence';
+  kind:
+    | 'missing-workflow'
+    | 'input-schema'
+    | 'unknown-step'
+    | 'replay-order'
+    | 'replay-divergence'
+    /** The strategy would cut off a token or webhook URL the run handed out. */
+    | 'hook-token';
   message: string;
   /** The event of the old run the problem is about, when there is one. */
   eventId?: string;

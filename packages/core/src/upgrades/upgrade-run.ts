@@ -9,6 +9,15 @@ import { planEventCopy, UnknownCutPointError } from './event-copy-plan.js';
 import { getManifest, manifestStepIds } from './manifest-lookup.js';
 import { replayCheck } from './replay-check.js';
 import { listRunEvents } from './run-listing.js';
+import {
+  aliasesForLiveTokens,
+  describeTokenCarryOver,
+  hookTokensOf,
+  liveTokensIn,
+  planTokenRekey,
+  rekeyEventData,
+  tokenCarryOverProblems,
+} from './token-carry-over.js';
 import { upgradeLogOf } from './upgrade-log.js';
 
 export type { UpgradeStrategy } from '../contracts/versions.js';
@@ -107,10 +116,12 @@ export async function upgradeRun(
   const input = await checkInput(world, run, options.to);
   const problems = input.problems;
   const inputNote = input.notCheckedReason ? { inputNotCheckedReason: input.notCheckedReason } : {};
+  const events = await listRunEvents(world, runId);
+  const tokens = hookTokensOf(run, events);
+  problems.push(...tokenCarryOverProblems(options.strategy, tokens));
   let copiedEvents = 0;
   if (options.strategy !== 'cancel-and-restart' && problems.length === 0) {
     const manifest = await getManifest(world, options.to);
-    const events = await listRunEvents(world, runId);
     try {
       const check = eventLogProblems(
         run,
@@ -139,7 +150,10 @@ export async function upgradeRun(
     return result('dry-run', {
       ...inputNote,
       copiedEvents,
-      reasons: [`would cancel "${runId}" and start a new run on "${options.to}"`],
+      reasons: [
+        `would cancel "${runId}" and start a new run on "${options.to}"`,
+        ...describeTokenCarryOver(options.strategy, tokens),
+      ],
     });
   }
 
@@ -180,8 +194,11 @@ async function finish(
   const newRun = await createNewRun(world, oldRun, record);
 
   let copiedEvents = 0;
+  let tokenAliases = record.tokenAliases;
   if (record.strategy !== 'cancel-and-restart') {
-    copiedEvents = await copyEventLog(world, oldRun, newRun, oldEvents, record.cutAfterEventId);
+    const copy = await copyEventLog(world, oldRun, newRun, oldEvents, record);
+    copiedEvents = copy.copiedEvents;
+    tokenAliases = copy.tokenAliases;
   }
   await world.queue(
     `__wkf_workflow_${oldRun.workflowName}`,
@@ -192,6 +209,7 @@ async function finish(
     ...record,
     status: 'completed',
     copiedEvents,
+    ...(tokenAliases?.length ? { tokenAliases } : {}),
     updatedAt: new Date(),
   };
   await log.record(completed);
@@ -243,17 +261,20 @@ async function createNewRun(
 }
 
 /**
- * Starts the new run (its `startedAt` seeds the ids its replay generates) and appends the old
- * run's events that are not in it yet, each re-keyed to the id the new run's replay will give
- * the same call. Returns how many events the new run holds from the old one.
+ * Starts the new run (its `startedAt` seeds the ids and tokens its replay generates) and
+ * appends the old run's events that are not in it yet, each re-keyed to the correlation id and
+ * hook token the new run's replay will give the same call. The old run's generated tokens are
+ * recorded as aliases first (token-carry-over.ts). Returns how many events the new run holds
+ * from the old one, and the aliases.
  */
 async function copyEventLog(
   world: ComposedWorld,
   oldRun: WorkflowRun,
   newRun: WorkflowRun,
   oldEvents: Event[],
-  cutAfterEventId: string | undefined,
-): Promise<number> {
+  record: UpgradeRecord,
+): Promise<{ copiedEvents: number; tokenAliases: UpgradeRecord['tokenAliases'] }> {
+  const { cutAfterEventId } = record;
   let started = newRun;
   if (!started.startedAt) {
     const result = await world.events.create(newRun.runId, { eventType: 'run_started' });
@@ -269,6 +290,12 @@ async function copyEventLog(
     plan.events.flatMap((event) => (event.correlationId ? [event.correlationId] : [])),
   );
   if (!rekey) throw new Error(`cannot map the correlation ids of "${oldRun.runId}"`);
+  const liveTokens = liveTokensIn(oldEvents);
+  const tokens = planTokenRekey(oldRun, started, plan.events, liveTokens);
+  const aliases = aliasesForLiveTokens(tokens, liveTokens);
+  if (aliases.length > 0 && !record.tokenAliases) {
+    await upgradeLogOf(world).record({ ...record, tokenAliases: aliases, updatedAt: new Date() });
+  }
 
   const alreadyCopied = (await listRunEvents(world, newRun.runId)).filter(
     (event) => event.eventType !== 'run_created' && event.eventType !== 'run_started',
@@ -278,11 +305,11 @@ async function copyEventLog(
       eventType: event.eventType,
       correlationId: event.correlationId ? rekey(event.correlationId) : undefined,
       ...('eventData' in event && event.eventData !== undefined
-        ? { eventData: event.eventData }
+        ? { eventData: rekeyEventData(event, tokens) }
         : {}),
       ...(event.specVersion !== undefined ? { specVersion: event.specVersion } : {}),
     } as CreateEventRequest;
     await world.events.create(newRun.runId, request);
   }
-  return plan.events.length;
+  return { copiedEvents: plan.events.length, tokenAliases: aliases };
 }

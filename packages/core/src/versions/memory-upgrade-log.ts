@@ -37,6 +37,12 @@ export function createMemoryUpgradeLog(settings: MemoryUpgradeLogSettings = {}):
         .filter((record) => record.runId === runId)
         .map((record) => structuredClone(record));
     },
+    async findByToken(token) {
+      const found = [...records.values()].findLast((record) =>
+        record.tokenAliases?.some((alias) => alias.from === token),
+      );
+      return found ? structuredClone(found) : null;
+    },
     async list(filter) {
       return [...records.values()]
         .filter((record) => matchesUpgradeFilter(record, filter))

@@ -47,6 +47,8 @@ const versionKey = (id: string) => ({ pk: `VERSION#${id}`, sk: '#VERSION' });
 /** Which version is current: one item, swapped by `promote` in the same transaction. */
 const CURRENT_KEY = { pk: 'VERSION_CURRENT', sk: '#CURRENT' };
 const upgradeKey = (id: string) => ({ pk: `UPGRADE#${id}`, sk: '#UPGRADE' });
+/** One item per generated hook token an upgrade carried over: old token → its upgrade. */
+const tokenAliasKey = (token: string) => ({ pk: `TOKENALIAS#${token}`, sk: '#TOKENALIAS' });
 
 /**
  * Version records and the upgrade log in the same table as runs. Behaves like core's memory
@@ -116,13 +118,40 @@ function versionStoreOn(table: LazyTable): DynamoDbVersionStore {
         // Creation time first, so the log lists oldest first; replacing keeps the position.
         gsi1sk: `${String(new Date(entry.createdAt).getTime()).padStart(15, '0')}#${entry.id}`,
       };
+      // The alias items land with the record, so a token is never resolvable to a missing record.
+      const aliases: TransactItem[] = (entry.tokenAliases ?? []).map((alias) => ({
+        Put: {
+          TableName: handle.table,
+          Item: { ...tokenAliasKey(alias.from), entity: 'token-alias', upgradeId: entry.id },
+        },
+      }));
       await commitWrite(
         handle.documents,
         handle.table,
         key.pk,
-        [{ Put: { TableName: handle.table, Item: item } }],
+        [{ Put: { TableName: handle.table, Item: item } }, ...aliases],
         blobs,
       );
+    },
+    async findByToken(token) {
+      const handle = await table.ready();
+      const alias = await handle.documents.send(
+        new GetCommand({
+          TableName: handle.table,
+          Key: tokenAliasKey(token),
+          ConsistentRead: true,
+        }),
+      );
+      const upgradeId = alias.Item?.upgradeId;
+      if (typeof upgradeId !== 'string') return null;
+      const found = await handle.documents.send(
+        new GetCommand({
+          TableName: handle.table,
+          Key: upgradeKey(upgradeId),
+          ConsistentRead: true,
+        }),
+      );
+      return found.Item ? decodeRecord<UpgradeRecord>(handle, found.Item as RecordItem) : null;
     },
     async findByRun(runId) {
       return (await upgrades.list({ runId })).filter((record) => record.runId === runId);

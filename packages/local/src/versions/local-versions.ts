@@ -71,6 +71,7 @@ function createPersistedStore(filePath: string): VersionStore {
     record: (entry) => mutate(async (store) => store.upgrades?.record(entry)),
     findByRun: async (runId) => (await inner()).upgrades?.findByRun(runId) ?? [],
     list: async (filter) => (await inner()).upgrades?.list(filter) ?? [],
+    findByToken: async (token) => (await (await inner()).upgrades?.findByToken(token)) ?? null,
   };
 
   return {
@@ -104,6 +105,7 @@ function createHandle(store: VersionStore, release: () => Promise<void>): Versio
     record: async (entry) => live().upgrades?.record(entry),
     findByRun: async (runId) => (await live().upgrades?.findByRun(runId)) ?? [],
     list: async (filter) => (await live().upgrades?.list(filter)) ?? [],
+    findByToken: async (token) => (await live().upgrades?.findByToken(token)) ?? null,
   };
   return {
     upgrades,

@@ -63,6 +63,14 @@ export function createPostgresUpgradeLog(ready: () => Promise<PostgresConnection
     findByRun(runId) {
       return select(['run_id = $1'], [runId]);
     },
+    async findByToken(token) {
+      // Containment on the stored record: tokens are plain strings there (no tags).
+      const found = await select(
+        ["record->'tokenAliases' @> $1::jsonb"],
+        [JSON.stringify([{ from: token }])],
+      );
+      return found.at(-1) ?? null;
+    },
     list(filter: UpgradeLogFilter = {}) {
       const conditions: string[] = [];
       const values: unknown[] = [];

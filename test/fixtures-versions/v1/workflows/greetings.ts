@@ -1,7 +1,7 @@
 // Version 1 of the upgrade fixtures. Version 2 (../../v2) changes what `greet` returns, drops
 // `legacyWorkflow` and swaps the order of `reorderedWorkflow`, so tests can tell which
 // version's code ran each step and what an upgrade is allowed to do.
-import { createHook, sleep } from 'workflow';
+import { createHook, createWebhook, sleep } from 'workflow';
 import { start } from 'workflow/api';
 
 async function greet(name: string) {
@@ -15,6 +15,27 @@ export async function sleepingWorkflow(name: string, duration: string) {
   const first = await greet(name);
   await sleep(duration);
   const second = await greet(`${name} again`);
+  return { first, second };
+}
+
+/** Greets, then waits on a webhook whose token (and so URL) the runtime generates. */
+export async function webhookWaitingWorkflow() {
+  'use workflow';
+  const first = await greet('webhook');
+  const webhook = createWebhook();
+  const request = await webhook;
+  const second = await greet(`webhook ${request.method}`);
+  return { first, second };
+}
+
+/** Greets, then waits on a hook without a token (the runtime generates one) and a hook with one. */
+export async function generatedHookWorkflow(explicitToken: string) {
+  'use workflow';
+  const first = await greet('hooks');
+  using generated = createHook<{ value: number }>();
+  using explicit = createHook<{ value: number }>({ token: explicitToken });
+  const [one, two] = await Promise.all([generated, explicit]);
+  const second = await greet(`payloads ${one.value} ${two.value}`);
   return { first, second };
 }
 

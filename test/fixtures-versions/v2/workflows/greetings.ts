@@ -1,6 +1,6 @@
 // Version 2 of the upgrade fixtures: `greet` answers "from v2", `legacyWorkflow` is gone and
 // `reorderedWorkflow` sleeps before it greets. See ../../v1 for the original.
-import { createHook, sleep } from 'workflow';
+import { createHook, createWebhook, sleep } from 'workflow';
 import { start } from 'workflow/api';
 
 async function greet(name: string) {
@@ -14,6 +14,27 @@ export async function sleepingWorkflow(name: string, duration: string) {
   const first = await greet(name);
   await sleep(duration);
   const second = await greet(`${name} again`);
+  return { first, second };
+}
+
+/** Greets, then waits on a webhook whose token (and so URL) the runtime generates. */
+export async function webhookWaitingWorkflow() {
+  'use workflow';
+  const first = await greet('webhook');
+  const webhook = createWebhook();
+  const request = await webhook;
+  const second = await greet(`webhook ${request.method}`);
+  return { first, second };
+}
+
+/** Greets, then waits on a hook without a token (the runtime generates one) and a hook with one. */
+export async function generatedHookWorkflow(explicitToken: string) {
+  'use workflow';
+  const first = await greet('hooks');
+  using generated = createHook<{ value: number }>();
+  using explicit = createHook<{ value: number }>({ token: explicitToken });
+  const [one, two] = await Promise.all([generated, explicit]);
+  const second = await greet(`payloads ${one.value} ${two.value}`);
   return { first, second };
 }
 

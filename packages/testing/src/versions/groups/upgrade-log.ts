@@ -48,5 +48,26 @@ export function describeUpgradeLog(store: () => VersionStore): void {
       expect(await log().list({ versionId: 'vers_other' })).toEqual([]);
       expect(await log().list()).toHaveLength(2);
     });
+
+    it('finds the latest upgrade that carried a hook token over (findByToken)', async () => {
+      const aliases = (from: string, to: string) => ({ tokenAliases: [{ from, to }] });
+      await log().record({ ...entry('upg_1', 'wrun_a', 'started'), ...aliases('tokA', 'tokB') });
+      await log().record({ ...entry('upg_1', 'wrun_a', 'completed'), ...aliases('tokA', 'tokB') });
+      await log().record({
+        ...entry('upg_2', 'wrun_a_next', 'completed'),
+        ...aliases('tokB', 'tokC'),
+      });
+      await log().record(entry('upg_3', 'wrun_c', 'completed'));
+
+      const first = await log().findByToken('tokA');
+      expect(first?.id, 'findByToken("tokA") should name the upgrade that aliased it').toBe(
+        'upg_1',
+      );
+      expect(first?.status).toBe('completed');
+      expect(first?.tokenAliases).toEqual([{ from: 'tokA', to: 'tokB' }]);
+      expect((await log().findByToken('tokB'))?.id).toBe('upg_2');
+      expect(await log().findByToken('tokC'), 'a token only aliased *to* is not found').toBeNull();
+      expect(await log().findByToken('unknown')).toBeNull();
+    });
   });
 }
