@@ -1,6 +1,7 @@
 import type { Event } from '@workflow/world';
 import {
   type ComposedWorld,
+  checkCompatibility,
   createWorld,
   type LoadedWorkflowCode,
   listUpgrades,
@@ -73,6 +74,8 @@ describe.each([
     const cutAfterEventId =
       strategy === 'cancel-and-partial-resume' ? await cutAfterFirstStep(old.runId) : undefined;
 
+    const report = await checkCompatibility(world, old.runId, V2, { cutAfterEventId });
+    expect(report.hookTokens).toEqual({ explicit: 0, generated: 1 });
     const dry = await upgradeRun(world, old.runId, {
       to: V2,
       strategy,

@@ -12,6 +12,7 @@ import {
 import { type ReplayCheckResult, replayCheck } from './replay-check.js';
 import { decodeRunInput } from './run-input-decoding.js';
 import { listRunEvents } from './run-listing.js';
+import { hookTokensOf } from './token-carry-over.js';
 import { type CompatibilityProblem, IncompatibleUpgradeError } from './upgrade-errors.js';
 
 export interface CompatibilityReport {
@@ -36,6 +37,12 @@ export interface CompatibilityReport {
    * Not a problem, so it does not make the report incompatible.
    */
   inputNotCheckedReason?: string;
+  /**
+   * The run's live hook tokens by kind. Explicit ones reach the new run on every strategy;
+   * generated ones (`createWebhook()`, `createHook()` without a token) are re-keyed and aliased
+   * by the resume strategies, and make `cancel-and-restart` refuse the run.
+   */
+  hookTokens: { explicit: number; generated: number };
 }
 
 /** The input checks' problems, and why the schema check was skipped when it was. */
@@ -167,9 +174,11 @@ export async function checkCompatibility(
   const run = await world.runs.get(runId);
   const inputCheck = await checkInput(world, run, versionId);
   const problems = inputCheck.problems;
-  const manifest = await getManifest(world, versionId);
-  if (!manifest) return { compatible: false, problems };
   const log = await listRunEvents(world, runId);
+  const tokens = hookTokensOf(run, log);
+  const hookTokens = { explicit: tokens.explicit.length, generated: tokens.generated.length };
+  const manifest = await getManifest(world, versionId);
+  if (!manifest) return { compatible: false, problems, hookTokens };
   const logCheck = eventLogProblems(
     run,
     versionId,
@@ -199,6 +208,7 @@ export async function checkCompatibility(
     problems,
     ...(suggestedCutAfterEventId ? { suggestedCutAfterEventId } : {}),
     ...report,
+    hookTokens,
   };
 }
 
