@@ -1,8 +1,10 @@
 export {
   loadMigrations,
   type Migration,
+  MigrationError,
   type MigrationReport,
   migrate,
+  migrationLabel,
 } from './connection/migrate.js';
 export {
   postgres,

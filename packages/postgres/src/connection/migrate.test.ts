@@ -1,11 +1,8 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { startPostgresServer } from '@worldkit/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresStorage } from '../storage/postgres-storage.js';
-import { loadMigrations, migrate } from './migrate.js';
+import { loadMigrations, type Migration, MigrationError, migrate } from './migrate.js';
 
 let server: Awaited<ReturnType<typeof startPostgresServer>>;
 let pool: pg.Pool;
@@ -51,43 +48,54 @@ describe('migrate()', () => {
   });
 
   it('applies only the versions a schema lacks, in order', async () => {
-    const directory = await mkdtemp(join(tmpdir(), 'worldkit-migrations-'));
-    try {
-      await writeFile(join(directory, '0001_first.sql'), 'CREATE TABLE first_table (id int);');
-      await migrate(pool, 'migrate_steps', loadMigrations(directory));
-      await writeFile(
-        join(directory, '0002_second.sql'),
-        'ALTER TABLE first_table ADD COLUMN note text;',
-      );
-      const report = await migrate(pool, 'migrate_steps', loadMigrations(directory));
-      expect(report).toEqual({ applied: [2], current: 2 });
-      const columns = await pool.query<{ column_name: string }>(
-        `SELECT column_name FROM information_schema.columns
-         WHERE table_schema = 'migrate_steps' AND table_name = 'first_table' ORDER BY ordinal_position`,
-      );
-      expect(columns.rows.map((row) => row.column_name)).toEqual(['id', 'note']);
-    } finally {
-      await rm(directory, { recursive: true, force: true });
-    }
+    const first: Migration = {
+      version: 1,
+      name: 'first',
+      sql: 'CREATE TABLE first_table (id int);',
+    };
+    const second: Migration = {
+      version: 2,
+      name: 'second',
+      sql: 'ALTER TABLE first_table ADD COLUMN note text;',
+    };
+    await migrate(pool, 'migrate_steps', [first]);
+    const report = await migrate(pool, 'migrate_steps', [first, second]);
+    expect(report).toEqual({ applied: [2], current: 2 });
+    const columns = await pool.query<{ column_name: string }>(
+      `SELECT column_name FROM information_schema.columns
+       WHERE table_schema = 'migrate_steps' AND table_name = 'first_table' ORDER BY ordinal_position`,
+    );
+    expect(columns.rows.map((row) => row.column_name)).toEqual(['id', 'note']);
   });
 
-  it('rolls back a failing migration entirely and records nothing', async () => {
-    const directory = await mkdtemp(join(tmpdir(), 'worldkit-migrations-'));
-    try {
-      await writeFile(
-        join(directory, '0001_broken.sql'),
-        'CREATE TABLE half (id int); SELECT * FROM missing_table;',
-      );
-      await expect(migrate(pool, 'migrate_broken', loadMigrations(directory))).rejects.toThrow(
-        /missing_table/,
-      );
-      const schema = await pool.query(
-        `SELECT 1 FROM pg_namespace WHERE nspname = 'migrate_broken'`,
-      );
-      expect(schema.rowCount).toBe(0);
-    } finally {
-      await rm(directory, { recursive: true, force: true });
-    }
+  it('rolls back a failing migration entirely, records nothing, and names it in a typed error', async () => {
+    const migrations: Migration[] = [
+      { version: 1, name: 'fine', sql: 'CREATE TABLE fine_table (id int);' },
+      {
+        version: 2,
+        name: 'broken',
+        sql: 'CREATE TABLE half (id int); SELECT * FROM missing_table;',
+      },
+    ];
+    const error = await migrate(pool, 'migrate_broken', migrations).then(
+      () => undefined,
+      (failure: unknown) => failure,
+    );
+    expect(error).toBeInstanceOf(MigrationError);
+    expect(MigrationError.is(error)).toBe(true);
+    expect(error).toMatchObject({
+      code: 'WORLDKIT_POSTGRES_MIGRATION_FAILED',
+      version: 2,
+      migrationName: 'broken',
+      migration: '0002_broken',
+      schema: 'migrate_broken',
+      cause: expect.objectContaining({ code: '42P01' }),
+    });
+    expect((error as Error).message).toMatch(
+      /^@worldkit\/postgres: migration 0002_broken failed in schema "migrate_broken" .*relation "missing_table" does not exist$/,
+    );
+    const schema = await pool.query(`SELECT 1 FROM pg_namespace WHERE nspname = 'migrate_broken'`);
+    expect(schema.rowCount).toBe(0);
   });
 
   it('storage setup() migrates, and every stored row carries schema_version 1', async () => {

@@ -1,37 +1,56 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
+import { EMBEDDED_MIGRATIONS } from './migrations.generated.js';
 import { quoteIdentifier, tableNames } from './table-names.js';
 
-/** A versioned SQL file from `packages/postgres/migrations`. */
+/**
+ * One versioned schema change. The shipped ones are written as `migrations/NNNN_name.sql` in
+ * this package and embedded in code by `scripts/embed-migrations.mjs`
+ * (`migrations.generated.ts`), so nothing is read from disk at runtime: the package bundles
+ * (Turbopack, esbuild) and is traced (Next.js output tracing) like any other code.
+ */
 export interface Migration {
   version: number;
   name: string;
   sql: string;
 }
 
-const MIGRATION_FILE = /^(\d{4})_([a-z0-9_]+)\.sql$/;
-
-/** `../migrations` resolves the same from `src/` (tests) and `dist/` (published package). */
-const migrationsDirectory = fileURLToPath(new URL('../../migrations/', import.meta.url));
-
-let cached: Migration[] | undefined;
-
 /** The migrations shipped with this package, in version order. */
-export function loadMigrations(directory = migrationsDirectory): Migration[] {
-  if (directory === migrationsDirectory && cached) return cached;
-  const migrations = readdirSync(directory)
-    .map((file) => ({ file, match: MIGRATION_FILE.exec(file) }))
-    .filter((entry): entry is { file: string; match: RegExpExecArray } => entry.match !== null)
-    .map(({ file, match }) => ({
-      version: Number(match[1]),
-      name: match[2],
-      sql: readFileSync(join(directory, file), 'utf8'),
-    }))
-    .sort((a, b) => a.version - b.version);
-  if (directory === migrationsDirectory) cached = migrations;
-  return migrations;
+export function loadMigrations(): Migration[] {
+  return EMBEDDED_MIGRATIONS.map((migration) => ({ ...migration }));
+}
+
+/** `0003_state_guard`: how a migration is named in files, errors and logs. */
+export function migrationLabel(migration: Pick<Migration, 'version' | 'name'>): string {
+  return `${String(migration.version).padStart(4, '0')}_${migration.name}`;
+}
+
+/**
+ * A migration failed: nothing of this `migrate()` call was kept (one transaction). Names the
+ * migration and the schema; `cause` is the database's error (with its `code`, `position`, …).
+ */
+export class MigrationError extends Error {
+  readonly code = 'WORLDKIT_POSTGRES_MIGRATION_FAILED';
+  override readonly name = 'MigrationError';
+  readonly migration: string;
+
+  constructor(
+    readonly version: number,
+    readonly migrationName: string,
+    readonly schema: string,
+    cause: unknown,
+  ) {
+    const label = migrationLabel({ version, name: migrationName });
+    super(
+      `@worldkit/postgres: migration ${label} failed in schema "${schema}" and was rolled back with every migration of this run: ${cause instanceof Error ? cause.message : String(cause)}`,
+      { cause },
+    );
+    this.migration = label;
+  }
+
+  /** By name, like the other Worldkit errors: several copies of the package may be loaded. */
+  static is(value: unknown): value is MigrationError {
+    return value instanceof Error && value.name === 'MigrationError';
+  }
 }
 
 export interface MigrationReport {
@@ -49,7 +68,7 @@ export interface MigrationReport {
 export async function migrate(
   pool: pg.Pool,
   schema: string,
-  migrations: Migration[] = loadMigrations(),
+  migrations: readonly Migration[] = EMBEDDED_MIGRATIONS,
 ): Promise<MigrationReport> {
   const tables = tableNames(schema);
   const client = await pool.connect();
@@ -77,11 +96,15 @@ export async function migrate(
     );
     const appliedBefore = new Set(done.rows.map((row) => row.version));
     const applied: number[] = [];
-    // Unqualified names in the SQL files land in the configured schema.
+    // Unqualified names in the migrations land in the configured schema.
     await client.query(`SET LOCAL search_path TO ${quoteIdentifier(schema)}`);
     for (const migration of migrations) {
       if (appliedBefore.has(migration.version)) continue;
-      await client.query(migration.sql);
+      try {
+        await client.query(migration.sql);
+      } catch (error) {
+        throw new MigrationError(migration.version, migration.name, schema, error);
+      }
       await client.query(`INSERT INTO ${tables.schemaMigrations} (version, name) VALUES ($1, $2)`, [
         migration.version,
         migration.name,
