@@ -27,6 +27,7 @@ import { memoryVersions } from '../versions/memory-versions-provider.js';
 import { hooksWithTokenAliases } from './hooks-with-token-aliases.js';
 import { negotiate } from './negotiate.js';
 import { recoverActiveRuns } from './recover-active-runs.js';
+import { asRetryableRunCreationFailure } from './run-creation-failure.js';
 
 /** What Worldkit adds to a World, under one key so it never collides with the contract. */
 export interface WorldkitHandle {
@@ -186,7 +187,10 @@ export function createWorld(config: WorldConfig): ComposedWorld {
         } catch (error) {
           return Promise.reject(error);
         }
-        return storage.events.create(runId as string, data as never, params as never);
+        const created = storage.events.create(runId as string, data as never, params as never);
+        return (data as { eventType?: string }).eventType === 'run_created'
+          ? created.catch(asRetryableRunCreationFailure)
+          : created;
       }) as StorageInstance['events']['create'],
       get: (runId, eventId, params) => storage.events.get(runId, eventId, params),
       list: (params) => storage.events.list(params),
