@@ -64,84 +64,84 @@ const cutAfterFirstStep = async (runId: string) =>
 const hookEvents = (events: Event[]) =>
   events.filter((event) => event.eventType === 'hook_created');
 
-describe.each([
-  'cancel-and-resume',
-  'cancel-and-partial-resume',
-] as const)('%s of a run waiting on generated tokens', (strategy) => {
-  it('keeps the old webhook URL: it resumes the new run, which finishes on v2', async () => {
-    const old = await startOn(world, v1, 'webhookWaitingWorkflow', []);
-    const [oldToken] = await untilHooks(old.runId, 1);
-    const cutAfterEventId =
-      strategy === 'cancel-and-partial-resume' ? await cutAfterFirstStep(old.runId) : undefined;
+describe.each(['cancel-and-resume', 'cancel-and-partial-resume'] as const)(
+  '%s of a run waiting on generated tokens',
+  (strategy) => {
+    it('keeps the old webhook URL: it resumes the new run, which finishes on v2', async () => {
+      const old = await startOn(world, v1, 'webhookWaitingWorkflow', []);
+      const [oldToken] = await untilHooks(old.runId, 1);
+      const cutAfterEventId =
+        strategy === 'cancel-and-partial-resume' ? await cutAfterFirstStep(old.runId) : undefined;
 
-    const report = await checkCompatibility(world, old.runId, V2, { cutAfterEventId });
-    expect(report.hookTokens).toEqual({ explicit: 0, generated: 1 });
-    const dry = await upgradeRun(world, old.runId, {
-      to: V2,
-      strategy,
-      cutAfterEventId,
-      dryRun: true,
+      const report = await checkCompatibility(world, old.runId, V2, { cutAfterEventId });
+      expect(report.hookTokens).toEqual({ explicit: 0, generated: 1 });
+      const dry = await upgradeRun(world, old.runId, {
+        to: V2,
+        strategy,
+        cutAfterEventId,
+        dryRun: true,
+      });
+      expect(dry.status, dry.reasons.join('; ')).toBe('dry-run');
+      expect(dry.reasons.join('\n')).toMatch(/1 generated hook token\(s\) re-keyed to the new run/);
+
+      const result = await upgradeRun(world, old.runId, { to: V2, strategy, cutAfterEventId });
+      expect(result.status, result.reasons.join('; ')).toBe('upgraded');
+      const newRunId = result.newRunId!;
+      const [record] = await listUpgrades(world, { runId: old.runId });
+      expect(record?.tokenAliases).toHaveLength(1);
+      expect(record?.tokenAliases?.[0]?.from).toBe(oldToken);
+      const newToken = record?.tokenAliases?.[0]?.to;
+      expect(newToken).not.toBe(oldToken);
+
+      // The new run's replay generates `newToken` for the same call: its hook appears under it
+      // (copied for a resume; created again by the new run's own code after a partial resume).
+      expect(await untilHooks(newRunId, 1)).toEqual([newToken]);
+      const resolved = await world.hooks.getByToken(oldToken!);
+      expect(resolved.runId).toBe(newRunId);
+
+      const response = await postToWebhook(oldToken!);
+      expect(response.status).toBe(202);
+      const finished = await untilFinished(world, newRunId);
+      expect(finished.status, JSON.stringify(finished.error)).toBe('completed');
+      expect(finished.deploymentId).toBe(V2);
+      // The first step's v1 result was carried over; the step after the webhook ran on v2.
+      expect(await getRun(newRunId).returnValue).toEqual({
+        first: 'hello webhook from v1',
+        second: 'hello webhook POST from v2',
+      });
+      expect((await world.runs.get(old.runId)).status).toBe('cancelled');
     });
-    expect(dry.status, dry.reasons.join('; ')).toBe('dry-run');
-    expect(dry.reasons.join('\n')).toMatch(/1 generated hook token\(s\) re-keyed to the new run/);
 
-    const result = await upgradeRun(world, old.runId, { to: V2, strategy, cutAfterEventId });
-    expect(result.status, result.reasons.join('; ')).toBe('upgraded');
-    const newRunId = result.newRunId!;
-    const [record] = await listUpgrades(world, { runId: old.runId });
-    expect(record?.tokenAliases).toHaveLength(1);
-    expect(record?.tokenAliases?.[0]?.from).toBe(oldToken);
-    const newToken = record?.tokenAliases?.[0]?.to;
-    expect(newToken).not.toBe(oldToken);
+    it('keeps a generated and an explicit hook token of one run', async () => {
+      const explicit = uniqueToken('explicit');
+      const old = await startOn(world, v1, 'generatedHookWorkflow', [explicit]);
+      const tokens = await untilHooks(old.runId, 2);
+      const generated = tokens.find((token) => token !== explicit)!;
+      const cutAfterEventId =
+        strategy === 'cancel-and-partial-resume' ? await cutAfterFirstStep(old.runId) : undefined;
 
-    // The new run's replay generates `newToken` for the same call: its hook appears under it
-    // (copied for a resume; created again by the new run's own code after a partial resume).
-    expect(await untilHooks(newRunId, 1)).toEqual([newToken]);
-    const resolved = await world.hooks.getByToken(oldToken!);
-    expect(resolved.runId).toBe(newRunId);
+      const result = await upgradeRun(world, old.runId, { to: V2, strategy, cutAfterEventId });
+      expect(result.status, result.reasons.join('; ')).toBe('upgraded');
+      const newRunId = result.newRunId!;
+      await untilHooks(newRunId, 2);
 
-    const response = await postToWebhook(oldToken!);
-    expect(response.status).toBe(202);
-    const finished = await untilFinished(world, newRunId);
-    expect(finished.status, JSON.stringify(finished.error)).toBe('completed');
-    expect(finished.deploymentId).toBe(V2);
-    // The first step's v1 result was carried over; the step after the webhook ran on v2.
-    expect(await getRun(newRunId).returnValue).toEqual({
-      first: 'hello webhook from v1',
-      second: 'hello webhook POST from v2',
+      // Both tokens reach the new run: the explicit one as is, the generated one through its alias.
+      expect((await resumeHook(generated, { value: 3 })).runId).toBe(newRunId);
+      expect((await resumeHook(explicit, { value: 4 })).runId).toBe(newRunId);
+      const finished = await untilFinished(world, newRunId);
+      expect(finished.status, JSON.stringify(finished.error)).toBe('completed');
+      expect(await getRun(newRunId).returnValue).toEqual({
+        first: 'hello hooks from v1',
+        second: 'hello payloads 3 4 from v2',
+      });
+      const events = await world.events.list({
+        runId: newRunId,
+        pagination: { limit: 1000 },
+      });
+      expect(hookEvents(events.data)).toHaveLength(2);
     });
-    expect((await world.runs.get(old.runId)).status).toBe('cancelled');
-  });
-
-  it('keeps a generated and an explicit hook token of one run', async () => {
-    const explicit = uniqueToken('explicit');
-    const old = await startOn(world, v1, 'generatedHookWorkflow', [explicit]);
-    const tokens = await untilHooks(old.runId, 2);
-    const generated = tokens.find((token) => token !== explicit)!;
-    const cutAfterEventId =
-      strategy === 'cancel-and-partial-resume' ? await cutAfterFirstStep(old.runId) : undefined;
-
-    const result = await upgradeRun(world, old.runId, { to: V2, strategy, cutAfterEventId });
-    expect(result.status, result.reasons.join('; ')).toBe('upgraded');
-    const newRunId = result.newRunId!;
-    await untilHooks(newRunId, 2);
-
-    // Both tokens reach the new run: the explicit one as is, the generated one through its alias.
-    expect((await resumeHook(generated, { value: 3 })).runId).toBe(newRunId);
-    expect((await resumeHook(explicit, { value: 4 })).runId).toBe(newRunId);
-    const finished = await untilFinished(world, newRunId);
-    expect(finished.status, JSON.stringify(finished.error)).toBe('completed');
-    expect(await getRun(newRunId).returnValue).toEqual({
-      first: 'hello hooks from v1',
-      second: 'hello payloads 3 4 from v2',
-    });
-    const events = await world.events.list({
-      runId: newRunId,
-      pagination: { limit: 1000 },
-    });
-    expect(hookEvents(events.data)).toHaveLength(2);
-  });
-});
+  },
+);
 
 describe('cancel-and-restart of a run waiting on generated tokens', () => {
   it('is refused before anything is written, naming the tokens it would cut off', async () => {
