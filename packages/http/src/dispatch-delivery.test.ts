@@ -7,8 +7,10 @@ import {
   type RuntimeQueueHandler,
   type VersionStore,
 } from '@worldkit/core';
-import { testProviderContext } from '@worldkit/testing';
+import { recordingLogger, testProviderContext } from '@worldkit/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DeliveryFailureLog } from './delivery-failure-log.js';
+import { dispatchDelivery } from './dispatch-delivery.js';
 import { httpCompute } from './http-compute.js';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from './signature.js';
 
@@ -292,5 +294,100 @@ describe('dispatcher and app with the same provider', () => {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
     }
+  });
+});
+
+describe('logging failed deliveries', () => {
+  it('warns once per version and address with the reason, then at debug; one info line when it delivers again', async () => {
+    const logger = recordingLogger();
+    const compute = httpCompute({ secret: SECRET }).create(
+      testProviderContext({ deploymentId: 'vers_dispatcher', versions: () => versions, logger }),
+    );
+    const down = await startRecordingServer();
+    await down.close();
+    const secretQuery = '?x-vercel-protection-bypass=bypass-s3cret';
+    await versions.create({ id: 'vers_down', address: `${down.url}/${secretQuery}` });
+    app.respond = () => ({ status: 500, body: 'boom' });
+
+    for (let i = 0; i < 4; i++) {
+      await compute.deliver(envelope({ deploymentId: 'vers_down' }), undefined);
+      await compute.deliver(envelope(), undefined);
+    }
+    await compute.deliver(envelope({ deploymentId: 'vers_unknown' }), undefined);
+    await compute.deliver(envelope({ deploymentId: 'vers_unknown' }), undefined);
+
+    const warnings = logger.lines.filter((line) => line.level === 'warn');
+    expect(warnings.map((line) => line.details)).toEqual([
+      {
+        version: 'vers_down',
+        address: `${down.url}/?x-vercel-protection-bypass=***`,
+        error: expect.stringMatching(/could not reach .*ECONNREFUSED/),
+      },
+      {
+        version: VERSION,
+        address: app.url,
+        status: 500,
+        error: `${app.url}/.well-known/workflow/v1/flow answered HTTP 500: boom`,
+      },
+      {
+        version: 'vers_unknown',
+        address: null,
+        error: expect.stringContaining('is not in the version store'),
+      },
+    ]);
+    expect(warnings[0]!.message).toBe(
+      'delivery to version "vers_down" failed; it is retried with backoff (further failures for this version and address are logged at most once every 1 min)',
+    );
+    expect(logger.lines.filter((line) => line.level === 'debug')).toHaveLength(3 + 3 + 1);
+    expect(JSON.stringify(logger.lines)).not.toContain('bypass-s3cret');
+
+    app.respond = () => ({ status: 200, body: '' });
+    logger.lines.length = 0;
+    await compute.deliver(envelope(), undefined);
+    await compute.deliver(envelope(), undefined);
+    expect(logger.lines).toEqual([
+      {
+        level: 'info',
+        message: `version "${VERSION}" takes deliveries again`,
+        details: {
+          version: VERSION,
+          address: app.url,
+          failedDeliveries: 4,
+          failingForMs: expect.any(Number),
+        },
+      },
+    ]);
+  });
+
+  it('repeats the warning at most once per interval, counting the failures in between', async () => {
+    const logger = recordingLogger();
+    let clock = 1_000_000;
+    const failureLog = new DeliveryFailureLog({ logger, intervalMs: 60_000, now: () => clock });
+    const settings = {
+      signingSecret: SECRET,
+      requestTimeoutMs: 5_000,
+      fetch: globalThis.fetch,
+      versions: () => versions,
+      failureLog,
+    };
+    app.respond = () => ({ status: 503, body: 'busy' });
+    await dispatchDelivery(envelope(), settings);
+    for (let i = 0; i < 4; i++) {
+      clock += 10_000;
+      await dispatchDelivery(envelope(), settings);
+    }
+    clock += 20_000;
+    await dispatchDelivery(envelope(), settings);
+    clock += 1_000;
+    await dispatchDelivery(envelope(), settings);
+
+    expect(app.received).toHaveLength(7);
+    const warnings = logger.lines.filter((line) => line.level === 'warn');
+    expect(warnings.map((line) => line.message)).toEqual([
+      `delivery to version "${VERSION}" failed; it is retried with backoff (further failures for this version and address are logged at most once every 1 min)`,
+      `deliveries to version "${VERSION}" are still failing: 5 failed since the last warning 1 min ago`,
+    ]);
+    expect(warnings[1]!.details).toMatchObject({ status: 503, failures: 6, suppressedFailures: 4 });
+    expect(logger.lines.filter((line) => line.level === 'debug')).toHaveLength(5);
   });
 });

@@ -1,5 +1,6 @@
 import { parseQueueName, type ValidQueueName } from '@workflow/world';
 import type { HandlerResult, QueueEnvelope, Version, VersionStore } from '@worldkit/core';
+import type { DeliveryAttempt, DeliveryFailureLog } from './delivery-failure-log.js';
 import { signDelivery } from './signature.js';
 
 export interface DispatchSettings {
@@ -8,6 +9,8 @@ export interface DispatchSettings {
   fetch: typeof fetch;
   versions: () => VersionStore;
   now?: () => number;
+  /** Where failed deliveries (and the first success after them) are reported. */
+  failureLog?: DeliveryFailureLog;
 }
 
 /** Longest part of an app's error answer quoted in a failure reason. */
@@ -22,27 +25,59 @@ export async function dispatchDelivery(
   envelope: QueueEnvelope,
   settings: DispatchSettings,
 ): Promise<HandlerResult> {
+  const { result, attempt } = await attemptDelivery(envelope, settings);
+  settings.failureLog?.record(attempt);
+  return result;
+}
+
+interface Outcome {
+  result: HandlerResult;
+  attempt: DeliveryAttempt;
+}
+
+async function attemptDelivery(
+  envelope: QueueEnvelope,
+  settings: DispatchSettings,
+): Promise<Outcome> {
   const versionName = quote(envelope.deploymentId);
+  const attempt: DeliveryAttempt = { version: envelope.deploymentId };
+  const outcome = (result: HandlerResult, status?: number): Outcome => ({
+    result,
+    attempt: {
+      ...attempt,
+      ...(status === undefined ? {} : { status }),
+      ...(result.type === 'failed'
+        ? { error: result.error }
+        : result.type === 'no-handler'
+          ? { error: result.reason }
+          : {}),
+    },
+  });
   let version: Version | null;
   try {
     version = await settings.versions().get(envelope.deploymentId);
   } catch (error) {
-    return failed(
-      `the version store could not be read for version ${versionName}: ${describe(error)}`,
+    return outcome(
+      failed(`the version store could not be read for version ${versionName}: ${describe(error)}`),
     );
   }
   if (!version) {
-    return noHandler(
-      `version ${versionName} is not in the version store, so it has no address to deliver to`,
+    return outcome(
+      noHandler(
+        `version ${versionName} is not in the version store, so it has no address to deliver to`,
+      ),
     );
   }
   if (!version.address) {
-    return noHandler(
-      `version ${versionName} has no address; set the URL its app serves /.well-known/workflow/v1/* at (versions.update(id, { address }))`,
+    return outcome(
+      noHandler(
+        `version ${versionName} has no address; set the URL its app serves /.well-known/workflow/v1/* at (versions.update(id, { address }))`,
+      ),
     );
   }
+  attempt.address = version.address;
   const target = endpointFor(version.address, envelope.queueName);
-  if ('problem' in target) return noHandler(`version ${versionName}: ${target.problem}`);
+  if ('problem' in target) return outcome(noHandler(`version ${versionName}: ${target.problem}`));
 
   const body = JSON.stringify(envelope);
   const timestamp = Math.floor((settings.now ?? Date.now)() / 1000);
@@ -67,24 +102,35 @@ export async function dispatchDelivery(
     });
   } catch (error) {
     if (error instanceof Error && error.name === 'TimeoutError') {
-      return failed(`no answer from ${target.shown} within ${settings.requestTimeoutMs} ms`);
+      return outcome(
+        failed(`no answer from ${target.shown} within ${settings.requestTimeoutMs} ms`),
+      );
     }
-    return failed(`could not reach ${target.shown}: ${describe(error)}`);
+    return outcome(failed(`could not reach ${target.shown}: ${describe(error)}`));
   }
 
   const text = await response.text().catch(() => '');
   if (response.status >= 300 && response.status < 400) {
-    return failed(
-      `${target.shown} answered a redirect (HTTP ${response.status}); redirects are not followed`,
+    return outcome(
+      failed(
+        `${target.shown} answered a redirect (HTTP ${response.status}); redirects are not followed`,
+      ),
+      response.status,
     );
   }
   if (!response.ok) {
-    return failed(
-      `${target.shown} answered HTTP ${response.status}: ${text.slice(0, MAX_QUOTED_ANSWER)}`,
+    return outcome(
+      failed(
+        `${target.shown} answered HTTP ${response.status}: ${text.slice(0, MAX_QUOTED_ANSWER)}`,
+      ),
+      response.status,
     );
   }
   const timeoutSeconds = readTimeout(text);
-  return timeoutSeconds === undefined ? { type: 'done' } : { type: 'timeout', timeoutSeconds };
+  return outcome(
+    timeoutSeconds === undefined ? { type: 'done' } : { type: 'timeout', timeoutSeconds },
+    response.status,
+  );
 }
 
 type Endpoint = { url: URL; shown: string } | { problem: string };

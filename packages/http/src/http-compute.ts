@@ -7,6 +7,7 @@ import {
   registerHandler,
   SPECIFICATION_VERSION,
 } from '@worldkit/core';
+import { DeliveryFailureLog } from './delivery-failure-log.js';
 import { dispatchDelivery } from './dispatch-delivery.js';
 import { receiveDelivery } from './receive-delivery.js';
 import { ReplayCache } from './replay-cache.js';
@@ -52,6 +53,7 @@ function createHttpCompute(
   // Which versions' code registered each handler, so an app refuses deliveries for a
   // version it does not run (a wrong address in the version store) instead of running them.
   const versionsOfHandler = new WeakMap<RuntimeQueueHandler, Set<string>>();
+  const failureLog = new DeliveryFailureLog({ logger: context.logger });
 
   return {
     register(deploymentId, prefix, handler) {
@@ -69,6 +71,7 @@ function createHttpCompute(
         requestTimeoutMs: settings.requestTimeoutMs,
         fetch: settings.fetch,
         versions: () => context.versions(),
+        failureLog,
       }),
 
     handleRequest: (prefix, handler, request) =>

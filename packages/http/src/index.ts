@@ -1,4 +1,10 @@
-export { dispatchDelivery, endpointFor } from './dispatch-delivery.js';
+export {
+  DEFAULT_FAILURE_LOG_INTERVAL_MS,
+  type DeliveryAttempt,
+  DeliveryFailureLog,
+  type DeliveryFailureLogSettings,
+} from './delivery-failure-log.js';
+export { type DispatchSettings, dispatchDelivery, endpointFor } from './dispatch-delivery.js';
 export {
   type HttpComputeCapabilities,
   type HttpComputeProvider,
