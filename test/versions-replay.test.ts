@@ -127,7 +127,12 @@ describe('replay check: code whose steps changed only inside', () => {
     const report = await withoutSideEffects(old.runId, () =>
       checkCompatibility(world, old.runId, V2),
     );
-    expect(report).toEqual({ compatible: true, problems: [], replay: 'compatible' });
+    expect(report).toEqual({
+      compatible: true,
+      problems: [],
+      replay: 'compatible',
+      hookTokens: { explicit: 0, generated: 0 },
+    });
     await assertEventLogCompatibility(world, await world.runs.get(old.runId), V2);
     await world.events.create(old.runId, { eventType: 'run_cancelled' });
   });
@@ -141,7 +146,12 @@ describe('replay check: code whose steps changed only inside', () => {
     const report = await withoutSideEffects(old.runId, () =>
       checkCompatibility(world, old.runId, V2, { cutAfterEventId: cut }),
     );
-    expect(report).toEqual({ compatible: true, problems: [], replay: 'compatible' });
+    expect(report).toEqual({
+      compatible: true,
+      problems: [],
+      replay: 'compatible',
+      hookTokens: { explicit: 1, generated: 0 },
+    });
     await world.events.create(old.runId, { eventType: 'run_cancelled' });
   });
 });

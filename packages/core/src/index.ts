@@ -67,6 +67,14 @@ export {
   drainReport,
 } from './upgrades/drain-report.js';
 export { getManifest } from './upgrades/manifest-lookup.js';
+export type { ReplayCheckResult } from './upgrades/replay-check.js';
+export {
+  type ReplayRequest,
+  type ReplayVerdict,
+  replayOnVersion,
+  replayRequestMessage,
+  replayRequestOf,
+} from './upgrades/replay-on-version.js';
 export {
   type CompatibilityProblem,
   IncompatibleUpgradeError,

@@ -1,4 +1,5 @@
 import type { Lifecycle, ProviderBase } from './provider.js';
+import type { ReplayRequest, ReplayVerdict } from '../upgrades/replay-on-version.js';
 import type { DeliveryOutcome, QueueEnvelope } from './queue.js';
 
 /** The handler the runtime gives `createQueueHandler`. */
@@ -27,6 +28,12 @@ export interface ComputeInstance extends Lifecycle {
   deliver(envelope: QueueEnvelope, message: unknown): Promise<HandlerResult>;
   /** Turns an inbound HTTP delivery into a handler call (used by bundles' `POST` exports). */
   handleRequest?(prefix: string, handler: RuntimeQueueHandler, request: Request): Promise<Response>;
+  /**
+   * Asks the code of `versionId`, where it runs, to replay a run's log without side effects
+   * (`replayOnVersion` on its side). Optional: a compute whose versions' code is not loaded in
+   * the checking process and that cannot reach it leaves replay checks `not-checked`.
+   */
+  replay?(versionId: string, request: ReplayRequest): Promise<ReplayVerdict>;
 }
 
 export interface ComputeCapabilities {
