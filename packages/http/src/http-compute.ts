@@ -11,6 +11,7 @@ import { DeliveryFailureLog } from './delivery-failure-log.js';
 import { dispatchDelivery } from './dispatch-delivery.js';
 import { receiveDelivery } from './receive-delivery.js';
 import { ReplayCache } from './replay-cache.js';
+import { requestReplay } from './request-replay.js';
 import {
   type HttpComputeSettings,
   PACKAGE_NAME,
@@ -72,6 +73,14 @@ function createHttpCompute(
         fetch: settings.fetch,
         versions: () => context.versions(),
         failureLog,
+      }),
+
+    replay: (versionId, request) =>
+      requestReplay(versionId, request, {
+        signingSecret: settings.signingSecret,
+        requestTimeoutMs: settings.requestTimeoutMs,
+        fetch: settings.fetch,
+        versions: () => context.versions(),
       }),
 
     handleRequest: (prefix, handler, request) =>

@@ -5,6 +5,8 @@ import {
   type QueueEnvelope,
   queueEnvelopeSchema,
   type RuntimeQueueHandler,
+  replayOnVersion,
+  replayRequestOf,
   withDeliveryScope,
 } from '@worldkit/core';
 import type { ReplayCache } from './replay-cache.js';
@@ -161,6 +163,12 @@ async function run(envelope: QueueEnvelope, settings: ReceiveSettings): Promise<
     message = decodeMessage(envelope.body);
   } catch {
     throw new Rejection('malformed', 'the envelope body is not valid tagged JSON');
+  }
+  const replay = replayRequestOf(message);
+  if (replay) {
+    // A replay check of an upgrade: the code here replays the log in a sandbox, nothing runs
+    // for real. Signed like a delivery, so only the dispatcher's secret can ask for one.
+    return Response.json({ replay: await replayOnVersion(settings.handler, replay) });
   }
   try {
     // Follow-up messages the handler enqueues belong to the run's version.
