@@ -168,6 +168,15 @@ describe('replay check: when it cannot run', () => {
     const report = await checkCompatibility(world, old.runId, 'vers_replay_remote');
     expect(report).toMatchObject({ compatible: true, replay: 'not-checked' });
     expect(report.replayNotCheckedReason).toMatch(/not loaded in this process/);
+    // A dry run says so as well, in its reasons (what the CLI prints), not only in a field.
+    const dry = await upgradeRun(world, old.runId, {
+      to: 'vers_replay_remote',
+      strategy: 'cancel-and-resume',
+      dryRun: true,
+    });
+    expect(dry.status).toBe('dry-run');
+    expect(dry.replayNotCheckedReason).toMatch(/not loaded in this process/);
+    expect(dry.reasons.join('\n')).toMatch(/replay not checked: the code of version/);
     await world.events.create(old.runId, { eventType: 'run_cancelled' });
   });
 });

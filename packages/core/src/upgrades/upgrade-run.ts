@@ -46,6 +46,8 @@ export interface UpgradeResult {
   upgradeId?: string;
   /** Why the run's input was not checked against the target's input schema (e.g. it is encrypted). */
   inputNotCheckedReason?: string;
+  /** Why the target's code did not replay the copied log first (resume strategies only). */
+  replayNotCheckedReason?: string;
 }
 
 const nextUlid = monotonicFactory();
@@ -120,6 +122,7 @@ export async function upgradeRun(
   const tokens = hookTokensOf(run, events);
   problems.push(...tokenCarryOverProblems(options.strategy, tokens));
   let copiedEvents = 0;
+  let replayNote: Pick<UpgradeResult, 'replayNotCheckedReason'> = {};
   if (options.strategy !== 'cancel-and-restart' && problems.length === 0) {
     const manifest = await getManifest(world, options.to);
     try {
@@ -136,6 +139,7 @@ export async function upgradeRun(
         // Replay the target's code over what would be copied; refuse a log it cannot reproduce.
         const replay = await replayCheck(world, run, options.to, events, options.cutAfterEventId);
         if (replay.status === 'diverged') problems.push(replay.problem);
+        if (replay.status === 'not-checked') replayNote = { replayNotCheckedReason: replay.reason };
       }
     } catch (error) {
       if (!(error instanceof UnknownCutPointError)) throw error;
@@ -149,10 +153,14 @@ export async function upgradeRun(
   if (options.dryRun) {
     return result('dry-run', {
       ...inputNote,
+      ...replayNote,
       copiedEvents,
       reasons: [
         `would cancel "${runId}" and start a new run on "${options.to}"`,
         ...describeTokenCarryOver(options.strategy, tokens),
+        ...(replayNote.replayNotCheckedReason
+          ? [`replay not checked: ${replayNote.replayNotCheckedReason}`]
+          : []),
       ],
     });
   }
@@ -174,7 +182,7 @@ export async function upgradeRun(
     updatedAt: at,
   };
   await log.record(record);
-  return { ...(await finish(world, run, record, true)), ...inputNote };
+  return { ...(await finish(world, run, record, true)), ...inputNote, ...replayNote };
 }
 
 async function finish(
