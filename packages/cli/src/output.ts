@@ -1,11 +1,19 @@
+import { maskUrlSecrets } from '@worldkit/core';
 import Table from 'cli-table3';
 import type { CommandContext } from './command-context.js';
 
 type Cell = string | number | boolean | null | undefined | Date;
 
-/** Machine-readable output: one JSON document on stdout (dates as ISO strings). */
+/**
+ * Machine-readable output: one JSON document on stdout (dates as ISO strings). Any `address`
+ * in it is masked as a last line of defence: version addresses may carry access tokens.
+ */
 export function printJson(context: CommandContext, value: unknown): void {
-  context.io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  context.io.stdout.write(`${JSON.stringify(value, hideAddressSecrets, 2)}\n`);
+}
+
+function hideAddressSecrets(key: string, value: unknown): unknown {
+  return key === 'address' && typeof value === 'string' ? maskUrlSecrets(value) : value;
 }
 
 export function printLine(context: CommandContext, text: string): void {

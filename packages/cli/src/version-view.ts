@@ -1,8 +1,16 @@
-import type { Version } from '@worldkit/core';
+import { maskUrlSecrets, type Version } from '@worldkit/core';
 import type { CommandContext } from './command-context.js';
 import { printFields, printJson, printTable } from './output.js';
 
-/** How versions look in tables; JSON output is the stored record itself. */
+/**
+ * How versions look in tables and JSON: the stored record, except that its address shows no
+ * secret (query values such as a Vercel protection-bypass token, and user-info are masked).
+ */
+export function shownVersion(version: Version): Version {
+  return version.address === undefined
+    ? version
+    : { ...version, address: maskUrlSecrets(version.address) };
+}
 
 export function manifestSummary(version: Version): string {
   if (!version.manifest) return '-';
@@ -17,7 +25,7 @@ export function printVersion(
   currentId: string | null,
 ): void {
   if (context.json) {
-    printJson(context, { ...version, current: version.id === currentId });
+    printJson(context, { ...shownVersion(version), current: version.id === currentId });
     return;
   }
   printFields(context, [
@@ -26,7 +34,7 @@ export function printVersion(
     ['status', version.status],
     ['current', version.id === currentId ? 'yes' : 'no'],
     ['ramp', version.rampPercent === undefined ? undefined : `${version.rampPercent}%`],
-    ['address', version.address],
+    ['address', shownVersion(version).address],
     ['manifest', manifestSummary(version)],
     ['created', version.createdAt],
     ['updated', version.updatedAt],
@@ -48,7 +56,7 @@ export function printVersionTable(
       version.label,
       version.status,
       version.rampPercent === undefined ? undefined : `${version.rampPercent}%`,
-      version.address,
+      shownVersion(version).address,
       manifestSummary(version),
       version.createdAt,
     ]),

@@ -14,7 +14,7 @@ import { withWorld } from '../open-world.js';
 import { parsePercent } from '../option-parsers.js';
 import { printJson, printLine, printNotice } from '../output.js';
 import { readManifestFile, validateVersionInput } from '../version-input.js';
-import { printVersion, printVersionTable } from '../version-view.js';
+import { printVersion, printVersionTable, shownVersion } from '../version-view.js';
 
 /** `worldkit version …`: CRUD and promotion against the World's version store. */
 export function registerVersionCommands(program: Command, io: CliIo): void {
@@ -67,7 +67,10 @@ export function registerVersionCommands(program: Command, io: CliIo): void {
         if (context.json) {
           printJson(context, {
             current: current?.id ?? null,
-            versions: versions.map((entry) => ({ ...entry, current: entry.id === current?.id })),
+            versions: versions.map((entry) => ({
+              ...shownVersion(entry),
+              current: entry.id === current?.id,
+            })),
           });
         } else {
           printVersionTable(context, versions, current?.id ?? null);
