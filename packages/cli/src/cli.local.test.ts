@@ -169,6 +169,15 @@ describe('worldkit on local storage', () => {
     const compatible = await worldkit('check', v1Runs[0], '--to', 'v2', '--json');
     expect(compatible.code).toBe(0);
     expect(compatible.json()).toMatchObject({ compatible: true, problems: [] });
+    // The replay did not run (the seeded run has not started): the table says so and why, and
+    // the verdict is not a plain "yes".
+    expect(compatible.json()).toMatchObject({ replay: 'not-checked' });
+    const compatibleTable = await worldkit('check', v1Runs[0], '--to', 'v2');
+    expect(compatibleTable.code).toBe(0);
+    expect(compatibleTable.stdout).toMatch(/│ compatible +│ yes \(replay not checked\) +│/);
+    expect(compatibleTable.stdout).toMatch(
+      /│ replay +│ not checked: the run has not started, so it has no replay seed +│/,
+    );
 
     const incompatible = await worldkit('check', v1Runs[0], '--to', 'v3', '--json');
     expect(incompatible.code).toBe(1);
@@ -178,6 +187,11 @@ describe('worldkit on local storage', () => {
     });
     expect(incompatible.stderr).toBe(
       `worldkit: run ${v1Runs[0]} is not compatible with version v3 (1 problem)\n`,
+    );
+    const incompatibleTable = await worldkit('check', v1Runs[0], '--to', 'v3');
+    expect(incompatibleTable.stdout).toMatch(/│ compatible +│ no +│/);
+    expect(incompatibleTable.stdout).toMatch(
+      /│ replay +│ not run: the checks above found problems first +│/,
     );
 
     expectOneErrorLine(

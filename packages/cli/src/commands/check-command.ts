@@ -39,7 +39,8 @@ export function registerCheckCommand(program: Command, io: CliIo): void {
 
 function printCompatibility(context: CommandContext, report: CompatibilityReport): void {
   printFields(context, [
-    ['compatible', report.compatible ? 'yes' : 'no'],
+    ['compatible', describeVerdict(report)],
+    ['replay', describeReplay(report)],
     ['suggested --cut-after', report.suggestedCutAfterEventId],
     ['input not checked', report.inputNotCheckedReason],
   ]);
@@ -49,5 +50,24 @@ function printCompatibility(context: CommandContext, report: CompatibilityReport
       ['kind', 'problem', 'event'],
       report.problems.map((problem) => [problem.kind, problem.message, problem.eventId]),
     );
+  }
+}
+
+/** A "yes" without the replay is a weaker answer than one with it, and says so. */
+function describeVerdict(report: CompatibilityReport): string {
+  if (!report.compatible) return 'no';
+  return report.replay === 'compatible' ? 'yes' : 'yes (replay not checked)';
+}
+
+function describeReplay(report: CompatibilityReport): string {
+  switch (report.replay) {
+    case 'compatible':
+      return "passed: the target's code replays the log";
+    case 'diverged':
+      return "failed: the target's code takes another path (see problems)";
+    case 'not-checked':
+      return `not checked: ${report.replayNotCheckedReason ?? 'no reason given'}`;
+    default:
+      return report.compatible ? 'not checked' : 'not run: the checks above found problems first';
   }
 }
