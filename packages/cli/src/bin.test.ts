@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -50,5 +50,62 @@ describe('dist/bin.js', () => {
     const missing = await worldkit(['version', 'get', 'v9']);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toBe('worldkit: version "v9" does not exist\n');
+  });
+});
+
+describe('output into a pipe closed early', () => {
+  /** Runs the bin with its stdout piped to a reader that closes after `keepLines` lines. */
+  function worldkitInto(args: string[], keepLines: number) {
+    const child = spawn(process.execPath, [bin, ...args], {
+      cwd: project.dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const kept: string[] = [];
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    if (keepLines === 0) {
+      child.stdout.destroy();
+    } else {
+      let pending = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        pending += chunk.toString();
+        const lines = pending.split('\n');
+        pending = lines.pop() ?? '';
+        kept.push(...lines);
+        if (kept.length >= keepLines) child.stdout.destroy();
+      });
+    }
+    return new Promise<{
+      code: number | null;
+      signal: string | null;
+      kept: string[];
+      stderr: string;
+    }>((resolve) =>
+      child.on('close', (code, signal) =>
+        resolve({ code, signal, kept: kept.slice(0, keepLines), stderr }),
+      ),
+    );
+  }
+
+  it('exits quietly with the command status when the reader is gone before the first line', async () => {
+    for (const args of [['doctor'], ['version', 'list'], ['version', 'get', 'v1', '--json']]) {
+      const result = await worldkitInto(args, 0);
+      expect({ args, ...result }).toEqual({ args, code: 0, signal: null, kept: [], stderr: '' });
+    }
+  });
+
+  it('exits quietly when the reader closes after the first line (`worldkit doctor | head -1`)', async () => {
+    const result = await worldkitInto(['doctor'], 1);
+    expect(result).toEqual({
+      code: 0,
+      signal: null,
+      kept: [expect.stringMatching(/^┌/)],
+      stderr: '',
+    });
+    // The World was closed properly: the next command finds no stale lock to take over.
+    const after = await worldkit(['doctor']);
+    expect(after).toMatchObject({ code: 0, stderr: '' });
   });
 });
