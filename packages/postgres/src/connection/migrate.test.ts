@@ -26,16 +26,17 @@ const recorded = async (schema: string) =>
 describe('migrate()', () => {
   it('applies the shipped migrations once; a second run is a no-op', async () => {
     const shipped = loadMigrations();
-    expect(shipped.map((migration) => migration.version)).toEqual([1, 2, 3]);
+    expect(shipped.map((migration) => migration.version)).toEqual([1, 2, 3, 4]);
 
     const first = await migrate(pool, 'migrate_twice');
-    expect(first).toEqual({ applied: [1, 2, 3], current: 3 });
+    expect(first).toEqual({ applied: [1, 2, 3, 4], current: 4 });
     const second = await migrate(pool, 'migrate_twice');
-    expect(second).toEqual({ applied: [], current: 3 });
+    expect(second).toEqual({ applied: [], current: 4 });
     expect(await recorded('migrate_twice')).toEqual([
       { version: 1, name: 'initial' },
       { version: 2, name: 'upgrades' },
       { version: 3, name: 'state_guard' },
+      { version: 4, name: 'upgrade_token_aliases' },
     ]);
   });
 
@@ -43,8 +44,8 @@ describe('migrate()', () => {
     const reports = await Promise.all(
       Array.from({ length: 4 }, () => migrate(pool, 'migrate_race')),
     );
-    expect(reports.flatMap((report) => report.applied)).toEqual([1, 2, 3]);
-    expect(reports.every((report) => report.current === 3)).toBe(true);
+    expect(reports.flatMap((report) => report.applied)).toEqual([1, 2, 3, 4]);
+    expect(reports.every((report) => report.current === 4)).toBe(true);
   });
 
   it('applies only the versions a schema lacks, in order', async () => {
@@ -106,8 +107,9 @@ describe('migrate()', () => {
       { version: 1, name: 'initial' },
       { version: 2, name: 'upgrades' },
       { version: 3, name: 'state_guard' },
+      { version: 4, name: 'upgrade_token_aliases' },
     ]);
-    expect(await storage.migrate()).toEqual({ applied: [], current: 3 });
+    expect(await storage.migrate()).toEqual({ applied: [], current: 4 });
 
     await storage.events.create(null, {
       eventType: 'run_created',
