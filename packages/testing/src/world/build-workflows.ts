@@ -10,9 +10,10 @@ import {
   rmSync,
   statSync,
   symlinkSync,
+  writeFileSync,
 } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -71,18 +72,50 @@ export async function buildWorkflows(options: BuildWorkflowsOptions): Promise<Bu
   return { directory, hash, built: false };
 }
 
+/** Where a lock names the process holding it, so a lock left by a killed build is seen at once. */
+const OWNER_FILE = 'owner.json';
+
 function tryLock(lock: string): boolean {
   try {
     mkdirSync(lock);
+    writeFileSync(join(lock, OWNER_FILE), JSON.stringify({ pid: process.pid, host: hostname() }));
     return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     try {
-      if (Date.now() - statSync(lock).mtimeMs > STALE_LOCK_MS) rmSync(lock, { recursive: true });
+      if (lockIsAbandoned(lock)) rmSync(lock, { recursive: true });
     } catch {
       // The holder released it meanwhile; the next round tries again.
     }
     return false;
+  }
+}
+
+/**
+ * A lock is abandoned when the process that took it on this host is gone (a test run killed
+ * mid-build), or, when its owner cannot be read, once it is older than any real build.
+ */
+function lockIsAbandoned(lock: string): boolean {
+  try {
+    const owner = JSON.parse(readFileSync(join(lock, OWNER_FILE), 'utf8')) as {
+      pid?: unknown;
+      host?: unknown;
+    };
+    if (typeof owner.pid === 'number' && owner.host === hostname())
+      return !processIsAlive(owner.pid);
+  } catch {
+    // No owner yet (taken a moment ago) or written by an older kit: fall back to its age.
+  }
+  return Date.now() - statSync(lock).mtimeMs > STALE_LOCK_MS;
+}
+
+function processIsAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: alive, owned by another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

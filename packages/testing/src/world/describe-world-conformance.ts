@@ -54,6 +54,11 @@ export interface WorldConformanceOptions {
  * onto the World, runs them through `start()` from `workflow/api`, and checks both what the
  * runs return and what the World stored. Register it at the top level of a test file.
  */
+/** Building the fixture workflows from cold, plus composing and starting the World. */
+const BUILD_TIMEOUT_MS = 300_000;
+/** Closing the World: consumers finish their deliveries, pools drain. */
+const CLOSE_TIMEOUT_MS = 60_000;
+
 export function describeWorldConformance(options: WorldConformanceOptions): void {
   const runTimeoutMs = options.runTimeoutMs ?? 20_000;
   const concurrentRuns = options.concurrentRuns ?? 50;
@@ -92,12 +97,14 @@ export function describeWorldConformance(options: WorldConformanceOptions): void
       loaded = loadWorkflowCode({ world, directory: built.directory, deploymentId });
       code = loaded;
       await world.start?.();
-    });
+      // The kit sets its own hook timeouts: a cold `wf build` takes ~40 s on a busy machine,
+      // far beyond vitest's default 10 s, and the caller's project should not need to know.
+    }, BUILD_TIMEOUT_MS);
 
     afterAll(async () => {
       await server?.close();
       await world?.close?.();
-    });
+    }, CLOSE_TIMEOUT_MS);
 
     group(null, 'steps', () => {
       it('runs sequential steps and stores one completed step and event each', async () => {
