@@ -44,6 +44,7 @@ export type PostgresQueue = QueueTransport & { start(): Promise<void>; close(): 
 
 /** A handler whose receiver threw is retried after this many seconds (the receiver normally never throws). */
 const RECEIVER_ERROR_RETRY_SECONDS = 5;
+const OUTCOME_TYPES = new Set<string>(['ack', 'redeliver', 'dead-letter']);
 const KEY_CLEANUP_INTERVAL_MS = 60_000;
 /**
  * How long close() lets outcome writes that failed keep retrying. A message whose outcome is
@@ -179,7 +180,13 @@ export function createPostgresQueue(
     text: string,
   ): Promise<DeliveryOutcome> {
     try {
-      return await receiver(parseEnvelope(text));
+      const outcome = await receiver(parseEnvelope(text));
+      // Anything but a known outcome would fail every write attempt while the lease is kept
+      // alive for it — the message would never come back. It is a failed delivery instead.
+      if (!OUTCOME_TYPES.has((outcome as Partial<DeliveryOutcome> | undefined)?.type ?? '')) {
+        throw new Error(`the receiver returned no delivery outcome (${JSON.stringify(outcome)})`);
+      }
+      return outcome;
     } catch (error) {
       logger.error('postgres queue receiver threw; retrying the message later', {
         messageId,

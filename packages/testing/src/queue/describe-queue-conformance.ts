@@ -9,6 +9,7 @@ import { durabilityGroup } from './groups/durability.js';
 import { failuresGroup } from './groups/failures.js';
 import { idempotencyGroup } from './groups/idempotency.js';
 import { lifecycleGroup } from './groups/lifecycle.js';
+import { receiverFailuresGroup } from './groups/receiver-failures.js';
 import type { QueueSuiteContext } from './suite-context.js';
 
 /**
@@ -32,6 +33,7 @@ export function describeQueueConformance(options: QueueConformanceOptions): void
     idempotencyGroup(suite);
     concurrencyGroup(suite);
     failuresGroup(suite);
+    receiverFailuresGroup(suite);
     lifecycleGroup(suite);
     durabilityGroup(suite);
   });
