@@ -1,4 +1,4 @@
-// Node 20 lacks Promise.withResolvers, which some @workflow/core paths use (DESIGN §5).
+// Node 20 lacks Promise.withResolvers, which some @workflow/core paths use.
 if (typeof (Promise as { withResolvers?: unknown }).withResolvers !== 'function') {
   Object.defineProperty(Promise, 'withResolvers', {
     configurable: true,

@@ -22,7 +22,7 @@ const REQUIREMENTS: Requirement[] = [
     satisfied: (value) => value === true,
     fix:
       'the runtime relies on each event and its entity change being written atomically ' +
-      '(DESIGN §1); use a storage provider that declares atomicEventWrites: true.',
+      '(docs/contract.md); use a storage provider that declares atomicEventWrites: true.',
   },
   {
     slot: 'storage',

@@ -3,7 +3,7 @@ import type { Lifecycle, ProviderBase } from './provider.js';
 import type { VersionsProvider } from './versions.js';
 
 export interface StorageCapabilities {
-  /** Each `events.create` writes the event and its entity change atomically (DESIGN §1.1). Required. */
+  /** Each `events.create` writes the event and its entity change atomically (storage rule 1 in docs/contract.md). Required. */
   atomicEventWrites: boolean;
   /** Highest `@workflow/world` spec version of runs this storage can hold. */
   maxSpecVersion: number;

@@ -3,7 +3,7 @@ import type { Logger } from './logger.js';
 /**
  * Turns the failures of one backend connection into one line per outage. Providers retry
  * every operation while a backend is down; logging each retry would bury the one line that
- * matters (DESIGN: errors are logged once, clearly). The first failure after a success is a
+ * matters (one warning per outage, see docs/operating-in-production.md). The first failure after a success is a
  * warning, further ones go to `debug`, and the first success afterwards logs one `info` line
  * with how long the outage lasted and how many operations failed.
  */

@@ -24,7 +24,7 @@ import { createStep, transitionStep } from './step-events.js';
 import { changeWait } from './wait-events.js';
 
 /**
- * Writes one event and its entity change as one `TransactWriteItems` (DESIGN §1). Each attempt
+ * Writes one event and its entity change as one `TransactWriteItems` (docs/contract.md). Each attempt
  * reads the run's state as a snapshot, decides, and writes with a condition on the run's write
  * guard; a concurrent writer makes the condition fail and the attempt is decided again on fresh
  * state. Semantic errors (`EntityConflictError`, `RunExpiredError`, …) come from that decision,

@@ -14,7 +14,7 @@ import { type EventWrite, type Request, terminalRunRefuses } from './event-write
 import { HOOK_PREFIX, hookKey, lookup, runKey, tokenKey } from './keys.js';
 
 /**
- * DESIGN §1.4: the token item decides between concurrent claimants (its put is conditional on
+ * storage rule 4 in docs/contract.md: the token item decides between concurrent claimants (its put is conditional on
  * the token being free, or still held by the stale holder we saw). A token held by another
  * live hook is not an error: the claimant gets a `hook_conflict` event and no hook.
  */

@@ -72,7 +72,7 @@ export async function createRun(
 }
 
 /**
- * DESIGN §1.5: `run_started` for a run that does not exist yet, carrying the run's input,
+ * storage rule 5 in docs/contract.md: `run_started` for a run that does not exist yet, carrying the run's input,
  * creates the run (already running) with `run_created` then `run_started` in one transaction.
  * A concurrent `run_created` makes our condition fail; the retry then starts its run.
  */
@@ -109,7 +109,7 @@ export async function startRun(write: EventWrite, run: RunItem): Promise<EventRe
   }
   const loader = write.loader();
   if (run.status === 'running') {
-    // A concurrent or repeated start: no event, just the run as it is (DESIGN §1.2).
+    // A concurrent or repeated start: no event, just the run as it is (storage rule 2 in docs/contract.md).
     return { run: await toRun(run, true, loader) };
   }
   const updated: RunItem = {
@@ -133,7 +133,7 @@ export async function endRun(
 ): Promise<EventResult> {
   const loader = write.loader();
   if (data.eventType === 'run_cancelled' && run.status === 'cancelled') {
-    // Cancelling twice is accepted (DESIGN §1.2); the log records the request.
+    // Cancelling twice is accepted (storage rule 2 in docs/contract.md); the log records the request.
     const event = write.event({ eventType: 'run_cancelled' });
     await write.commit();
     return { event, run: await toRun(run, true, loader) };

@@ -17,7 +17,7 @@ export interface LocalQueueSettings {
    * Most receiver calls in flight at once (default 100). Handlers share this process's event
    * loop and mostly wait on storage and network, so the limit bounds memory (each workflow
    * delivery holds its replayed event log) and the load put on the storage backend, not CPU.
-   * 100 lets a burst of 100 runs proceed in parallel (DESIGN §5's benchmark) while a
+   * 100 lets a burst of 100 runs proceed in parallel (the benchmark's concurrency) while a
    * thousand-run burst queues in FIFO order of due time instead of opening a thousand
    * storage requests at once. With a shared `dataDir`, the first transport opened sets it.
    */

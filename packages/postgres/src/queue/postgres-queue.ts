@@ -55,7 +55,7 @@ const CLOSE_OUTCOME_RETRY_MS = 2_000;
 const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
 /**
- * A durable queue transport in PostgreSQL (DESIGN §2 queue slot). Messages are rows due at
+ * A durable queue transport in PostgreSQL (see the queue rules in docs/contract.md). Messages are rows due at
  * `run_at` (delays of any length, no chaining needed); workers lease due rows with
  * `FOR UPDATE SKIP LOCKED`, wake on NOTIFY or a poll, and carry out the composer's outcome:
  * delete (ack), reschedule (redeliver) or move to the dead-letter table.

@@ -13,7 +13,7 @@ import { createPostgresStorage, type PostgresStorage } from './postgres-storage.
 
 /**
  * Many writers on one run, step, hook or wait, spread over two storages with separate pools
- * (as two processes would be): the database must leave exactly the events DESIGN §1 allows.
+ * (as two processes would be): the database must leave exactly the events the storage rules (docs/contract.md) allow.
  */
 
 const nextUlid = monotonicFactory();

@@ -68,7 +68,7 @@ interface EventDraft {
 }
 
 /**
- * Writes one event and its entity change in the caller's transaction (DESIGN §1). Every event
+ * Writes one event and its entity change in the caller's transaction (docs/contract.md). Every event
  * for an existing run first locks the run row (`SELECT … FOR UPDATE`), so writers of one run
  * are serialized: terminal guards, "complete once" and "no hook_received after hook_disposed"
  * are checked against state no one else can change until this transaction ends. Entity
@@ -112,7 +112,7 @@ export async function createEventInTransaction(
         );
       }
       if (run.status === 'running') {
-        // A concurrent or repeated start: no event, just the run as it is (DESIGN §1.2).
+        // A concurrent or repeated start: no event, just the run as it is (storage rule 2 in docs/contract.md).
         return {
           run: toRun(await readRun(client, tables, runId)),
           ...(await preloadEvents(client, tables, runId)),
@@ -132,7 +132,7 @@ export async function createEventInTransaction(
     case 'run_failed':
     case 'run_cancelled': {
       if (data.eventType === 'run_cancelled' && run.status === 'cancelled') {
-        // Cancelling twice is accepted (DESIGN §1.2); the log records the request.
+        // Cancelling twice is accepted (storage rule 2 in docs/contract.md); the log records the request.
         const event = await write({ ...base, eventType: 'run_cancelled' });
         return { event, run: toRun(await readRun(client, tables, runId)) };
       }
@@ -452,7 +452,7 @@ async function createRun(
 }
 
 /**
- * DESIGN §1.5: `run_started` for a run that does not exist yet, carrying the run's input,
+ * storage rule 5 in docs/contract.md: `run_started` for a run that does not exist yet, carrying the run's input,
  * creates the run and its `run_created` event in this same transaction. A concurrent
  * `run_created` either wins the insert (we then start its run) or waits for us.
  */
@@ -602,7 +602,7 @@ async function transitionStep(
 }
 
 /**
- * DESIGN §1.4: the unique token index decides between concurrent claimants. A token held by
+ * storage rule 4 in docs/contract.md: the unique token index decides between concurrent claimants. A token held by
  * another live hook is not an error: the claimant gets a `hook_conflict` event and no hook.
  */
 async function createHook(

@@ -4,7 +4,7 @@ import type { ResolvedSqsSettings } from '../settings.js';
 /**
  * The outage report of one SQS queue: every SQS call its consumer makes goes through it, so an
  * endpoint that is down for a while logs one warning and one line when it is back, however many
- * polls, deletes and sends failed in between (DESIGN: errors are logged once, clearly).
+ * polls, deletes and sends failed in between (one warning per outage, see docs/operating-in-production.md).
  */
 export function createSqsOutageReport(settings: ResolvedSqsSettings, logger: Logger): OutageReport {
   return createOutageReport({ backend: `SQS queue "${queueLabel(settings)}"`, logger });

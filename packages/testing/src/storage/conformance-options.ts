@@ -18,16 +18,16 @@ export interface StorageConformanceCapabilities {
   concurrentWriters?: boolean;
   /**
    * A `run_started` racing another `run_started` on the same pending run leaves exactly one
-   * `run_started` event (the losers are no-ops, DESIGN §1.2). Defaults to `concurrentWriters`.
+   * `run_started` event (the losers are no-ops, storage rule 2 in docs/contract.md). Defaults to `concurrentWriters`.
    */
   atomicRunStart?: boolean;
   /**
    * Two concurrent `step_created` for the same step id create exactly one step and one event; the
-   * other throws `EntityConflictError` (DESIGN §1.2). Defaults to `concurrentWriters`.
+   * other throws `EntityConflictError` (storage rule 2 in docs/contract.md). Defaults to `concurrentWriters`.
    */
   atomicStepCreate?: boolean;
   /**
-   * The `run_created` event a resilient start writes (DESIGN §1.5) sorts before the `run_started`
+   * The `run_created` event a resilient start writes (storage rule 5 in docs/contract.md) sorts before the `run_started`
    * that caused it, so the log reads in causal order.
    */
   orderedResilientStart?: boolean;
@@ -40,7 +40,7 @@ export interface StorageConformanceCapabilities {
   stateGuard?: boolean;
   /**
    * Highest spec version of runs the storage accepts. Runs from a newer spec must throw
-   * `RunNotSupportedError` (DESIGN §1.6). Defaults to the current `@workflow/world` spec version.
+   * `RunNotSupportedError` (storage rule 6 in docs/contract.md). Defaults to the current `@workflow/world` spec version.
    */
   maxSpecVersion?: number;
 }

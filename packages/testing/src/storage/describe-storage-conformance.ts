@@ -15,7 +15,7 @@ import { describeWaitLifecycle } from './groups/wait-lifecycle.js';
 import { useFreshStorage } from './storage-fixture.js';
 
 /**
- * Registers the storage conformance suite (DESIGN §1: every event type and invariant) for one
+ * Registers the storage conformance suite (docs/contract.md: every event type and invariant) for one
  * storage. Call it at the top level of a vitest file:
  *
  * ```ts

@@ -40,7 +40,7 @@ export function runCreated(fields: RunCreatedFields): RunCreatedEventRequest {
 
 /**
  * `run_started`. With `resilientStart`, it carries the run's creation data as the queue message
- * does, so a storage can create a run whose `run_created` write was lost (DESIGN §1.5).
+ * does, so a storage can create a run whose `run_created` write was lost (storage rule 5 in docs/contract.md).
  */
 export function runStarted(resilientStart?: {
   workflowName: string;

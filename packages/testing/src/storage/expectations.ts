@@ -3,7 +3,7 @@ import { byteMismatch } from './payloads.js';
 
 /**
  * An error class from `@workflow/errors`. The runtime recognises errors by name through `X.is(err)`
- * (DESIGN §1.7), never by `instanceof`, so the suite checks them the same way.
+ * (storage rule 7 in docs/contract.md), never by `instanceof`, so the suite checks them the same way.
  */
 export interface RecognisedError {
   readonly name: string;

@@ -2,7 +2,7 @@ import type { PaginatedResponse } from '@workflow/world';
 import { expect } from 'vitest';
 
 /**
- * Follows cursors page by page, checking the `{ data, cursor, hasMore }` contract (DESIGN §1.8)
+ * Follows cursors page by page, checking the `{ data, cursor, hasMore }` contract (storage rule 8 in docs/contract.md)
  * on every page: no page exceeds the limit, a page that says `hasMore` is full and has a cursor.
  */
 export async function collectPages<T>(

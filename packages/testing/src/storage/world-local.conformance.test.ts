@@ -8,7 +8,7 @@ import { describeStorageConformance } from './index.js';
  * Validates the suite itself against the reference storage, `@workflow/world-local@4.4.1`.
  * Each test gets its own data directory, so no state leaks between tests.
  *
- * world-local breaks three DESIGN §1 invariants and predates one optional feature; those groups are
+ * world-local breaks three storage rules of docs/contract.md and predates one optional feature; those groups are
  * switched off (not weakened) and the skipped group names say why:
  * - atomicRunStart: concurrent `run_started` on one pending run each read "pending" and each
  *   append a `run_started` event (5 racers → 5 events).

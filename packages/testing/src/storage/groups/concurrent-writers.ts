@@ -43,7 +43,7 @@ const countOf = (types: string[], type: string) => types.filter((each) => each =
 
 /**
  * Races the runtime really produces: redelivered step messages, replays suspending at the same
- * time, two workers picking up one run. Each must end with one winner (DESIGN §1.1–1.4).
+ * time, two workers picking up one run. Each must end with one winner (storage rules 1–4 in docs/contract.md).
  * Loads are small (≤ 8 writers) so the suite stays fast on shared machines.
  */
 export function describeConcurrentWriters(

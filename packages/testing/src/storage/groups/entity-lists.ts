@@ -5,7 +5,7 @@ import { newWorkflowName } from '../ids.js';
 import { collectPages } from '../pagination.js';
 import { createHook, createRun, createRunningRun, createStep } from '../scenario.js';
 
-/** DESIGN §1.8 for runs, steps and hooks: filters, sort order and cursor pagination. */
+/** storage rule 8 in docs/contract.md for runs, steps and hooks: filters, sort order and cursor pagination. */
 export function describeEntityLists(storage: () => StorageUnderTest): void {
   describe('entity lists', () => {
     it('runs.list filters by workflowName and by status', async () => {

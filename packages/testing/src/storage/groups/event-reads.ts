@@ -19,7 +19,7 @@ async function runWithSteps(storage: StorageUnderTest, stepCount: number) {
   return { run, stepIds };
 }
 
-/** DESIGN §1.8 for the event log: reads, ordering by a sortable id, cursor pagination. */
+/** storage rule 8 in docs/contract.md for the event log: reads, ordering by a sortable id, cursor pagination. */
 export function describeEventReads(storage: () => StorageUnderTest): void {
   describe('event reads', () => {
     it('events.get returns a created event with its data', async () => {

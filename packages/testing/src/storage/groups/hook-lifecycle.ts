@@ -7,7 +7,7 @@ import { newHookId, newHookToken } from '../ids.js';
 import { bytesOf } from '../payloads.js';
 import { createHook, createRunningRun, eventTypesOf, listAllEvents } from '../scenario.js';
 
-/** DESIGN §1.1, §1.2 and §1.4 for hooks: creation, token conflicts, delivery and disposal. */
+/** storage rules 1, 2 and 4 in docs/contract.md for hooks: creation, token conflicts, delivery and disposal. */
 export function describeHookLifecycle(storage: () => StorageUnderTest): void {
   describe('hook lifecycle', () => {
     it('hook_created creates a hook readable by id and by token', async () => {

@@ -8,7 +8,7 @@ import { newRunId, newWorkflowName } from '../ids.js';
 import { bytesOf } from '../payloads.js';
 import { createRun, listAllEvents } from '../scenario.js';
 
-/** DESIGN §1.5 (resilient start) and §1.6 (runs from a newer spec). */
+/** storage rules 5 (resilient start) and 6 (runs from a newer spec). */
 export function describeResilientStartAndSpec(
   storage: () => StorageUnderTest,
   capabilities: ResolvedCapabilities,

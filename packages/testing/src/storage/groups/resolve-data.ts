@@ -4,7 +4,7 @@ import { hookReceived, runCompleted, stepCompleted, stepStarted } from '../event
 import { createHook, createRunningRun, createStep } from '../scenario.js';
 
 /**
- * DESIGN §1.8: `resolveData: 'none'` strips payloads (run/step input and output, hook metadata,
+ * storage rule 8 in docs/contract.md: `resolveData: 'none'` strips payloads (run/step input and output, hook metadata,
  * the payload fields of event data) but keeps the metadata around them.
  */
 export function describeResolveDataNone(storage: () => StorageUnderTest): void {

@@ -8,7 +8,7 @@ import { createHook, createRunningRun, eventTypesOf } from '../scenario.js';
 import { TERMINAL_RUN_EVENTS } from './run-lifecycle.js';
 
 /**
- * DESIGN §1.1: a terminal run event deletes the run's hooks and waits in the same write, which
+ * storage rule 1 in docs/contract.md: a terminal run event deletes the run's hooks and waits in the same write, which
  * frees hook tokens for other runs; and a terminal run accepts no new steps, hooks or waits.
  */
 export function describeRunEndingsRelease(storage: () => StorageUnderTest): void {

@@ -26,7 +26,7 @@ export const TERMINAL_RUN_EVENTS: ReadonlyArray<{
   { status: 'cancelled', request: () => runCancelled() },
 ];
 
-/** DESIGN §1.1–1.3 for runs: creation, start, the three endings and the guards around them. */
+/** storage rules 1–3 in docs/contract.md for runs: creation, start, the three endings and the guards around them. */
 export function describeRunLifecycle(storage: () => StorageUnderTest): void {
   describe('run lifecycle', () => {
     it('run_created with a client-given runId creates a pending run and its event', async () => {

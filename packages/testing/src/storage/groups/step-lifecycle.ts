@@ -20,7 +20,7 @@ import {
   pause,
 } from '../scenario.js';
 
-/** DESIGN §1.1–1.3 for steps: attempts, retries, retryAfter and terminal guards. */
+/** storage rules 1–3 in docs/contract.md for steps: attempts, retries, retryAfter and terminal guards. */
 export function describeStepLifecycle(storage: () => StorageUnderTest): void {
   describe('step lifecycle', () => {
     it('step_created creates a pending step at attempt 0', async () => {

@@ -6,7 +6,7 @@ import { expectDate, expectRejection } from '../expectations.js';
 import { newWaitId } from '../ids.js';
 import { createRunningRun, eventTypesOf, listAllEvents } from '../scenario.js';
 
-/** DESIGN §1.1–1.2 for waits (sleep): created once, completed once. */
+/** storage rules 1–2 in docs/contract.md for waits (sleep): created once, completed once. */
 export function describeWaitLifecycle(storage: () => StorageUnderTest): void {
   describe('wait lifecycle', () => {
     it('wait_created creates a waiting wait with its resumeAt', async () => {
