@@ -1,0 +1,2 @@
+// Stands in for a team's dispatcher entry (`createSqsLambdaHandler(world)`) in the bundling test.
+export const handler = async () => ({ batchItemFailures: [] });
