@@ -14,8 +14,11 @@ export {
 export { SQS_MAX_DELAY_SECONDS } from './queue/delivery-plan.js';
 export { IDEMPOTENCY_RETAIN_MS } from './queue/idempotency-window.js';
 export {
+  ensureSqsQueue,
   MESSAGE_RETENTION_SECONDS,
+  queueNameFromUrl,
   type SqsQueueAddresses,
+  type SqsQueueEnsure,
   type SqsQueueSetup,
   setupSqsQueue,
 } from './queue/queue-setup.js';

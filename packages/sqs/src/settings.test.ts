@@ -6,6 +6,7 @@ import {
   QUEUE_NAME_ENV,
   QUEUE_URL_ENV,
   resolveSqsSettings,
+  SETUP_ENV,
 } from './settings.js';
 
 const URL = 'https://sqs.eu-west-1.amazonaws.com/123456789012/worldkit';
@@ -58,7 +59,28 @@ describe('sqs settings', () => {
     expect(() => resolveSqsSettings({ queueUrl: URL, queueName: 'jobs' })).toThrow(
       /either queueUrl or queueName, not both/,
     );
-    expect(() => resolveSqsSettings({ queueUrl: URL, setup: true })).toThrow(/queueName with it/);
+  });
+
+  it('sets up a queue given by URL, named by its last segment', () => {
+    expect(resolveSqsSettings({ queueUrl: URL, setup: true })).toMatchObject({
+      queueUrl: URL,
+      queueName: undefined,
+      setup: true,
+      deadLetterQueueName: 'worldkit-dlq',
+    });
+    expect(() => resolveSqsSettings({ queueUrl: `${URL}.fifo`, setup: true })).toThrow(
+      /queueUrl: expected with setup, a URL ending in a standard queue name/,
+    );
+
+    // The URL and the name both in the environment (a deploy step's and the app's variables).
+    vi.stubEnv(QUEUE_URL_ENV, URL);
+    vi.stubEnv(SETUP_ENV, 'true');
+    vi.stubEnv(QUEUE_NAME_ENV, 'worldkit');
+    expect(resolveSqsSettings()).toMatchObject({ queueUrl: URL, setup: true });
+    vi.stubEnv(QUEUE_NAME_ENV, 'another');
+    expect(() => resolveSqsSettings()).toThrow(
+      /queueName: expected the queue WORLDKIT_SQS_QUEUE_URL names \("worldkit"\), or unset .*got "another" \(from env WORLDKIT_SQS_QUEUE_NAME\)/,
+    );
   });
 
   it('names the dead-letter queue after the queue and derives pollers from concurrency', () => {

@@ -7,6 +7,7 @@ import {
   WorldkitConfigError,
 } from '@worldkit/core';
 import { z } from 'zod';
+import { queueNameFromUrl } from './queue/queue-setup.js';
 
 export const PACKAGE_NAME = '@worldkit/sqs';
 
@@ -41,12 +42,14 @@ export interface SqsQueueSettings {
   /** The main queue's name (env `WORLDKIT_SQS_QUEUE_NAME`); looked up, or created with `setup`. */
   queueName?: string;
   /**
-   * With `queueName`: create the queue and its dead-letter queue `<queueName>-dlq` on first
-   * use if missing, and set their attributes (env `WORLDKIT_SQS_SETUP=true`). Needs
-   * `sqs:CreateQueue`, `sqs:SetQueueAttributes`.
+   * Prepare the queues on first use (env `WORLDKIT_SQS_SETUP=true`), as `setup()` does. With
+   * `queueName`: create the queue and its dead-letter queue `<queueName>-dlq` if missing and set
+   * their attributes. With `queueUrl`: create the queue if missing (named by the URL's last
+   * segment) and give it a dead-letter queue `<name>-dlq` if it has none; an existing queue's
+   * attributes are left alone. Needs `sqs:CreateQueue`, `sqs:SetQueueAttributes`.
    */
   setup?: boolean;
-  /** Dead-letter queue name created by `setup` (default `<queueName>-dlq`). */
+  /** Dead-letter queue name created by `setup` (default `<queue name>-dlq`). */
   deadLetterQueueName?: string;
   /**
    * Dead-letter queue URL (env `WORLDKIT_SQS_DEAD_LETTER_QUEUE_URL`). Default: the target of
@@ -96,6 +99,12 @@ export interface ResolvedSqsSettings {
   poll: boolean;
   closeTimeoutMs: number;
   logger: Logger | undefined;
+}
+
+/** `<queue>-dlq`, for a valid standard queue name. */
+function defaultDeadLetterQueueName(queueName: string | undefined): string | undefined {
+  if (!queueName || !queueNameSchema.safeParse(queueName).success) return undefined;
+  return `${queueName.slice(0, 76)}-dlq`;
 }
 
 const RESOLVED = Symbol('worldkit.sqs.resolved');
@@ -234,7 +243,7 @@ export function resolveSqsSettings(
       'deadLetterQueueName',
       queueNameSchema,
       QUEUE_NAME_EXPECTED,
-      queueName ? `${queueName.slice(0, 76)}-dlq` : undefined,
+      defaultDeadLetterQueueName(queueName ?? queueNameFromUrl(queueUrl ?? '')),
     ),
     deadLetterQueueUrl: resolveSetting(
       spec('deadLetterQueueUrl', DEAD_LETTER_QUEUE_URL_ENV, urlSchema, 'an SQS queue URL'),
@@ -291,19 +300,34 @@ export function resolveSqsSettings(
     ),
     logger: settings.logger,
   };
-  if (resolved.setup && !queueName) {
-    throw new WorldkitConfigError(
-      [
-        {
-          key: 'setup',
-          expected:
-            'queueName with it (setup creates queues by name; queueUrl names an existing one)',
-          received: 'true',
-          envVar: SETUP_ENV,
-        },
-      ],
-      `${PACKAGE_NAME} options`,
-    );
+  if (resolved.setup && queueUrl) {
+    // setup takes the queue's name from its URL: https://sqs.<region>.amazonaws.com/<account>/<name>
+    const fromUrl = queueNameFromUrl(queueUrl);
+    if (!queueNameSchema.safeParse(fromUrl).success) {
+      throw new WorldkitConfigError(
+        [
+          {
+            key: 'queueUrl',
+            expected: `with setup, a URL ending in ${QUEUE_NAME_EXPECTED} (setup creates the queue by that name)`,
+            received: `${describeValue(queueUrl)}${settings.queueUrl === undefined ? ` (from env ${QUEUE_URL_ENV})` : ''}`,
+          },
+        ],
+        `${PACKAGE_NAME} options`,
+      );
+    }
+    const nameFromEnv = process.env[QUEUE_NAME_ENV];
+    if (settings.queueUrl === undefined && nameFromEnv && nameFromEnv !== fromUrl) {
+      throw new WorldkitConfigError(
+        [
+          {
+            key: 'queueName',
+            expected: `the queue ${QUEUE_URL_ENV} names ("${fromUrl}"), or unset (${QUEUE_URL_ENV} wins)`,
+            received: `${describeValue(nameFromEnv)} (from env ${QUEUE_NAME_ENV})`,
+          },
+        ],
+        `${PACKAGE_NAME} options`,
+      );
+    }
   }
   return resolved;
 }

@@ -31,6 +31,19 @@ export class SqsConnection {
     return this.#addresses;
   }
 
+  /**
+   * An explicit `setup()`: prepares the queues (see `resolveQueueAddresses`) and keeps the
+   * addresses for every later call.
+   */
+  setup(): Promise<SqsQueueAddresses> {
+    const pending = resolveQueueAddresses(this.client, this.settings, true);
+    this.#addresses = pending;
+    pending.catch(() => {
+      if (this.#addresses === pending) this.#addresses = undefined;
+    });
+    return pending;
+  }
+
   /** Destroys the client if this connection created it; a caller's client is left alone. */
   destroy(): void {
     if (this.#client && this.#client !== this.settings.client) this.#client.destroy();

@@ -45,7 +45,11 @@ export interface SqsBatchResponse {
 export interface SqsQueueTransport extends QueueTransport {
   /** Whether `consume()` long-polls (false when an SQS event source delivers, e.g. Lambda). */
   readonly polls: boolean;
-  /** Finds (or with `setup`, creates) the queue and its dead-letter queue. Idempotent. */
+  /**
+   * Prepares the queue and its dead-letter queue now, whatever the `setup` option says
+   * (`worldkit setup` calls it): creates what is missing, and with `setup: true` and a queue
+   * name also converges both queues' attributes. Idempotent. Returns their URLs.
+   */
   setup(): Promise<SqsQueueAddresses>;
   /**
    * Handles records delivered by an SQS event source (AWS Lambda) with the receiver given to
@@ -197,7 +201,7 @@ export function createSqsQueue(
   return {
     kind: 'transport',
     polls: resolved.poll,
-    setup: () => connection.addresses(),
+    setup: () => connection.setup(),
     send,
     consume,
     handleRecords,
