@@ -11,7 +11,7 @@ export {
   resolveDeploymentId,
   VERCEL_DEPLOYMENT_ID_ENV,
 } from './config/deployment-id.js';
-export { resolveSetting, type SettingSpec } from './config/env-setting.js';
+export { resolveSetting, type SettingSchema, type SettingSpec } from './config/env-setting.js';
 export { describeValue, toConfigProblems } from './config/format-issues.js';
 export { MASK, maskUrlSecrets } from './config/mask-secrets.js';
 export {

@@ -1,13 +1,22 @@
-import type { z } from 'zod';
 import { MissingSettingError, WorldkitConfigError } from '../errors.js';
 import { describeValue } from './format-issues.js';
+
+/**
+ * What `resolveSetting` needs of a schema: zod's `safeParse` shape, described structurally.
+ * A provider passes a schema from its own zod (any 3.x/4.x copy, or a hand-written check);
+ * naming zod's types here would tie every provider to this package's copy of zod, and two
+ * copies' types in one signature make TypeScript compare them member by member (minutes).
+ */
+export interface SettingSchema<T> {
+  safeParse(value: unknown): { success: true; data: T } | { success: false };
+}
 
 export interface SettingSpec<T> {
   packageName: string;
   /** Option name as the user writes it in the provider call. */
   option: string;
   envVar: string;
-  schema: z.ZodType<T>;
+  schema: SettingSchema<T>;
   /** Plain words for the error, e.g. `a table name`. */
   expected: string;
 }
