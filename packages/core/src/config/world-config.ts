@@ -59,7 +59,10 @@ export interface WorldConfig {
   versions?: VersionsProvider;
   /** Defaults to in-process delivery. */
   compute?: ComputeProvider;
-  /** Version id of the code in this process. Env: WORLDKIT_DEPLOYMENT_ID; default `local`. */
+  /**
+   * Version id of the code in this process. Else env WORLDKIT_DEPLOYMENT_ID, else env
+   * VERCEL_DEPLOYMENT_ID, else `local` (see `resolveDeploymentId`).
+   */
   deploymentId?: string;
   delivery?: Partial<DeliveryPolicy>;
   logger?: Logger;
