@@ -5,6 +5,8 @@
  * resumed from outside, and progress streamed back to this process.
  *
  * Build first (`wf build`, or `npm run demo` from the repo root), then `node main.mjs`.
+ * `node main.mjs --stay` keeps the World open afterwards (until Ctrl-C), so `workflow inspect`,
+ * `workflow web` and `worldkit` can be pointed at it from another terminal while it runs.
  */
 import { dirname, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +22,7 @@ const DEADLINE_MS = 25_000;
 const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
 /** How long the "approver" takes to click, so the run visibly waits on its hook. */
 const APPROVER_DELAY_MS = 500;
+const STAY = process.argv.includes('--stay');
 
 // world.config.ts names its data dir relative to the working directory.
 process.chdir(EXAMPLE_DIRECTORY);
@@ -47,10 +50,37 @@ async function main() {
       configFile: relative(EXAMPLE_DIRECTORY, configFile),
       dataDir: dataDirOf(world),
     });
-    return await runDemo(world);
+    const exitCode = await runDemo(world);
+    if (STAY && exitCode === 0) await stayOpen(world);
+    return exitCode;
   } finally {
     await world.close();
   }
+}
+
+/**
+ * The development loop: this process keeps running the World (it holds the data directory's
+ * writer lock and consumes the queue) while tools in other terminals read the same data
+ * directory and send their writes (cancel, resume a hook, start a run) here.
+ */
+async function stayOpen(world) {
+  console.log(
+    [
+      '',
+      `The World stays open on ${dataDirOf(world)} (--stay); stop with Ctrl-C. In another terminal, from examples/quickstart:`,
+      '  WORKFLOW_TARGET_WORLD=@worldkit/core/target-world npx workflow inspect runs',
+      '  WORKFLOW_TARGET_WORLD=@worldkit/core/target-world npx workflow web    (Node.js >= 22)',
+      '  node ../../packages/cli/dist/bin.js runs list',
+      `STAYING pid=${process.pid}`,
+    ].join('\n'),
+  );
+  // A pending promise alone does not keep Node running; this timer does until a signal comes.
+  const keepAlive = setInterval(() => {}, 1 << 30);
+  await new Promise((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  clearInterval(keepAlive);
 }
 
 async function runDemo(world) {
@@ -189,8 +219,10 @@ async function collectStream(readable, deadline) {
 /** Where the storage provider keeps its data, if it says (local providers expose `dataDir`). */
 function dataDirOf(world) {
   const storage = world.worldkit.providers.storage;
-  if (typeof storage.dataDir === 'string')
-    return relative(EXAMPLE_DIRECTORY, storage.dataDir) || '.';
+  if (typeof storage.dataDir === 'string') {
+    const inside = relative(EXAMPLE_DIRECTORY, storage.dataDir) || '.';
+    return inside.startsWith('..') ? storage.dataDir : inside;
+  }
   return storage.capabilities.durable ? 'set in world.config.ts' : '(none: memory only)';
 }
 

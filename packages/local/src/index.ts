@@ -1,3 +1,5 @@
+export { DataDirLockedError, DataDirWriterUnavailableError } from './data-dir/errors.js';
+export { WRITER_LOCK_FILE } from './data-dir/writer-lock.js';
 export {
   type LocalStorageProvider,
   local,

@@ -138,9 +138,9 @@ function versionsProvider(location: ResolvedLocation): VersionsProvider {
     name: 'local',
     packageName: PACKAGE_NAME,
     capabilities: { durable: location.kind === 'disk' },
-    create: () =>
+    create: ({ logger }) =>
       location.kind === 'disk'
-        ? createLocalVersionStore({ dataDir: location.dataDir })
+        ? createLocalVersionStore({ dataDir: location.dataDir, logger })
         : shareMemoryPart(memoryKey, () => createLocalVersionStore()),
   };
 }

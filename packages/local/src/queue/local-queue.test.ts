@@ -10,6 +10,7 @@ import {
 } from '@worldkit/core';
 import { testEnvelope } from '@worldkit/testing';
 import { afterEach, describe, expect, test } from 'vitest';
+import { parseFramedLine } from '../data-dir/line-framing.js';
 import { createLocalQueue, QUEUE_JOURNAL_FILE } from './local-queue.js';
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -71,7 +72,14 @@ async function journalRecords(dir: string): Promise<Array<Record<string, unknown
   return text
     .split('\n')
     .filter(Boolean)
-    .map((line) => JSON.parse(line));
+    .map((line) => JSON.parse(unframed(line)));
+}
+
+/** A journal line's JSON, after checking its checksum. */
+function unframed(line: string): string {
+  const parsed = parseFramedLine(line);
+  if (parsed.type !== 'json') throw new Error(`bad journal line: ${parsed.reason}`);
+  return parsed.json;
 }
 
 describe('createLocalQueue', () => {
@@ -350,7 +358,7 @@ describe('createLocalQueue durability', () => {
     const lines = (await readFile(join(dir, QUEUE_JOURNAL_FILE), 'utf8'))
       .split('\n')
       .filter(Boolean);
-    expect(() => lines.map((line) => JSON.parse(line))).not.toThrow();
+    expect(() => lines.map((line) => JSON.parse(unframed(line)))).not.toThrow();
   });
 
   test('refuses a journal written by a newer format, saying what to upgrade', async () => {

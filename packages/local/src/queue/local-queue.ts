@@ -7,8 +7,10 @@ import {
   type QueueTransport,
   WorldkitConfigError,
 } from '@worldkit/core';
+import { DataDirSession } from '../data-dir/session.js';
 import { acquireShared } from '../process-registry.js';
 import { QueueEngine } from './queue-engine.js';
+import { readDeadLetters } from './queue-journal.js';
 
 export interface LocalQueueSettings {
   /** Keeps messages in `<dataDir>/queue.journal.jsonl` so they survive restarts; memory-only without it. */
@@ -34,8 +36,10 @@ export const QUEUE_JOURNAL_FILE = 'queue.journal.jsonl';
 /**
  * The embedded queue: delays with one timer, bounded concurrency, dead letters, idempotency
  * keys, and (with `dataDir`) an append-only journal replayed on open. Synchronous and free of
- * I/O; the journal opens on first use. Transports created for the same `dataDir` in one
- * process share one queue, because the runtime composes the World several times per process.
+ * I/O. Transports created for the same `dataDir` in one process share one queue, because the
+ * runtime composes the World several times per process. Only the process that writes the data
+ * directory opens the journal and delivers messages (`start()`/`consume()` make this process
+ * that writer); in any other process `send` goes to the writer over its socket.
  *
  * An idempotency key is remembered while its message is pending and for 5 minutes (at most
  * 100 000 keys) after it is acknowledged; see `idempotency-window.ts` for why.
@@ -53,41 +57,74 @@ export function createLocalQueue(settings: LocalQueueSettings = {}): QueueTransp
   );
   const logger = settings.logger ?? createConsoleLogger();
 
-  const shared = settings.dataDir
-    ? acquireShared(`queue:${resolve(settings.dataDir)}`, () => {
-        const engine = new QueueEngine({
-          concurrency,
-          logger,
-          journalPath: resolve(settings.dataDir!, QUEUE_JOURNAL_FILE),
+  const dataDir = settings.dataDir ? resolve(settings.dataDir) : undefined;
+  const shared = dataDir
+    ? acquireShared(`queue:${dataDir}`, () => {
+        const journalPath = resolve(dataDir, QUEUE_JOURNAL_FILE);
+        const engine = new QueueEngine({ concurrency, logger, journalPath });
+        // The journal is opened (replayed, compacted, appended to) only by the process that
+        // writes the data directory; readers send their messages there instead.
+        const session = DataDirSession.acquire(dataDir, logger);
+        const detach = session.value.attach('queue', {
+          becomeWriter: () => engine.open(),
+          operations: {
+            // What another process's `queue()` call becomes once it reaches this one.
+            'queue.send': (envelope, delaySeconds) => engine.send(envelope, delaySeconds as number),
+          },
         });
         return {
-          value: engine,
-          dispose: () => engine.close(Date.now() + closeTimeoutMs),
+          value: { engine, session: session.value, journalPath },
+          dispose: async () => {
+            await engine.close(Date.now() + closeTimeoutMs);
+            detach();
+            await session.release();
+          },
         };
       })
     : (() => {
         const engine = new QueueEngine({ concurrency, logger });
-        return { value: engine, release: () => engine.close(Date.now() + closeTimeoutMs) };
+        return {
+          value: { engine, session: undefined, journalPath: undefined },
+          release: () => engine.close(Date.now() + closeTimeoutMs),
+        };
       })();
-  const engine = shared.value;
+  const { engine, session, journalPath } = shared.value;
 
   let receiver: QueueReceiver | undefined;
   let closing: Promise<void> | undefined;
 
+  /** Consuming runs the app: this process must write the data directory (tools never do). */
+  const claim = async () => {
+    await session?.claimWriter('queue');
+    await engine.open();
+  };
+
   return {
     kind: 'transport',
-    start: () => engine.open(),
+    start: claim,
     send: async (envelope, options) => {
       if (closing) throw new Error('the local queue is closed');
+      if (session && !session.isWriter) {
+        const route = await session.route('queue');
+        if (route.kind === 'forward') {
+          return (await route.client.call('queue.send', [envelope, options.delaySeconds])) as {
+            accepted: boolean;
+          };
+        }
+      }
       return engine.send(envelope, options.delaySeconds);
     },
     consume: async (next) => {
       if (closing) throw new Error('the local queue is closed');
       if (receiver) throw new Error('consume() was already called on this local queue');
+      await claim();
       receiver = next;
       await engine.addReceiver(next);
     },
-    deadLetters: () => engine.deadLetters(),
+    deadLetters: async () => {
+      if (session && !session.isWriter && journalPath) return readDeadLetters(journalPath);
+      return engine.deadLetters();
+    },
     close: () => {
       closing ??= (async () => {
         const deadline = Date.now() + closeTimeoutMs;

@@ -50,7 +50,9 @@ test('compacts the journal while running once it is mostly history, without losi
   const lines = (await readFile(journalPath, 'utf8')).split('\n').filter(Boolean);
   const written = 1 + (count + 1) + count; // header, sends, acks
   expect(lines.length).toBeLessThan(written);
-  expect(lines.some((line) => JSON.parse(line).t === 'key')).toBe(true);
+  expect(lines.some((line) => JSON.parse(line.slice(0, line.lastIndexOf('\t'))).t === 'key')).toBe(
+    true,
+  );
   await first.close(Date.now() + 50);
 
   const second = new QueueEngine({ concurrency: 10, logger: quiet, journalPath, compaction });

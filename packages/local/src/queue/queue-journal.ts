@@ -1,7 +1,9 @@
 import { type FileHandle, mkdir, open, readFile, rename, rm, truncate } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Logger } from '@worldkit/core';
+import { frameLine, parseFramedLine } from '../data-dir/line-framing.js';
 import {
+  type DeadLetter,
   JOURNAL_FORMAT,
   type JournalRecord,
   type JournalState,
@@ -90,7 +92,7 @@ export class QueueJournal {
       text = text.slice(0, kept);
       await truncate(path, Buffer.byteLength(text, 'utf8'));
     }
-    const state = replayJournal(text.split('\n'), (line, reason) =>
+    const state = replayJournal(unframe(text.split('\n')), (line, reason) =>
       logger.warn('skipping an unreadable queue journal line', { path, line, reason }),
     );
     load(state);
@@ -117,7 +119,7 @@ export class QueueJournal {
   /** Queues `record` for the next group write; resolves once it is in the file. */
   append(record: JournalRecord): Promise<void> {
     if (this.#closed) return Promise.reject(new Error(`queue journal ${this.path} is closed`));
-    const line = `${JSON.stringify(record)}\n`;
+    const line = frameLine(JSON.stringify(record));
     return new Promise((resolve, reject) => {
       this.#batch.push({ line, resolve, reject });
       if (this.#scheduled) return;
@@ -221,7 +223,7 @@ async function writeCompacted(
   await rm(temporary, { force: true });
   const handle = await open(temporary, 'a');
   try {
-    await handle.appendFile(records.map((record) => `${JSON.stringify(record)}\n`).join(''));
+    await handle.appendFile(records.map((record) => frameLine(JSON.stringify(record))).join(''));
     await handle.sync();
     await rename(temporary, path);
   } catch (error) {
@@ -229,4 +231,32 @@ async function writeCompacted(
     throw error;
   }
   return { handle, records: records.length };
+}
+
+/**
+ * Lines without their checksums; a line whose checksum fails becomes one replay skips (and
+ * reports), as it skips any line it cannot read.
+ */
+function unframe(lines: string[]): string[] {
+  return lines.map((line) => {
+    const parsed = parseFramedLine(line);
+    return parsed.type === 'json' ? parsed.json : `corrupt line (${parsed.reason})`;
+  });
+}
+
+/**
+ * The dead letters a journal holds, read without opening it for writing: how a process that
+ * does not write the data directory (a tool beside the running app) answers `deadLetters()`.
+ */
+export async function readDeadLetters(path: string): Promise<DeadLetter[]> {
+  let text = '';
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  // Only complete lines: the writer may be in the middle of appending the last one.
+  const complete = text.slice(0, text.lastIndexOf('\n') + 1);
+  const state = replayJournal(unframe(complete.split('\n')), () => undefined);
+  return [...state.deadLetters.values()].slice(-1_000);
 }

@@ -1,23 +1,101 @@
-import { type FileHandle, open, readFile, truncate } from 'node:fs/promises';
+import { type FileHandle, open, stat, truncate } from 'node:fs/promises';
 import type { Logger } from '@worldkit/core';
 import { decodeMessage, encodeMessage } from '@worldkit/core';
+import { frameLine, scanLines } from '../data-dir/line-framing.js';
 import type { JournalEntry } from './apply-entry.js';
 
 /** Written into every line so a later release can read today's journals (and refuse newer ones). */
 export const JOURNAL_FORMAT_VERSION = 1;
-
-const NEWLINE = 0x0a;
 
 interface Waiter {
   resolve: () => void;
   reject: (error: unknown) => void;
 }
 
+/** How far a reader has read a journal file, and which file (a replaced file starts over). */
+export interface JournalPosition {
+  /** Inode of the file read; another inode means the file was replaced (data dir deleted). */
+  ino: number;
+  /** Byte offset just past the last complete, intact line applied. */
+  offset: number;
+  /** Lines read so far, for error messages. */
+  lines: number;
+}
+
+export interface JournalRead {
+  entries: JournalEntry[];
+  position: JournalPosition;
+  /** The file was replaced or shrank below `from`: `entries` start from its beginning. */
+  restarted: boolean;
+  /** Bytes after `position.offset`: a line being written, or one a crash left torn. */
+  tailBytes: number;
+}
+
 /**
- * Append-only file of accepted changes, one tagged-JSON line each (bytes and dates survive).
- * Writes are group-committed: lines appended in the same turn of the event loop go to disk in
- * one write, and every caller resolves once its line is written. Not fsync'd: it survives a
- * crashed or killed process, not a power cut, which suits an embedded development store.
+ * Reads the entries appended since `from` (everything when `from` is undefined). Only lines
+ * that are complete and pass their checksum are returned; a line still being written is left
+ * for the next read. Never writes, so any number of readers can follow a journal that the
+ * writer process appends to.
+ */
+export async function readJournal(
+  file: string,
+  from: JournalPosition | undefined,
+): Promise<JournalRead> {
+  let info: { ino: number; size: number };
+  try {
+    const stats = await stat(file);
+    info = { ino: stats.ino, size: stats.size };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    const restarted = from !== undefined && from.offset > 0;
+    return { entries: [], position: { ino: 0, offset: 0, lines: 0 }, restarted, tailBytes: 0 };
+  }
+  const restarted = from !== undefined && (from.ino !== info.ino || info.size < from.offset);
+  const start = from && !restarted ? from : { ino: info.ino, offset: 0, lines: 0 };
+  if (info.size === start.offset) {
+    return { entries: [], position: { ...start, ino: info.ino }, restarted, tailBytes: 0 };
+  }
+  const handle = await open(file, 'r');
+  let bytes: Buffer;
+  try {
+    bytes = Buffer.allocUnsafe(info.size - start.offset);
+    let filled = 0;
+    while (filled < bytes.length) {
+      const { bytesRead } = await handle.read(
+        bytes,
+        filled,
+        bytes.length - filled,
+        start.offset + filled,
+      );
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    bytes = bytes.subarray(0, filled);
+  } finally {
+    await handle.close();
+  }
+  const scanned = scanLines(bytes, file, start.lines + 1);
+  const entries = scanned.lines.map((line, index) =>
+    parseEntry(line, file, start.lines + index + 1),
+  );
+  return {
+    entries,
+    position: {
+      ino: info.ino,
+      offset: start.offset + scanned.consumed,
+      lines: start.lines + scanned.lines.length,
+    },
+    restarted,
+    tailBytes: bytes.length - scanned.consumed,
+  };
+}
+
+/**
+ * Append-only file of accepted changes, one checksummed tagged-JSON line each (bytes and dates
+ * survive). Only the data directory's writer process opens it. Writes are group-committed:
+ * lines appended in the same turn of the event loop go to disk in one write, and every caller
+ * resolves once its line is written. Not fsync'd: it survives a crashed or killed process,
+ * not a power cut, which suits an embedded development store.
  */
 export class Journal {
   private handle: FileHandle | undefined;
@@ -32,25 +110,18 @@ export class Journal {
   ) {}
 
   /**
-   * Reads every complete entry and opens the file for appending. A torn last line (the process
-   * died mid-write) is dropped with a warning and cut off, so new lines start on a clean line.
+   * Opens the file for appending, after cutting off what follows the last intact line at
+   * `keep` (a line a crashed writer left torn). Only safe with the writer lock held.
    */
-  async open(): Promise<JournalEntry[]> {
-    const bytes = await readFile(this.file).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') return Buffer.alloc(0);
-      throw error;
-    });
-    const completeLength = bytes.lastIndexOf(NEWLINE) + 1;
-    if (completeLength < bytes.length) {
+  async openForAppend(keep: number, tailBytes: number): Promise<void> {
+    if (tailBytes > 0) {
       this.logger.warn('ignoring a torn last line in the storage journal (interrupted write)', {
         file: this.file,
-        bytes: bytes.length - completeLength,
+        bytes: tailBytes,
       });
-      await truncate(this.file, completeLength);
+      await truncate(this.file, keep);
     }
-    const entries = parseLines(bytes.subarray(0, completeLength).toString('utf8'), this.file);
     this.handle = await open(this.file, 'a');
-    return entries;
   }
 
   /** Throws if an earlier write failed: memory then holds changes the file does not. */
@@ -67,7 +138,7 @@ export class Journal {
   /** Queues entries (encoded now, so later changes cannot leak in) and resolves once written. */
   append(entries: JournalEntry[]): Promise<void> {
     for (const entry of entries) {
-      this.pending.push(`${encodeMessage({ v: JOURNAL_FORMAT_VERSION, ...entry })}\n`);
+      this.pending.push(frameLine(encodeMessage({ v: JOURNAL_FORMAT_VERSION, ...entry })));
     }
     return new Promise<void>((resolve, reject) => {
       this.waiting.push({ resolve, reject });
@@ -110,28 +181,21 @@ export class Journal {
   }
 }
 
-function parseLines(text: string, file: string): JournalEntry[] {
-  const entries: JournalEntry[] = [];
-  let lineNumber = 0;
-  for (const line of text.split('\n')) {
-    lineNumber++;
-    if (line === '') continue;
-    let decoded: { v?: unknown } & Record<string, unknown>;
-    try {
-      decoded = decodeMessage(line) as typeof decoded;
-    } catch (error) {
-      throw new Error(`@worldkit/local storage: ${file}:${lineNumber} is not valid JSON`, {
-        cause: error,
-      });
-    }
-    if (decoded.v !== JOURNAL_FORMAT_VERSION) {
-      throw new Error(
-        `@worldkit/local storage: ${file}:${lineNumber} has journal format ${String(decoded.v)}, ` +
-          `this release reads format ${JOURNAL_FORMAT_VERSION}; upgrade @worldkit/local`,
-      );
-    }
-    const { v: _version, ...entry } = decoded;
-    entries.push(entry as unknown as JournalEntry);
+function parseEntry(line: string, file: string, lineNumber: number): JournalEntry {
+  let decoded: { v?: unknown } & Record<string, unknown>;
+  try {
+    decoded = decodeMessage(line) as typeof decoded;
+  } catch (error) {
+    throw new Error(`@worldkit/local storage: ${file}:${lineNumber} is not valid JSON`, {
+      cause: error,
+    });
   }
-  return entries;
+  if (decoded.v !== JOURNAL_FORMAT_VERSION) {
+    throw new Error(
+      `@worldkit/local storage: ${file}:${lineNumber} has journal format ${String(decoded.v)}, ` +
+        `this release reads format ${JOURNAL_FORMAT_VERSION}; upgrade @worldkit/local`,
+    );
+  }
+  const { v: _version, ...entry } = decoded;
+  return entry as unknown as JournalEntry;
 }

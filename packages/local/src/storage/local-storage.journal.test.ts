@@ -9,9 +9,10 @@ import { SPEC_VERSION_CURRENT } from '@workflow/world';
 import type { Logger, StorageInstance } from '@worldkit/core';
 import { ulid } from 'ulid';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { DataDirLockedError } from './data-dir-lock.js';
+import { DataDirLockedError } from '../data-dir/errors.js';
+import { WRITER_LOCK_FILE } from '../data-dir/writer-lock.js';
 import { createLocalStorage } from './local-storage.js';
-import { JOURNAL_FILE_NAME, LOCK_FILE_NAME } from './local-store.js';
+import { JOURNAL_FILE_NAME } from './local-store.js';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 const newRunId = () => `wrun_${ulid()}`;
@@ -67,7 +68,7 @@ describe('local storage journal', () => {
     opened.push(storage);
     expect(existsSync(nested)).toBe(false);
     await storage.start?.();
-    expect(existsSync(path.join(nested, LOCK_FILE_NAME))).toBe(true);
+    expect(existsSync(path.join(nested, WRITER_LOCK_FILE))).toBe(true);
   });
 
   it('replays runs, steps, events, hooks and waits after reopening', async () => {
@@ -239,9 +240,12 @@ describe('local storage journal', () => {
 
     const logger = recordingLogger();
     const second = openStorage(logger);
+    // Reading leaves the file alone (a live writer may be finishing that line)...
     expect((await second.runs.get(runId)).status).toBe('pending');
-    expect(logger.warnings.join('\n')).toMatch(/torn last line/);
+    expect(logger.warnings).toEqual([]);
+    // ...the process that becomes the writer cuts it off.
     await create(second, runId, { eventType: 'run_started', specVersion: spec });
+    expect(logger.warnings.join('\n')).toMatch(/torn last line/);
     await second.close?.();
 
     const third = openStorage();
@@ -283,10 +287,11 @@ describe('local storage journal', () => {
 });
 
 describe('local storage data directory lock', () => {
-  it('fails clearly when another live process holds the data directory', async () => {
-    // Our parent process is alive and is not us: exactly the "second process" situation.
+  it('refuses start() while another live process writes the data directory', async () => {
+    // Our parent process is alive and is not us: exactly the "second app" situation. It
+    // serves no socket, so this process could not send writes there either.
     const holder = process.ppid;
-    await writeFile(path.join(dataDir, LOCK_FILE_NAME), `${holder}\n`);
+    await writeFile(path.join(dataDir, WRITER_LOCK_FILE), `${holder}\n`);
     const storage = openStorage();
     const failure = await storage.start?.().catch((error: unknown) => error);
     expect(DataDirLockedError.is(failure)).toBe(true);
@@ -294,17 +299,40 @@ describe('local storage data directory lock', () => {
     expect((failure as Error).message).toContain(String(holder));
   });
 
-  it('takes over a lock left by a process that no longer exists', async () => {
+  it('refuses start() while an older release (storage.lock) writes the data directory', async () => {
+    await writeFile(path.join(dataDir, 'storage.lock'), `${process.ppid}\n`);
+    const storage = openStorage();
+    const failure = await storage.start?.().catch((error: unknown) => error);
+    expect(DataDirLockedError.is(failure)).toBe(true);
+    expect((failure as Error).message).toMatch(/older @worldkit\/local/);
+    expect(existsSync(path.join(dataDir, WRITER_LOCK_FILE))).toBe(false);
+  });
+
+  it('takes over a writer lock left by a process that no longer exists', async () => {
     const exited = spawnSync(process.execPath, ['-e', '0']);
     const deadPid = exited.pid as number;
-    const lockFile = path.join(dataDir, LOCK_FILE_NAME);
+    const lockFile = path.join(dataDir, WRITER_LOCK_FILE);
     await writeFile(lockFile, `${deadPid}\n`);
     const logger = recordingLogger();
     const storage = openStorage(logger);
     await storage.start?.();
-    expect((await readFile(lockFile, 'utf8')).trim()).toBe(String(process.pid));
-    expect(logger.warnings.join('\n')).toMatch(/stale storage lock/);
+    expect((await readFile(lockFile, 'utf8')).split('\n')[0]).toBe(String(process.pid));
+    expect(logger.warnings.join('\n')).toMatch(/writer lock of a process that no longer runs/);
     await storage.close?.();
+    expect(existsSync(lockFile)).toBe(false);
+  });
+
+  it('reads without taking the lock; the first write takes it', async () => {
+    const writer = openStorage();
+    const runId = await createRun(writer);
+    await writer.close?.();
+    const lockFile = path.join(dataDir, WRITER_LOCK_FILE);
+    const reader = openStorage();
+    expect((await reader.runs.get(runId)).runId).toBe(runId);
+    expect(existsSync(lockFile)).toBe(false);
+    await create(reader, runId, { eventType: 'run_started', specVersion: spec });
+    expect(existsSync(lockFile)).toBe(true);
+    await reader.close?.();
     expect(existsSync(lockFile)).toBe(false);
   });
 
@@ -314,7 +342,7 @@ describe('local storage data directory lock', () => {
     const runId = await createRun(first);
     expect((await second.runs.get(runId)).runId).toBe(runId);
     await first.close?.();
-    const lockFile = path.join(dataDir, LOCK_FILE_NAME);
+    const lockFile = path.join(dataDir, WRITER_LOCK_FILE);
     expect(existsSync(lockFile)).toBe(true);
     await create(second, runId, { eventType: 'run_started', specVersion: spec });
     await second.close?.();

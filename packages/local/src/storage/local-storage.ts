@@ -8,7 +8,7 @@ import { LocalStore } from './local-store.js';
 import { createReadApi } from './read-api.js';
 
 export interface LocalStorageSettings {
-  /** Directory for the journal and lock file. Without it, data lives in memory only. */
+  /** Directory for the journal. Without it, data lives in memory only. */
   dataDir?: string;
   logger?: Logger;
 }
@@ -18,6 +18,10 @@ export interface LocalStorageSettings {
  * event appended to `<dataDir>/storage.journal.jsonl` and replayed on open when `dataDir` is
  * set. Creating it is synchronous and touches nothing; the data directory opens on `start()`
  * or first use. All instances for one data directory in a process share one store.
+ *
+ * Several processes may use one data directory: the one that writes it (the app, which called
+ * `start()`, or the first process to write when no app runs) and any number of readers, which
+ * follow the journal and send their `events.create` calls to the writer (see `DataDirSession`).
  */
 export function createLocalStorage(settings: LocalStorageSettings): StorageInstance {
   const logger = settings.logger ?? createConsoleLogger();
@@ -28,7 +32,16 @@ export function createLocalStorage(settings: LocalStorageSettings): StorageInsta
   function store(): LocalStore {
     if (memoryStore) return memoryStore;
     lease ??= acquireShared(`storage:${dataDir}`, () => {
-      const shared = new LocalStore(dataDir, logger);
+      const shared = new LocalStore(dataDir, logger, (owner) => ({
+        // What another process's `events.create` becomes once it reaches this one.
+        'storage.create': (runId, data, params) =>
+          createHere(
+            owner,
+            runId as string | null,
+            checkEventRequest(runId as string | null, data),
+            params as CreateEventParams,
+          ),
+      }));
       return { value: shared, dispose: () => shared.close() };
     });
     return lease.value;
@@ -46,18 +59,35 @@ export function createLocalStorage(settings: LocalStorageSettings): StorageInsta
     params?: CreateEventParams,
   ): Promise<EventResult> {
     const request = checkEventRequest(runId, data);
-    const opened = await openStore();
+    const target = store();
+    if (!target.isWriter) {
+      const route = await target.route();
+      if (route.kind === 'forward') {
+        return (await route.client.call('storage.create', [runId, data, params])) as EventResult;
+      }
+    }
+    return createHere(target, runId, request, params);
+  }
+
+  /** Decides and applies one event in the process that writes the data directory. */
+  async function createHere(
+    target: LocalStore,
+    runId: string | null,
+    request: AnyEventRequest,
+    params?: CreateEventParams,
+  ): Promise<EventResult> {
+    await target.ready();
     // From here to `commit` nothing awaits: the check and the change are one step, so
     // concurrent writers in this process cannot interleave between them.
-    opened.assertWritable();
+    target.assertWritable();
     const context: WriteContext = {
       now: new Date(),
-      newEventId: () => `evnt_${opened.ids.next()}`,
-      newRunId: () => `wrun_${opened.ids.next()}`,
+      newEventId: () => `evnt_${target.ids.next()}`,
+      newRunId: () => `wrun_${target.ids.next()}`,
     };
-    const admission = admitEvent(opened.state, runId, request, params ?? {}, context);
-    const written = opened.commit(admission.entries);
-    const result = admission.respond(opened.state);
+    const admission = admitEvent(target.state, runId, request, params ?? {}, context);
+    const written = target.commit(admission.entries);
+    const result = admission.respond(target.state);
     if (written) await written;
     return result;
   }
@@ -69,7 +99,10 @@ export function createLocalStorage(settings: LocalStorageSettings): StorageInsta
     events: { ...reads.events, create } as Storage['events'],
     hooks: reads.hooks,
     async start() {
-      await openStore();
+      // Running the app: this process must own the data directory (tools never call this).
+      const target = store();
+      await target.claimWriter();
+      await target.ready();
     },
     async close() {
       const held = lease;

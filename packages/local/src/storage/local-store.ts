@@ -1,48 +1,82 @@
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '@worldkit/core';
+import type { Operation } from '../data-dir/forwarding.js';
+import { DataDirSession, type WriteRoute } from '../data-dir/session.js';
 import { applyEntry, type JournalEntry } from './apply-entry.js';
-import { lockDataDir } from './data-dir-lock.js';
-import { Journal } from './journal.js';
+import { Journal, type JournalPosition, readJournal } from './journal.js';
 import { MonotonicUlids } from './monotonic-ulids.js';
 import { StorageState } from './storage-state.js';
 
 export const JOURNAL_FILE_NAME = 'storage.journal.jsonl';
-export const LOCK_FILE_NAME = 'storage.lock';
+
+const LOCAL_ROUTE: WriteRoute = { kind: 'local' };
 
 /**
  * The state behind one data directory (or one memory-only storage): the in-memory indexes,
- * plus, when durable, the journal they are rebuilt from and the lock that keeps other
- * processes out. Opening is lazy and retried after a failure (e.g. a lock that was busy).
+ * plus, when durable, the journal they are rebuilt from. A process starts as a reader: it
+ * replays the journal without a lock and, before each read, applies what was appended since
+ * (so a tool sees what the running app writes). Once this process becomes the directory's
+ * writer (see `DataDirSession`), the journal is its own and memory is the truth.
  */
 export class LocalStore {
   private current: StorageState;
-  private opening: Promise<void> | undefined;
   private journal: Journal | undefined;
-  private unlock: (() => Promise<void>) | undefined;
+  private position: JournalPosition | undefined;
+  /** Serializes reading the journal: a read never overlaps the switch to writing. */
+  private reading: Promise<void> = Promise.resolve();
+  private readonly session: { value: DataDirSession; release: () => Promise<void> } | undefined;
+  private readonly detach: (() => void) | undefined;
+  private closed = false;
   /** Mints event and run ids for every writer of this store. */
   readonly ids = new MonotonicUlids();
 
   constructor(
     readonly dataDir: string | undefined,
     private readonly logger: Logger,
+    operations: (store: LocalStore) => Record<string, Operation> = () => ({}),
   ) {
     this.current = new StorageState();
+    if (dataDir) {
+      this.session = DataDirSession.acquire(dataDir, logger);
+      this.detach = this.session.value.attach('storage', {
+        becomeWriter: () => this.becomeWriter(),
+        operations: operations(this),
+      });
+    }
   }
 
   get state(): StorageState {
     return this.current;
   }
 
+  /** True when writes are applied here: memory mode, or this process writes the directory. */
+  get isWriter(): boolean {
+    return !this.session || this.journal !== undefined;
+  }
+
+  private get file(): string {
+    return path.join(this.dataDir!, JOURNAL_FILE_NAME);
+  }
+
+  /** Resolves once memory holds every complete entry the journal has (readers read it now). */
   ready(): Promise<void> {
-    if (!this.opening) {
-      const opening = this.open();
-      this.opening = opening;
-      opening.catch(() => {
-        if (this.opening === opening) this.opening = undefined;
-      });
-    }
-    return this.opening;
+    if (this.closed) return Promise.reject(new Error('@worldkit/local storage is closed'));
+    if (this.isWriter) return Promise.resolve();
+    return this.serialized(async () => {
+      await this.catchUp();
+    });
+  }
+
+  /** Where a write goes: here, or to the process that writes this data directory. */
+  async route(): Promise<WriteRoute> {
+    if (this.isWriter) return LOCAL_ROUTE;
+    return this.session!.value.route('storage');
+  }
+
+  /** Makes this process the data directory's writer (for `start()`), or throws. */
+  async claimWriter(): Promise<void> {
+    if (this.isWriter) return;
+    await this.session!.value.claimWriter('storage');
   }
 
   /** Throws if the journal can no longer record changes; checked before deciding a write. */
@@ -58,14 +92,58 @@ export class LocalStore {
   }
 
   async close(): Promise<void> {
-    const opening = this.opening;
-    this.opening = undefined;
-    if (!opening) return;
-    await opening.catch(() => undefined);
+    if (this.closed) return;
+    this.closed = true;
+    await this.reading.catch(() => undefined);
     await this.journal?.close();
     this.journal = undefined;
-    await this.unlock?.();
-    this.unlock = undefined;
+    this.detach?.();
+    await this.session?.release();
+  }
+
+  private serialized(step: () => Promise<void>): Promise<void> {
+    const next = this.reading.catch(() => undefined).then(step);
+    this.reading = next;
+    return next;
+  }
+
+  /** Applies what was appended since the last read; a replaced file is read from the start. */
+  private async catchUp(): Promise<number> {
+    if (this.isWriter) return 0;
+    const read = await readJournal(this.file, this.position);
+    if (read.restarted || this.position === undefined) {
+      this.current = this.replay(read.entries, new StorageState());
+    } else {
+      this.replay(read.entries, this.current, this.position.lines);
+    }
+    this.position = read.position;
+    return read.tailBytes;
+  }
+
+  private replay(entries: JournalEntry[], state: StorageState, before = 0): StorageState {
+    entries.forEach((entry, index) => {
+      try {
+        applyEntry(state, entry);
+        if (entry.kind === 'event') this.observeEventId(entry.event.eventId);
+      } catch (error) {
+        throw new Error(
+          `@worldkit/local storage: cannot replay entry ${before + index + 1} of ${this.file}`,
+          { cause: error },
+        );
+      }
+    });
+    return state;
+  }
+
+  /** Called by the session with the writer lock held: read to the end, then own the file. */
+  private becomeWriter(): Promise<void> {
+    return this.serialized(async () => {
+      if (this.isWriter) return;
+      const tailBytes = await this.catchUp();
+      const journal = new Journal(this.file, this.logger);
+      await journal.openForAppend(this.position?.offset ?? 0, tailBytes);
+      this.journal = journal;
+    });
   }
 
   private observeEventId(eventId: string): void {
@@ -73,36 +151,6 @@ export class LocalStore {
       this.ids.observe(eventId.slice(eventId.lastIndexOf('_') + 1));
     } catch {
       // Not a ULID (never written by this storage): it cannot collide with minted ids.
-    }
-  }
-
-  private async open(): Promise<void> {
-    const dataDir = this.dataDir;
-    if (!dataDir) return;
-    await mkdir(dataDir, { recursive: true });
-    const unlock = await lockDataDir(dataDir, path.join(dataDir, LOCK_FILE_NAME), this.logger);
-    const journal = new Journal(path.join(dataDir, JOURNAL_FILE_NAME), this.logger);
-    try {
-      const entries = await journal.open();
-      const state = new StorageState();
-      entries.forEach((entry, index) => {
-        try {
-          applyEntry(state, entry);
-          if (entry.kind === 'event') this.observeEventId(entry.event.eventId);
-        } catch (error) {
-          throw new Error(
-            `@worldkit/local storage: cannot replay entry ${index + 1} of ${journal.file}`,
-            { cause: error },
-          );
-        }
-      });
-      this.current = state;
-      this.journal = journal;
-      this.unlock = unlock;
-    } catch (error) {
-      await journal.close();
-      await unlock();
-      throw error;
     }
   }
 }

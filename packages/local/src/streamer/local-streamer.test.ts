@@ -133,6 +133,10 @@ describe('local streamer with a data dir', () => {
     const { logger, warnings } = quietLogger();
     const second = createLocalStreamer({ dataDir, logger });
     expect(await second.getStreamInfo('strm_t', 'wrun_t')).toEqual({ tailIndex: 0, done: false });
+    // Reading leaves the file alone (a live writer may be finishing that record)...
+    expect(warnings).toEqual([]);
+    await second.start?.();
+    // ...the process that becomes the writer cuts it off.
     expect(warnings.join()).toMatch(/incomplete record/);
     expect((await stat(journal)).size).toBe(intactSize);
     await second.writeToStream('strm_t', 'wrun_t', ' and after');
@@ -160,15 +164,15 @@ describe('local streamer with a data dir', () => {
     await second.close?.();
   });
 
-  it('refuses a data dir whose journal another live process holds', async () => {
+  it('refuses start() while another live process writes the data dir', async () => {
     const dataDir = await freshDataDir();
     const first = createLocalStreamer({ dataDir });
     await first.start?.();
     await first.close?.();
     // The parent process (the test runner) is alive and is not this process.
-    await writeFile(path.join(dataDir, 'streams.lock'), String(process.ppid));
+    await writeFile(path.join(dataDir, 'writer.lock'), `${process.ppid}\n`);
     const second = createLocalStreamer({ dataDir });
-    await expect(second.start?.()).rejects.toThrow(/held by process/);
+    await expect(second.start?.()).rejects.toThrow(/in use by process/);
     await second.close?.();
   });
 
@@ -177,9 +181,11 @@ describe('local streamer with a data dir', () => {
     const first = createLocalStreamer({ dataDir });
     await first.writeToStream('strm_l', 'wrun_l', 'before');
     await first.close?.();
-    await writeFile(path.join(dataDir, 'streams.lock'), '999999999');
+    await writeFile(path.join(dataDir, 'writer.lock'), '999999999');
     const second = createLocalStreamer({ dataDir });
     expect(await second.getStreamInfo('strm_l', 'wrun_l')).toEqual({ tailIndex: 0, done: false });
+    await second.writeToStream('strm_l', 'wrun_l', 'after');
+    expect(await second.getStreamInfo('strm_l', 'wrun_l')).toEqual({ tailIndex: 1, done: false });
     await second.close?.();
   });
 

@@ -1,12 +1,13 @@
 import path from 'node:path';
 import type { GetChunksOptions, StreamChunksResponse, StreamInfoResponse } from '@workflow/world';
 import { createConsoleLogger, type Logger, type StreamerInstance } from '@worldkit/core';
+import { DataDirSession } from '../data-dir/session.js';
 import { acquireShared } from '../process-registry.js';
 import { decodeChunkCursor, encodeChunkCursor } from './chunk-cursor.js';
 import type { JournalRecord } from './journal-record.js';
 import { encodeRecord } from './journal-record.js';
 import { createStreamIndex, type StoredChunk, type StreamIndex } from './stream-index.js';
-import { openStreamJournal, type StreamJournal } from './stream-journal.js';
+import { type ReplayedRecord, StreamJournal } from './stream-journal.js';
 import { openChunkReader } from './stream-reader.js';
 
 export interface LocalStreamerSettings {
@@ -47,10 +48,12 @@ interface PendingWrite {
 
 type StreamerCore = StreamerInstance & Required<Pick<StreamerInstance, 'start' | 'close'>>;
 
+/** How often a reader process looks for new chunks while someone waits on a live stream. */
+const FOLLOW_INTERVAL_MS = 100;
+
 function createStreamerCore(journalDir: string | undefined, logger: Logger): StreamerCore {
   let index: StreamIndex = createStreamIndex();
-  let journal: StreamJournal | null = null;
-  let opening: Promise<StreamJournal> | null = null;
+  const journal = journalDir ? new StreamJournal(journalDir, logger) : null;
   let pending: PendingWrite[] = [];
   let committing: Promise<void> | null = null;
   let accepting = true;
@@ -60,45 +63,94 @@ function createStreamerCore(journalDir: string | undefined, logger: Logger): Str
 
   const closedError = () => new Error('@worldkit/local: the streamer is closed');
 
-  /** Opens the journal once; a failed open (e.g. a held lock) is retried on the next call. */
-  const ready = async (): Promise<void> => {
-    if (!journalDir) return;
-    if (!opening) {
-      // Replay into a fresh index so a failed attempt leaves nothing half-applied.
-      const replayed = createStreamIndex();
-      opening = openStreamJournal(journalDir, logger, (record) => {
-        if (record.kind === 'close') replayed.close(record.name, record.runId);
-        else {
-          replayed.appendChunk(record.name, record.runId, {
-            at: 'journal',
-            offset: record.payloadOffset,
-            length: record.payloadLength,
-          });
-        }
-      }).then(
-        (opened) => {
-          index = replayed;
-          journal = opened;
-          return opened;
-        },
-        (error) => {
-          opening = null;
-          throw error;
-        },
-      );
-    }
-    await opening;
+  // Reading the journal is serialized, so a catch-up never overlaps the switch to writing.
+  let reading: Promise<unknown> = Promise.resolve();
+  const serialized = <T>(step: () => Promise<T>): Promise<T> => {
+    const next = reading.catch(() => undefined).then(step);
+    reading = next;
+    return next;
   };
+
+  /** Adds a record read from the journal; a replaced journal starts a fresh index first. */
+  const applyReplayed = (record: ReplayedRecord) => {
+    if (record.kind === 'close') index.close(record.name, record.runId);
+    else {
+      index.appendChunk(record.name, record.runId, {
+        at: 'journal',
+        offset: record.payloadOffset,
+        length: record.payloadLength,
+      });
+    }
+  };
+  const replaceIndexIf = (restarted: boolean) => {
+    if (!restarted) return;
+    // The file was replaced (the data directory was deleted): readers of the old one end.
+    const previous = index;
+    index = createStreamIndex();
+    previous.wakeAll();
+  };
+
+  /** In a reader process: applies what the writer appended since the last look. */
+  const catchUp = () =>
+    serialized(async () => {
+      if (!journal || journal.isWriter) return;
+      // Records are staged so that a restart found mid-read does not mix old and new entries.
+      const staged: ReplayedRecord[] = [];
+      const { restarted } = await journal.catchUp((record) => staged.push(record));
+      replaceIndexIf(restarted);
+      for (const record of staged) applyReplayed(record);
+    });
+
+  const session = journalDir ? DataDirSession.acquire(journalDir, logger) : undefined;
+  const detach = session?.value.attach('streamer', {
+    becomeWriter: () =>
+      serialized(async () => {
+        if (!journal) return;
+        const staged: ReplayedRecord[] = [];
+        const { restarted } = await journal.becomeWriter((record) => staged.push(record));
+        replaceIndexIf(restarted);
+        for (const record of staged) applyReplayed(record);
+      }),
+    operations: {
+      // What another process's stream writes become once they reach this one.
+      'streamer.submit': async (records) => {
+        await submit(records as JournalRecord[]);
+      },
+    },
+  });
 
   const beforeUse = async () => {
     if (!accepting) throw closedError();
-    await ready();
+    await catchUp();
+  };
+
+  // Live readers in a reader process: while any waits for more, look at the journal often.
+  let following = 0;
+  let followTimer: NodeJS.Timeout | undefined;
+  const follow = () => {
+    following++;
+    followTimer ??= setInterval(() => {
+      if (!journal || journal.isWriter || following === 0) return;
+      catchUp().catch((error) =>
+        logger.warn('cannot follow the stream journal', { error: String(error) }),
+      );
+    }, FOLLOW_INTERVAL_MS);
+    let stopped = false;
+    return () => {
+      if (stopped) return;
+      stopped = true;
+      following--;
+      if (following === 0 && followTimer) {
+        clearInterval(followTimer);
+        followTimer = undefined;
+      }
+    };
   };
 
   const load = async (chunk: StoredChunk): Promise<Uint8Array> => {
     // Copies, so a consumer that transfers or mutates what it reads cannot change stored data.
     if (chunk.at === 'memory') return Uint8Array.from(chunk.data);
-    if (!journal) throw closedError();
+    if (!journal || shutdownError) throw closedError();
     return journal.read(chunk.offset, chunk.length);
   };
 
@@ -162,7 +214,6 @@ function createStreamerCore(journalDir: string | undefined, logger: Logger): Str
         const batch = pending;
         pending = [];
         try {
-          await ready();
           await commitBatch(batch);
           for (const write of batch) write.resolve();
         } catch (error) {
@@ -174,16 +225,27 @@ function createStreamerCore(journalDir: string | undefined, logger: Logger): Str
     }
   };
 
-  const submit = (records: JournalRecord[]): Promise<void> => {
-    if (!accepting) return Promise.reject(closedError());
-    if (!journalDir) {
-      applyInMemory(records);
-      return Promise.resolve();
-    }
-    return new Promise<void>((resolve, reject) => {
+  /** Writes in this process, which writes the data directory. */
+  const submitHere = (records: JournalRecord[]): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
       pending.push({ records, resolve, reject });
       committing ??= commitPending();
     });
+
+  const submit = async (records: JournalRecord[]): Promise<void> => {
+    if (!accepting) throw closedError();
+    if (!journal || !session) {
+      applyInMemory(records);
+      return;
+    }
+    if (!journal.isWriter) {
+      const route = await session.value.route('streamer');
+      if (route.kind === 'forward') {
+        await route.client.call('streamer.submit', [records]);
+        return;
+      }
+    }
+    await submitHere(records);
   };
 
   return {
@@ -218,12 +280,19 @@ function createStreamerCore(journalDir: string | undefined, logger: Logger): Str
         throw new TypeError(`startIndex must be an integer, got ${String(startIndex)}`);
       }
       await beforeUse();
+      const openedIndex = index;
       const entry = index.entry(name);
       return openChunkReader({
         entry,
         startIndex: startIndex < 0 ? Math.max(0, entry.chunks.length + startIndex) : startIndex,
         load,
-        shutdownError: () => shutdownError,
+        shutdownError: () =>
+          shutdownError ??
+          (index === openedIndex
+            ? null
+            : new Error(`@worldkit/local: stream journal of ${journalDir} was replaced`)),
+        // In a reader process, chunks arrive by reading the journal again while this waits.
+        onWait: journal && !journal.isWriter ? follow : undefined,
       });
     },
 
@@ -261,7 +330,12 @@ function createStreamerCore(journalDir: string | undefined, logger: Logger): Str
       return { tailIndex: (entry?.chunks.length ?? 0) - 1, done: Boolean(entry?.closed) };
     },
 
-    start: beforeUse,
+    async start() {
+      if (!accepting) throw closedError();
+      // Running the app: this process must own the data directory (tools never call this).
+      await session?.value.claimWriter('streamer');
+      await catchUp();
+    },
 
     close() {
       closing ??= (async () => {
@@ -269,10 +343,13 @@ function createStreamerCore(journalDir: string | undefined, logger: Logger): Str
         // Writes already accepted still reach the journal before it closes.
         while (committing) await committing;
         shutdownError = closedError();
+        if (followTimer) clearInterval(followTimer);
+        followTimer = undefined;
         index.wakeAll();
-        const opened = await opening?.catch(() => null);
-        journal = null;
-        await opened?.close();
+        await reading.catch(() => undefined);
+        await journal?.close();
+        detach?.();
+        await session?.release();
       })();
       return closing;
     },

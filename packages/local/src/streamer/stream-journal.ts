@@ -1,10 +1,9 @@
-import { type FileHandle, mkdir, open } from 'node:fs/promises';
+import { type FileHandle, open, stat, truncate } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '@worldkit/core';
-import { acquireJournalLock } from './journal-lock.js';
 import { decodeRecord, type JournalRecord, RECORD_HEADER_BYTES } from './journal-record.js';
 
-/** A record found while replaying, with its payload located by absolute file offset. */
+/** A record found while reading, with its payload located by absolute file offset. */
 export interface ReplayedRecord {
   kind: JournalRecord['kind'];
   name: string;
@@ -13,103 +12,169 @@ export interface ReplayedRecord {
   payloadLength: number;
 }
 
-/**
- * The append-only file every stream of one data directory is written to. Appends come from a
- * single committer (group commit) so the in-memory end-of-file offset stays exact.
- */
-export interface StreamJournal {
-  /** Appends the buffers as one write; resolves to the file offset of the first byte. */
-  append(buffers: Buffer[]): Promise<number>;
-  read(offset: number, length: number): Promise<Uint8Array>;
-  close(): Promise<void>;
-}
-
 const REPLAY_BLOCK_BYTES = 1 << 20;
 /** Beside the storage and queue journals in the data directory. */
 export const STREAM_JOURNAL_FILE = 'streams.journal.bin';
-export const STREAM_LOCK_FILE = 'streams.lock';
 
-/** Opens (creating if needed) the journal in data directory `dir`, replaying every complete record. */
-export async function openStreamJournal(
-  dir: string,
-  logger: Logger,
-  onRecord: (record: ReplayedRecord) => void,
-): Promise<StreamJournal> {
-  await mkdir(dir, { recursive: true });
-  const filePath = path.join(dir, STREAM_JOURNAL_FILE);
-  const releaseLock = await acquireJournalLock(path.join(dir, STREAM_LOCK_FILE));
-  let handle: FileHandle;
-  let size: number;
-  try {
-    handle = await open(filePath, 'a+');
-    size = await replay(handle, filePath, logger, onRecord);
-  } catch (error) {
-    await releaseLock();
-    throw error;
+/**
+ * The append-only file every stream of one data directory is written to. A process reads it
+ * without a lock, following what the writer appends (`catchUp`); the data directory's writer
+ * process takes it over (`becomeWriter`) and appends from a single committer (group commit),
+ * so its in-memory end-of-file offset stays exact.
+ */
+export class StreamJournal {
+  private handle: FileHandle | undefined;
+  private ino = 0;
+  /** Offset just past the last complete, intact record read or written. */
+  private end = 0;
+  private writing = false;
+  /** Set when a failed append could not be rolled back (see `append`). */
+  private broken: Error | null = null;
+  private closed = false;
+  readonly filePath: string;
+
+  constructor(
+    dir: string,
+    private readonly logger: Logger,
+  ) {
+    this.filePath = path.join(dir, STREAM_JOURNAL_FILE);
   }
 
-  // Set when a failed append could not be rolled back: later appends would land after a torn
-  // record and be unreadable on the next open, so the journal refuses further work instead.
-  let broken: Error | null = null;
+  get isWriter(): boolean {
+    return this.writing;
+  }
 
-  return {
-    async append(buffers) {
-      if (broken) throw broken;
-      const bytes = buffers.length === 1 ? buffers[0] : Buffer.concat(buffers);
-      const start = size;
+  /**
+   * Reads the records appended since the last call and hands each to `onRecord`. Returns
+   * `restarted` when the file was replaced or shrank (a deleted data directory): the caller
+   * drops what it had, and the records passed start from the beginning. A record still being
+   * written is left for the next call.
+   */
+  async catchUp(
+    onRecord: (record: ReplayedRecord) => void,
+  ): Promise<{ restarted: boolean; tailBytes: number }> {
+    if (this.closed) throw new Error('@worldkit/local: the stream journal is closed');
+    if (this.writing) return { restarted: false, tailBytes: 0 };
+    let info: { ino: number; size: number };
+    try {
+      const stats = await stat(this.filePath);
+      info = { ino: stats.ino, size: stats.size };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      const restarted = this.end > 0;
+      await this.reset(0);
+      return { restarted, tailBytes: 0 };
+    }
+    let restarted = false;
+    if (!this.handle || info.ino !== this.ino || info.size < this.end) {
+      restarted = this.end > 0;
+      await this.reset(info.ino);
+      this.handle = await open(this.filePath, 'r');
+    }
+    if (info.size === this.end) return { restarted, tailBytes: 0 };
+    this.end = await scanRecords(this.handle, this.filePath, this.end, info.size, onRecord);
+    return { restarted, tailBytes: info.size - this.end };
+  }
+
+  /**
+   * With the writer lock held: reads to the end, cuts off a record a crashed writer left torn,
+   * and reopens the file for appending.
+   */
+  async becomeWriter(onRecord: (record: ReplayedRecord) => void): Promise<{ restarted: boolean }> {
+    if (this.writing) return { restarted: false };
+    const { restarted, tailBytes } = await this.catchUp(onRecord);
+    if (tailBytes > 0) {
+      this.logger.warn(
+        'stream journal ended in an incomplete record (likely a crash mid-write); cutting it off',
+        { file: this.filePath, keptBytes: this.end, droppedBytes: tailBytes },
+      );
+      await truncate(this.filePath, this.end);
+    }
+    const previous = this.handle;
+    this.handle = await open(this.filePath, 'a+');
+    await previous?.close();
+    this.writing = true;
+    return { restarted };
+  }
+
+  /** Appends the buffers as one write; resolves to the file offset of the first byte. */
+  async append(buffers: Buffer[]): Promise<number> {
+    if (this.broken) throw this.broken;
+    const handle = this.handle;
+    if (!this.writing || !handle)
+      throw new Error('@worldkit/local: the stream journal is not open for writing');
+    const bytes = buffers.length === 1 ? buffers[0] : Buffer.concat(buffers);
+    const start = this.end;
+    try {
+      let written = 0;
+      while (written < bytes.length) {
+        const result = await handle.write(bytes, written, bytes.length - written);
+        written += result.bytesWritten;
+      }
+    } catch (error) {
+      // Later appends would land after a torn record and be unreadable on the next open, so
+      // roll back, or refuse further work if even that fails.
       try {
-        let written = 0;
-        while (written < bytes.length) {
-          const result = await handle.write(bytes, written, bytes.length - written);
-          written += result.bytesWritten;
-        }
-      } catch (error) {
-        try {
-          await handle.truncate(start);
-        } catch (rollbackError) {
-          broken = new Error(
-            `@worldkit/local: stream journal ${filePath} could not be rolled back after a failed write; reopen the streamer`,
-            { cause: rollbackError },
-          );
-        }
-        throw error;
+        await handle.truncate(start);
+      } catch (rollbackError) {
+        this.broken = new Error(
+          `@worldkit/local: stream journal ${this.filePath} could not be rolled back after a failed write; reopen the streamer`,
+          { cause: rollbackError },
+        );
       }
-      size = start + bytes.length;
-      return start;
-    },
-    async read(offset, length) {
-      if (broken) throw broken;
-      const bytes = new Uint8Array(length);
-      let filled = 0;
-      while (filled < length) {
-        const { bytesRead } = await handle.read(bytes, filled, length - filled, offset + filled);
-        if (bytesRead === 0)
-          throw new Error(`stream journal ${filePath} ended before offset ${offset + length}`);
-        filled += bytesRead;
-      }
-      return bytes;
-    },
-    async close() {
-      await handle.close();
-      await releaseLock();
-    },
-  };
+      throw error;
+    }
+    this.end = start + bytes.length;
+    return start;
+  }
+
+  async read(offset: number, length: number): Promise<Uint8Array> {
+    if (this.broken) throw this.broken;
+    const handle = this.handle;
+    if (!handle) throw new Error(`stream journal ${this.filePath} is not open`);
+    const bytes = new Uint8Array(length);
+    let filled = 0;
+    while (filled < length) {
+      const { bytesRead } = await handle.read(bytes, filled, length - filled, offset + filled);
+      if (bytesRead === 0)
+        throw new Error(`stream journal ${this.filePath} ended before offset ${offset + length}`);
+      filled += bytesRead;
+    }
+    return bytes;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const handle = this.handle;
+    this.handle = undefined;
+    await handle?.close();
+  }
+
+  private async reset(ino: number): Promise<void> {
+    const handle = this.handle;
+    this.handle = undefined;
+    this.ino = ino;
+    this.end = 0;
+    await handle?.close();
+  }
 }
 
 /**
- * Reads the journal front to back. A record cut short by a crash mid-append (or whose checksum
- * fails and which ends the file) is cut off with a warning; damage before intact records is an
- * error, because truncating there would throw away good data.
+ * Reads records from `from` up to `size`, handing each complete one to `onRecord`, and returns
+ * the offset after the last of them. A record that is incomplete, or whose checksum fails, and
+ * that ends the file is left alone (a reader waits for it; the writer cuts it off); damage
+ * before intact records is an error, because a crash cannot cause it and truncating there
+ * would throw away good data.
  */
-async function replay(
+async function scanRecords(
   handle: FileHandle,
   filePath: string,
-  logger: Logger,
+  from: number,
+  size: number,
   onRecord: (record: ReplayedRecord) => void,
 ): Promise<number> {
-  const size = (await handle.stat()).size;
   let buffer = Buffer.alloc(0);
-  let bufferStart = 0;
+  let bufferStart = from;
   let at = 0;
   while (bufferStart + at < size) {
     const decoded = decodeRecord(buffer, at);
@@ -127,22 +192,20 @@ async function replay(
     const recordStart = bufferStart + at;
     if (decoded.type === 'corrupt') {
       const recordEnd = recordStart + RECORD_HEADER_BYTES + buffer.readUInt32BE(at);
-      if (recordEnd !== size) {
+      if (recordEnd < size) {
         throw new Error(
           `@worldkit/local: stream journal ${filePath} is damaged at byte ${recordStart} ` +
             `(${decoded.reason}) with intact data after it; move the file aside to start over.`,
         );
       }
-      return cutTornTail(handle, filePath, logger, recordStart, size);
+      return recordStart;
     }
     const leftover = buffer.subarray(at);
     const needed =
       leftover.length >= RECORD_HEADER_BYTES
         ? RECORD_HEADER_BYTES + leftover.readUInt32BE(0)
         : RECORD_HEADER_BYTES;
-    if (recordStart + needed > size) {
-      return cutTornTail(handle, filePath, logger, recordStart, size);
-    }
+    if (recordStart + needed > size) return recordStart;
     const next = Buffer.allocUnsafe(
       Math.min(Math.max(needed, REPLAY_BLOCK_BYTES), size - recordStart),
     );
@@ -165,24 +228,5 @@ async function replay(
     bufferStart = recordStart;
     at = 0;
   }
-  return size;
-}
-
-async function cutTornTail(
-  handle: FileHandle,
-  filePath: string,
-  logger: Logger,
-  keep: number,
-  size: number,
-): Promise<number> {
-  logger.warn(
-    'stream journal ended in an incomplete record (likely a crash mid-write); cutting it off',
-    {
-      file: filePath,
-      keptBytes: keep,
-      droppedBytes: size - keep,
-    },
-  );
-  await handle.truncate(keep);
-  return keep;
+  return bufferStart + at;
 }

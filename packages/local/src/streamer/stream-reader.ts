@@ -7,6 +7,11 @@ export interface ChunkReaderSource {
   load(chunk: StoredChunk): Promise<Uint8Array>;
   /** Non-null once the streamer is shutting down; open readers fail with it instead of hanging. */
   shutdownError(): Error | null;
+  /**
+   * Called when the reader starts waiting for chunks not written yet; returns what to call
+   * once it stops waiting (a reader process uses it to look at the journal while it waits).
+   */
+  onWait?: () => () => void;
 }
 
 /**
@@ -19,12 +24,18 @@ export function openChunkReader(source: ChunkReaderSource): ReadableStream<Uint8
   let next = source.startIndex;
   let cancelled = false;
   let wakeWaiting: (() => void) | undefined;
+  let stopFollowing: (() => void) | undefined;
+  const stopWaiting = () => {
+    stopFollowing?.();
+    stopFollowing = undefined;
+  };
 
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       while (!cancelled) {
         const failure = source.shutdownError();
         if (failure) {
+          stopWaiting();
           controller.error(failure);
           return;
         }
@@ -34,13 +45,16 @@ export function openChunkReader(source: ChunkReaderSource): ReadableStream<Uint8
           if (chunkLength(chunk) === 0) continue;
           const bytes = await source.load(chunk);
           if (cancelled) return;
+          stopWaiting();
           controller.enqueue(bytes);
           return;
         }
         if (entry.closed) {
+          stopWaiting();
           controller.close();
           return;
         }
+        stopFollowing ??= source.onWait?.();
         await new Promise<void>((resolve) => {
           wakeWaiting = resolve;
           entry.waiters.add(resolve);
@@ -50,6 +64,7 @@ export function openChunkReader(source: ChunkReaderSource): ReadableStream<Uint8
     },
     cancel() {
       cancelled = true;
+      stopWaiting();
       if (wakeWaiting) {
         entry.waiters.delete(wakeWaiting);
         wakeWaiting();

@@ -1,12 +1,23 @@
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { createMemoryVersionStore, type UpgradeLog, type VersionStore } from '@worldkit/core';
+import {
+  createConsoleLogger,
+  createMemoryVersionStore,
+  type Logger,
+  type UpgradeLog,
+  type VersionStore,
+} from '@worldkit/core';
+import { DataDirSession } from '../data-dir/session.js';
 import { acquireShared } from '../process-registry.js';
 import { readVersionFile, type VersionState, writeVersionFile } from './version-file.js';
 
 export interface LocalVersionStoreSettings {
   /** Directory holding `versions.json`. Omit to keep versions in memory (one store per call). */
   dataDir?: string;
+  logger?: Logger;
 }
+
+export const VERSION_FILE_NAME = 'versions.json';
 
 /**
  * The version store of `@worldkit/local`: the in-memory store from `@worldkit/core`, persisted
@@ -18,13 +29,16 @@ export function createLocalVersionStore(settings: LocalVersionStoreSettings = {}
   if (settings.dataDir === undefined) return createMemoryVersionStore();
   const dataDir = path.resolve(settings.dataDir);
   const shared = acquireShared(`versions:${dataDir}`, () => {
-    const store = createPersistedStore(path.join(dataDir, 'versions.json'));
+    const store = createPersistedStore(dataDir, settings.logger ?? createConsoleLogger());
     return { value: store, dispose: () => store.close?.() ?? Promise.resolve() };
   });
   return createHandle(shared.value, shared.release);
 }
 
-function createPersistedStore(filePath: string): VersionStore {
+type Mutation = 'create' | 'update' | 'delete' | 'promote' | 'upgrades.record';
+
+function createPersistedStore(dataDir: string, logger: Logger): VersionStore {
+  const filePath = path.join(dataDir, VERSION_FILE_NAME);
   // Persistence is a queue of writes. `onChange` is synchronous, so it only records the newest
   // state and chains a write; each mutating call then awaits that write, so when it resolves the
   // change is on disk. Writes that pile up coalesce: a queued write stores the newest state.
@@ -49,26 +63,75 @@ function createPersistedStore(filePath: string): VersionStore {
     writes = lastWrite.catch(() => undefined);
   };
 
+  // A reader process loads the file again whenever it changed (the writer replaces it whole);
+  // the writer process loads it once when it takes over, and from then on memory is the truth.
+  let writer = false;
+  let loaded: { store: VersionStore; stamp: string } | null = null;
   let loading: Promise<VersionStore> | null = null;
+  const load = async (): Promise<VersionStore> => {
+    const stamp = await fileStamp(filePath);
+    if (loaded && (writer || loaded.stamp === stamp)) return loaded.store;
+    const initial = await readVersionFile(filePath);
+    const store = createMemoryVersionStore(writer ? { initial, onChange } : { initial });
+    loaded = { store, stamp };
+    return store;
+  };
   const inner = () => {
-    loading ??= readVersionFile(filePath).then(
-      (initial) => createMemoryVersionStore({ initial, onChange }),
-      (error) => {
-        loading = null;
-        throw error;
-      },
-    );
+    if (writer && loaded) return Promise.resolve(loaded.store);
+    loading ??= load().finally(() => {
+      loading = null;
+    });
     return loading;
   };
-  const mutate = async <T>(change: (store: VersionStore) => Promise<T>): Promise<T> => {
-    const result = await change(await inner());
+
+  const session = DataDirSession.acquire(dataDir, logger);
+  const run = (store: VersionStore, mutation: Mutation, args: unknown[]): Promise<unknown> => {
+    const call = args as never[];
+    switch (mutation) {
+      case 'create':
+        return store.create(call[0]);
+      case 'update':
+        return store.update(call[0], call[1]);
+      case 'delete':
+        return store.delete(call[0]);
+      case 'promote':
+        return store.promote(call[0]);
+      case 'upgrades.record':
+        return Promise.resolve(store.upgrades?.record(call[0]));
+    }
+  };
+  /** Applies a change here (this process writes the data directory) and waits until it is saved. */
+  const mutateHere = async (mutation: Mutation, args: unknown[]): Promise<unknown> => {
+    const result = await run(await inner(), mutation, args);
     await lastWrite;
     return result;
+  };
+  const detach = session.value.attach('versions', {
+    becomeWriter: async () => {
+      if (writer) return;
+      while (loading) await loading.catch(() => undefined);
+      writer = true;
+      loaded = null;
+      await inner();
+    },
+    operations: {
+      // What another process's version changes become once they reach this one.
+      'versions.mutate': (mutation, args) => mutateHere(mutation as Mutation, args as unknown[]),
+    },
+  });
+  const mutate = async <T>(mutation: Mutation, ...args: unknown[]): Promise<T> => {
+    if (!writer) {
+      const route = await session.value.route('versions');
+      if (route.kind === 'forward') {
+        return (await route.client.call('versions.mutate', [mutation, args])) as T;
+      }
+    }
+    return (await mutateHere(mutation, args)) as T;
   };
 
   // Upgrade records are written through the same persisted state as versions.
   const upgrades: UpgradeLog = {
-    record: (entry) => mutate(async (store) => store.upgrades?.record(entry)),
+    record: (entry) => mutate('upgrades.record', entry),
     findByRun: async (runId) => (await inner()).upgrades?.findByRun(runId) ?? [],
     list: async (filter) => (await inner()).upgrades?.list(filter) ?? [],
     findByToken: async (token) => (await (await inner()).upgrades?.findByToken(token)) ?? null,
@@ -76,22 +139,37 @@ function createPersistedStore(filePath: string): VersionStore {
 
   return {
     upgrades,
-    create: (input) => mutate((store) => store.create(input)),
-    update: (id, input) => mutate((store) => store.update(id, input)),
-    delete: (id) => mutate((store) => store.delete(id)),
-    promote: (id) => mutate((store) => store.promote(id)),
+    create: (input) => mutate('create', input),
+    update: (id, input) => mutate('update', id, input),
+    delete: (id) => mutate('delete', id),
+    promote: (id) => mutate('promote', id),
     get: async (id) => (await inner()).get(id),
     list: async (options) => (await inner()).list(options),
     getCurrent: async () => (await inner()).getCurrent(),
     start: async () => {
+      // Running the app: this process must own the data directory (tools never call this).
+      await session.value.claimWriter('versions');
       await inner();
     },
     close: async () => {
       await writes;
       // A write that failed earlier gets one more attempt before the store goes away.
       if (unsaved) await saveNewest();
+      detach();
+      await session.release();
     },
   };
+}
+
+/** Changes whenever the writer replaces the file (a new inode each time) or removes it. */
+async function fileStamp(filePath: string): Promise<string> {
+  try {
+    const info = await stat(filePath);
+    return `${info.ino}:${info.size}:${info.mtimeMs}`;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
+    throw error;
+  }
 }
 
 /** What one caller holds on a shared store: its own `close()` releases only its share. */

@@ -1,0 +1,224 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { Logger } from '@worldkit/core';
+import { acquireShared } from '../process-registry.js';
+import { DataDirLockedError } from './errors.js';
+import {
+  ForwardingClient,
+  type Operation,
+  serveForwardedWrites,
+  socketPathFor,
+} from './forwarding.js';
+import {
+  isAlive,
+  type LockHolder,
+  readLiveWriter,
+  tryAcquireWriterLock,
+  WRITER_LOCK_FILE,
+} from './writer-lock.js';
+
+/** The parts that keep state in a data directory; each attaches to the directory's session. */
+export type PartName = 'storage' | 'queue' | 'streamer' | 'versions';
+
+/** What a part gives its session so this process can become the directory's writer. */
+export interface WriterPart {
+  /**
+   * Switches the part from reading the files to owning them: catch up, cut a torn tail, open
+   * for appending. Called once, with the writer lock held, before any local write.
+   */
+  becomeWriter(): Promise<void>;
+  /** Writes other processes may send this one while it is the writer, by operation name. */
+  operations: Record<string, Operation>;
+}
+
+/** Where a write goes: this process (the writer) or the writer process, over its socket. */
+export type WriteRoute = { kind: 'local' } | { kind: 'forward'; client: ForwardingClient };
+
+const LOCAL: WriteRoute = { kind: 'local' };
+/** How long `claimWriter()` waits for a tool that is briefly the writer to finish. */
+const CLAIM_WAIT_MS = 3_000;
+
+/**
+ * One process's view of one data directory. Every process starts as a reader: it reads the
+ * journals without a lock (following appends) and holds nothing a crash could leave behind.
+ * The first write makes it the writer if no live process is (it takes `writer.lock`, brings
+ * its parts up to date, and serves a socket other processes forward writes to); if a live
+ * writer exists, the write is forwarded to it instead. `start()` (running the app: consuming
+ * the queue) requires being the writer.
+ */
+export class DataDirSession {
+  private writer = false;
+  private readonly parts = new Map<PartName, WriterPart>();
+  private readonly partsReady = new Map<PartName, Promise<void>>();
+  private electing: Promise<WriteRoute> | undefined;
+  private client: ForwardingClient | undefined;
+  private releaseLock: (() => Promise<void>) | undefined;
+  private stopServing: (() => Promise<void>) | undefined;
+  private closed = false;
+  private readonly token = randomUUID();
+
+  constructor(
+    readonly dataDir: string,
+    private readonly logger: Logger,
+  ) {}
+
+  /** The session for `dataDir` in this process, shared by every part that uses it. */
+  static acquire(
+    dataDir: string,
+    logger: Logger,
+  ): { value: DataDirSession; release: () => Promise<void> } {
+    return acquireShared(`data-dir-session:${dataDir}`, () => {
+      const session = new DataDirSession(dataDir, logger);
+      return { value: session, dispose: () => session.close() };
+    });
+  }
+
+  get isWriter(): boolean {
+    return this.writer;
+  }
+
+  /** Registers a part; in a process that already writes, the part becomes a writer now. */
+  attach(name: PartName, part: WriterPart): () => void {
+    this.parts.set(name, part);
+    if (this.writer) this.prepare(name, part);
+    return () => {
+      if (this.parts.get(name) === part) {
+        this.parts.delete(name);
+        this.partsReady.delete(name);
+      }
+    };
+  }
+
+  /** Where `part`'s next write goes; elects this process as the writer when nobody is. */
+  async route(part: PartName): Promise<WriteRoute> {
+    if (this.writer) {
+      await this.partsReady.get(part);
+      return LOCAL;
+    }
+    if (this.client?.usable) return { kind: 'forward', client: this.client };
+    const route = await this.elect();
+    if (route.kind === 'local') await this.partsReady.get(part);
+    return route;
+  }
+
+  /**
+   * Makes this process the writer or throws `DataDirLockedError`: for `start()`, which runs the
+   * app. A tool that holds the lock for a moment (a command run while no app was up) is waited
+   * for briefly.
+   */
+  async claimWriter(part: PartName): Promise<void> {
+    const deadline = Date.now() + CLAIM_WAIT_MS;
+    for (;;) {
+      const route = await this.route(part);
+      if (route.kind === 'local') return;
+      if (Date.now() > deadline) {
+        throw new DataDirLockedError(
+          this.dataDir,
+          route.client.pid,
+          path.join(this.dataDir, WRITER_LOCK_FILE),
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      // Look again: the holder may have released the lock meanwhile.
+      this.client?.close();
+      this.client = undefined;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.electing?.catch(() => undefined);
+    this.client?.close();
+    this.client = undefined;
+    await this.stopServing?.();
+    this.stopServing = undefined;
+    this.writer = false;
+    await this.releaseLock?.();
+    this.releaseLock = undefined;
+  }
+
+  private elect(): Promise<WriteRoute> {
+    this.electing ??= this.runElection().finally(() => {
+      this.electing = undefined;
+    });
+    return this.electing;
+  }
+
+  private async runElection(): Promise<WriteRoute> {
+    if (this.closed) throw new Error('@worldkit/local: the data directory session is closed');
+    if (this.writer) return LOCAL;
+    await mkdir(this.dataDir, { recursive: true });
+    const socket = socketPathFor(this.dataDir);
+    const attempt = await tryAcquireWriterLock(
+      this.dataDir,
+      { pid: process.pid, socket, token: this.token },
+      this.logger,
+    );
+    if (!attempt.acquired) return { kind: 'forward', client: this.clientFor(attempt.holder) };
+    this.releaseLock = attempt.release;
+    try {
+      for (const [name, part] of this.parts) this.prepare(name, part);
+      await Promise.all(this.partsReady.values());
+    } catch (error) {
+      // A part that cannot take over (a damaged journal) leaves the directory to others.
+      this.partsReady.clear();
+      this.releaseLock = undefined;
+      await attempt.release();
+      throw error;
+    }
+    this.writer = true;
+    try {
+      this.stopServing = await serveForwardedWrites(
+        socket,
+        (op, args) => this.dispatch(op, args),
+        this.logger,
+      );
+    } catch (error) {
+      this.logger.warn('cannot accept writes from other processes on this data directory', {
+        dataDir: this.dataDir,
+        socket,
+        error: String(error),
+      });
+    }
+    return LOCAL;
+  }
+
+  private prepare(name: PartName, part: WriterPart): void {
+    const ready = part.becomeWriter();
+    ready.catch(() => undefined);
+    this.partsReady.set(name, ready);
+  }
+
+  private clientFor(holder: LockHolder): ForwardingClient {
+    if (!holder.socket) {
+      throw new DataDirLockedError(
+        this.dataDir,
+        holder.pid,
+        path.join(this.dataDir, WRITER_LOCK_FILE),
+        'runs an older @worldkit/local on it that does not accept writes from other processes',
+      );
+    }
+    this.client?.close();
+    this.client = new ForwardingClient(this.dataDir, holder.pid, holder.socket, async () => {
+      const live = await readLiveWriter(this.dataDir);
+      return live?.pid === holder.pid && isAlive(holder.pid);
+    });
+    return this.client;
+  }
+
+  private async dispatch(op: string, args: unknown[]): Promise<unknown> {
+    const partName = op.slice(0, op.indexOf('.')) as PartName;
+    const part = this.parts.get(partName);
+    const operation = part?.operations[op];
+    if (!part || !operation) {
+      throw new Error(
+        `@worldkit/local: process ${process.pid} writes ${this.dataDir} but has no ${partName} ` +
+          `part on it to apply "${op}"`,
+      );
+    }
+    await this.partsReady.get(partName);
+    return operation(...args);
+  }
+}
