@@ -1,10 +1,9 @@
 import { SPEC_VERSION_CURRENT, type World } from '@workflow/world';
 import { type AwilixContainer, asFunction, asValue, createContainer, InjectionMode } from 'awilix';
 import { inProcessCompute } from '../compute/in-process.js';
+import { resolveDeploymentId } from '../config/deployment-id.js';
 import { toConfigProblems } from '../config/format-issues.js';
 import {
-  DEFAULT_DEPLOYMENT_ID,
-  DEPLOYMENT_ID_ENV,
   deliveryPolicySchema,
   WORLD_CONFIG_ENV_VARS,
   type WorldConfig,
@@ -73,20 +72,8 @@ export function createWorld(config: WorldConfig): ComposedWorld {
   if (!parsed.success) {
     throw new WorldkitConfigError(toConfigProblems(parsed.error, config, WORLD_CONFIG_ENV_VARS));
   }
-  const deploymentIdResult = worldConfigSchema.shape.deploymentId.safeParse(
-    config.deploymentId ?? process.env[DEPLOYMENT_ID_ENV] ?? DEFAULT_DEPLOYMENT_ID,
-  );
-  if (!deploymentIdResult.success) {
-    throw new WorldkitConfigError(
-      toConfigProblems(
-        deploymentIdResult.error,
-        process.env[DEPLOYMENT_ID_ENV],
-        {},
-        'deploymentId',
-      ).map((problem) => ({ ...problem, envVar: DEPLOYMENT_ID_ENV })),
-    );
-  }
-  const deploymentId = deploymentIdResult.data ?? DEFAULT_DEPLOYMENT_ID;
+  // The option, else WORLDKIT_DEPLOYMENT_ID, else VERCEL_DEPLOYMENT_ID, else `local`.
+  const deploymentId = resolveDeploymentId(config.deploymentId);
   const policy = deliveryPolicySchema.parse({
     maxAttempts: process.env.WORLDKIT_MAX_DELIVERY_ATTEMPTS,
     ...config.delivery,

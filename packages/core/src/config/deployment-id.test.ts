@@ -1,5 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createWorld } from '../compose/create-world.js';
+import type { QueueProvider } from '../contracts/queue.js';
+import type { StorageProvider } from '../contracts/storage.js';
+import type { StreamerProvider } from '../contracts/streamer.js';
 import { WorldkitConfigError } from '../errors.js';
+import type { Logger } from '../logging/logger.js';
 import { resolveDeploymentId } from './deployment-id.js';
 
 const fail = (run: () => unknown): WorldkitConfigError => {
@@ -61,5 +66,63 @@ describe('resolveDeploymentId', () => {
     );
     expect(fromOption.message).toContain('got "has space" (or set env WORLDKIT_DEPLOYMENT_ID)');
     expect(fromOption.message).not.toContain('VERCEL_DEPLOYMENT_ID');
+  });
+});
+
+// Parts that are never used: these tests only compose a World and read its deployment id.
+const parts = () => ({
+  storage: {
+    slot: 'storage',
+    specificationVersion: 'v1',
+    name: 'test-storage',
+    packageName: '@example/storage',
+    capabilities: { atomicEventWrites: true, maxSpecVersion: 3, durable: false },
+    create: () => ({ runs: {}, steps: {}, events: {}, hooks: {} }) as never,
+  } satisfies StorageProvider,
+  queue: {
+    slot: 'queue',
+    specificationVersion: 'v1',
+    name: 'test-queue',
+    packageName: '@example/queue',
+    capabilities: { maxDelaySeconds: 900, idempotencyKeys: true, durable: false },
+    create: () =>
+      ({ kind: 'native', queue: async () => ({}), createQueueHandler: () => {} }) as never,
+  } satisfies QueueProvider,
+  streamer: {
+    slot: 'streamer',
+    specificationVersion: 'v1',
+    name: 'test-streamer',
+    packageName: '@example/streamer',
+    capabilities: { liveTailing: true, durable: false },
+    create: () => ({}) as never,
+  } satisfies StreamerProvider,
+  logger: { debug() {}, info() {}, warn() {}, error() {} } satisfies Logger,
+});
+
+describe('createWorld', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  it('is the version named by VERCEL_DEPLOYMENT_ID when nothing else names one', async () => {
+    vi.stubEnv('WORLDKIT_DEPLOYMENT_ID', '');
+    vi.stubEnv('VERCEL_DEPLOYMENT_ID', 'dpl_4Fz9');
+    const world = createWorld(parts());
+    expect(world.worldkit.deploymentId).toBe('dpl_4Fz9');
+    expect(await world.getDeploymentId()).toBe('dpl_4Fz9');
+    vi.stubEnv('WORLDKIT_DEPLOYMENT_ID', 'vers_env');
+    expect(createWorld(parts()).worldkit.deploymentId).toBe('vers_env');
+    expect(createWorld({ ...parts(), deploymentId: 'vers_option' }).worldkit.deploymentId).toBe(
+      'vers_option',
+    );
+  });
+
+  it('names VERCEL_DEPLOYMENT_ID when that is where a bad id came from', () => {
+    vi.stubEnv('WORLDKIT_DEPLOYMENT_ID', '');
+    vi.stubEnv('VERCEL_DEPLOYMENT_ID', 'dpl bad');
+    const error = fail(() => createWorld(parts()));
+    expect(error.message).toContain(
+      'got "dpl bad" (from env VERCEL_DEPLOYMENT_ID) (or set env WORLDKIT_DEPLOYMENT_ID)',
+    );
   });
 });
