@@ -86,7 +86,7 @@ describe('stateUpdatedAt marker (migration 0003)', () => {
       [runId, SPEC_VERSION_CURRENT],
     );
 
-    expect(await migrate(pool, schema)).toEqual({ applied: [3], current: 3 });
+    expect(await migrate(pool, schema)).toEqual({ applied: [3, 4], current: 4 });
     expect(await markerOf(schema, runId)).toBe('0');
 
     const storage = storageFor(schema);
