@@ -10,13 +10,14 @@ import {
   runWorldkit,
   writeConfig,
 } from './test-support/cli-harness.js';
-import { orderManifest, seedRuns } from './test-support/seed-runs.js';
+import { orderManifest, seedHookWaitingRun, seedRuns } from './test-support/seed-runs.js';
 
 // A project directory as a user has it: world.config.mjs on local storage with a data dir.
 let project: { dir: string; remove(): Promise<void> };
 let configPath: string;
 let v1Runs: string[];
 let v0Runs: string[];
+let hookRun: string;
 
 const worldkit = (...args: string[]) => runWorldkit(args, { cwd: project.dir });
 
@@ -44,6 +45,7 @@ export default defineWorld({ ...local({ dataDir: ${JSON.stringify(join(project.d
   const world = createWorld(loadWorldConfig(configPath));
   v1Runs = await seedRuns(world, 'v1', 3);
   v0Runs = await seedRuns(world, 'v0', 1);
+  hookRun = await seedHookWaitingRun(world, 'v0', 'order-42-approval');
   await world.close();
 });
 
@@ -178,6 +180,12 @@ describe('worldkit on local storage', () => {
     expect(compatibleTable.stdout).toMatch(
       /│ replay +│ not checked: the run has not started, so it has no replay seed +│/,
     );
+
+    // What an upgrade would do to the tokens the run handed out.
+    const tokens = await worldkit('check', hookRun, '--to', 'v2', '--json');
+    expect(tokens.json()).toMatchObject({ hookTokens: { explicit: 1, generated: 0 } });
+    const tokensTable = await worldkit('check', hookRun, '--to', 'v2');
+    expect(tokensTable.stdout).toMatch(/│ hook tokens +│ 1 explicit \(kept by every strategy\) +│/);
 
     const incompatible = await worldkit('check', v1Runs[0], '--to', 'v3', '--json');
     expect(incompatible.code).toBe(1);

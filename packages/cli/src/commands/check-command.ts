@@ -41,6 +41,7 @@ function printCompatibility(context: CommandContext, report: CompatibilityReport
   printFields(context, [
     ['compatible', describeVerdict(report)],
     ['replay', describeReplay(report)],
+    ['hook tokens', describeHookTokens(report)],
     ['suggested --cut-after', report.suggestedCutAfterEventId],
     ['input not checked', report.inputNotCheckedReason],
   ]);
@@ -70,4 +71,18 @@ function describeReplay(report: CompatibilityReport): string {
     default:
       return report.compatible ? 'not checked' : 'not run: the checks above found problems first';
   }
+}
+
+/** What an upgrade does to the ways into the run it handed out (see docs/versions.md). */
+function describeHookTokens(report: CompatibilityReport): string | undefined {
+  const { explicit, generated } = report.hookTokens;
+  if (explicit + generated === 0) return undefined;
+  const parts: string[] = [];
+  if (generated > 0) {
+    parts.push(
+      `${generated} generated (kept by cancel-and-resume / partial resume; cancel-and-restart refuses)`,
+    );
+  }
+  if (explicit > 0) parts.push(`${explicit} explicit (kept by every strategy)`);
+  return parts.join('; ');
 }

@@ -33,3 +33,24 @@ export async function seedRuns(
   }
   return ids;
 }
+
+/**
+ * A started run of `deploymentId` waiting on a hook whose token the workflow chose (`token`),
+ * as the runtime writes it. Its hook id is made up, so a compatibility check of it reports a
+ * replay-order problem; it is for what the check says about the run's tokens.
+ */
+export async function seedHookWaitingRun(
+  world: ComposedWorld,
+  deploymentId: string,
+  token: string,
+): Promise<string> {
+  const [runId] = await seedRuns(world, deploymentId, 1);
+  await world.events.create(runId!, { eventType: 'run_started' });
+  await world.events.create(runId!, {
+    eventType: 'hook_created',
+    specVersion: SPEC_VERSION_CURRENT,
+    correlationId: `hook_${runId!.slice(5)}`,
+    eventData: { token },
+  });
+  return runId!;
+}
