@@ -1,8 +1,10 @@
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import {
   COMPRESS_ABOVE_BYTES,
   decodeBody,
   encodeBody,
+  MAX_INFLATED_BYTES,
   MessageTooLargeError,
   SQS_MAX_MESSAGE_BYTES,
 } from './message-body.js';
@@ -47,5 +49,22 @@ describe('SQS message bodies', () => {
       ok: false,
       reason: expect.stringMatching(/^malformed envelope: compressed body/),
     });
+  });
+
+  it('stops inflating a gzip bomb at the limit and reports it, instead of allocating it all', () => {
+    // 200 MB of zeros compress to about 200 KB: a body anyone with send rights could write.
+    const bomb = gzipSync(Buffer.alloc(200 * 1024 * 1024));
+    expect(bomb.length).toBeLessThan(SQS_MAX_MESSAGE_BYTES);
+    const decoded = decodeBody(JSON.stringify({ '$wk:gzip': bomb.toString('base64') }));
+    expect(decoded.ok).toBe(false);
+    expect(decoded.ok ? '' : decoded.reason).toMatch(
+      /^malformed envelope: compressed body does not inflate to JSON \(.*(larger than|exceeds|maxOutputLength|buffer)/i,
+    );
+  });
+
+  it('refuses to send a payload that would inflate past the consumer limit', () => {
+    const huge = { text: 'a'.repeat(MAX_INFLATED_BYTES + 1) };
+    expect(() => encodeBody(huge)).toThrow(MessageTooLargeError);
+    expect(() => encodeBody(huge)).toThrow(/before compression; at most 33554432 are sent/);
   });
 });

@@ -18,12 +18,21 @@ export const COMPRESS_ABOVE_BYTES = 64 * 1024;
 /** SQS's largest message (and what `setup` configures). */
 export const SQS_MAX_MESSAGE_BYTES = 1024 * 1024;
 const GZIP_TAG = '$wk:gzip';
+/**
+ * Largest body a compressed message may inflate to. Anyone who can send to the queue can send
+ * a gzip bomb (266 KB inflating to 200 MB); the consumer stops inflating here and dead-letters
+ * the message. `encodeBody` refuses larger payloads, so nothing this queue sent is ever cut.
+ */
+export const MAX_INFLATED_BYTES = 32 * 1024 * 1024;
 
 export class MessageTooLargeError extends Error {
   override readonly name = 'MessageTooLargeError';
-  constructor(readonly bytes: number) {
+  constructor(
+    readonly bytes: number,
+    limit = `even compressed; SQS allows ${SQS_MAX_MESSAGE_BYTES}`,
+  ) {
     super(
-      `@worldkit/sqs: the queue message is ${bytes} bytes even compressed; SQS allows ${SQS_MAX_MESSAGE_BYTES}. Pass large workflow inputs by reference (e.g. an object-store key).`,
+      `@worldkit/sqs: the queue message is ${bytes} bytes ${limit}. Pass large workflow inputs by reference (e.g. an object-store key).`,
     );
   }
 }
@@ -34,6 +43,12 @@ export function encodeBody(value: unknown): string {
     (unit) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );
   if (Buffer.byteLength(json) <= COMPRESS_ABOVE_BYTES) return json;
+  if (Buffer.byteLength(json) > MAX_INFLATED_BYTES) {
+    throw new MessageTooLargeError(
+      Buffer.byteLength(json),
+      `before compression; at most ${MAX_INFLATED_BYTES} are sent, the most a consumer inflates`,
+    );
+  }
   const compressed = JSON.stringify({ [GZIP_TAG]: gzipSync(json).toString('base64') });
   if (compressed.length > SQS_MAX_MESSAGE_BYTES) throw new MessageTooLargeError(compressed.length);
   return compressed;
@@ -55,7 +70,11 @@ export function decodeBody(body: string | undefined): DecodedBody {
   try {
     return {
       ok: true,
-      value: JSON.parse(gunzipSync(Buffer.from(compressed, 'base64')).toString()),
+      value: JSON.parse(
+        gunzipSync(Buffer.from(compressed, 'base64'), {
+          maxOutputLength: MAX_INFLATED_BYTES,
+        }).toString(),
+      ),
     };
   } catch (error) {
     return {
