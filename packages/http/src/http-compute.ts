@@ -89,6 +89,7 @@ function createHttpCompute(
         handler,
         acceptedSecrets: settings.acceptedSecrets,
         toleranceSeconds: settings.toleranceSeconds,
+        maxBodyBytes: settings.maxBodyBytes,
         replays,
         servesVersion: (deploymentId) =>
           (versionsOfHandler.get(handler) ?? new Set([context.deploymentId])).has(deploymentId),

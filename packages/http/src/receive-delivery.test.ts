@@ -81,7 +81,9 @@ function capturingLogger() {
   return { logger, lines };
 }
 
-function appSide(options: { toleranceSeconds?: number; previousSecrets?: string[] } = {}) {
+function appSide(
+  options: { toleranceSeconds?: number; previousSecrets?: string[]; maxBodyBytes?: number } = {},
+) {
   const { logger, lines } = capturingLogger();
   const compute = httpCompute({ secret: SECRET, ...options }).create(
     testProviderContext({ deploymentId: VERSION, logger }),
@@ -110,7 +112,56 @@ async function rejection(response: Response): Promise<RejectionKind | undefined>
   return body.rejected;
 }
 
+/** A body of `total` bytes produced chunk by chunk on demand; `pulled()` says how much was read. */
+function lazyBody(total: number, chunkBytes = 64 * 1024) {
+  let produced = 0;
+  const stream = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (produced >= total) return controller.close();
+      const size = Math.min(chunkBytes, total - produced);
+      produced += size;
+      controller.enqueue(new Uint8Array(size).fill(0x7b));
+    },
+  });
+  return { stream, pulled: () => produced };
+}
+
 describe('receiving signed deliveries', () => {
+  it('refuses a body past maxBodyBytes while it streams in, before reading the rest or checking it', async () => {
+    const app = appSide({ maxBodyBytes: 1024 * 1024 });
+    // 512 MB with a forged signature, sent without a content-length (chunked).
+    const body = lazyBody(512 * 1024 * 1024);
+    const forged = deliveryRequest(envelope(), { secret: WRONG_SECRET });
+    const request = new Request(forged.url, {
+      method: 'POST',
+      headers: forged.headers,
+      body: body.stream,
+      duplex: 'half',
+    } as RequestInit);
+    const response = await app.send(request);
+    expect(response.status).toBe(413);
+    expect(await rejection(response)).toBe('too-large');
+    expect(body.pulled(), 'reading stops right after the limit').toBeLessThanOrEqual(
+      1024 * 1024 + 2 * 64 * 1024,
+    );
+    expect(app.calls).toHaveLength(0);
+
+    // A declared length past the limit is refused before a byte is read.
+    const declared = lazyBody(2 * 1024 * 1024);
+    const headers = new Headers(forged.headers);
+    headers.set('content-length', String(2 * 1024 * 1024));
+    const withLength = await app.send(
+      new Request(forged.url, {
+        method: 'POST',
+        headers,
+        body: declared.stream,
+        duplex: 'half',
+      } as RequestInit),
+    );
+    expect(withLength.status).toBe(413);
+    expect(declared.pulled()).toBeLessThanOrEqual(64 * 1024);
+  });
+
   it('runs a valid delivery with the decoded message and the envelope meta', async () => {
     const app = appSide();
     const sent = envelope({ attempt: 3 });

@@ -9,6 +9,7 @@ import {
   replayRequestOf,
   withDeliveryScope,
 } from '@worldkit/core';
+import { BodyTooLargeError, readBoundedBody } from './bounded-body.js';
 import type { ReplayCache } from './replay-cache.js';
 import {
   ATTEMPT_HEADER,
@@ -28,7 +29,8 @@ export type RejectionKind =
   | 'replayed'
   | 'malformed'
   | 'wrong-queue'
-  | 'wrong-version';
+  | 'wrong-version'
+  | 'too-large';
 
 /**
  * 401: the request proves nothing (no, bad or expired signature) — retrying it unchanged
@@ -47,6 +49,7 @@ const STATUS: Record<RejectionKind, number> = {
   malformed: 400,
   'wrong-queue': 400,
   'wrong-version': 422,
+  'too-large': 413,
 };
 
 export interface ReceiveSettings {
@@ -55,6 +58,8 @@ export interface ReceiveSettings {
   handler: RuntimeQueueHandler;
   acceptedSecrets: readonly string[];
   toleranceSeconds: number;
+  /** Bodies past this are refused while they stream in, before anything else is checked. */
+  maxBodyBytes: number;
   replays: ReplayCache;
   /** Whether the code behind `handler` belongs to this version. */
   servesVersion: (deploymentId: string) => boolean;
@@ -113,7 +118,16 @@ async function authenticate(request: Request, settings: ReceiveSettings): Promis
       `a delivery needs the ${SIGNATURE_HEADER}, ${TIMESTAMP_HEADER}, ${MESSAGE_ID_HEADER} and ${ATTEMPT_HEADER} headers`,
     );
   }
-  const body = new Uint8Array(await request.arrayBuffer());
+  let body: Uint8Array;
+  try {
+    body = await readBoundedBody(request, settings.maxBodyBytes);
+  } catch (error) {
+    if (!(error instanceof BodyTooLargeError)) throw error;
+    throw new Rejection(
+      'too-large',
+      `${error.message} (maxBodyBytes); it was not read, so its signature was not checked`,
+    );
+  }
   if (!verifyDeliverySignature(settings.acceptedSecrets, received, body)) {
     throw new Rejection('forged', 'the signature does not match (wrong secret or altered request)');
   }

@@ -7,6 +7,7 @@ export const SECRET_ENV = 'WORLDKIT_DISPATCH_SECRET';
 export const PREVIOUS_SECRETS_ENV = 'WORLDKIT_DISPATCH_PREVIOUS_SECRETS';
 export const TOLERANCE_ENV = 'WORLDKIT_DISPATCH_TOLERANCE_SECONDS';
 export const REQUEST_TIMEOUT_ENV = 'WORLDKIT_DISPATCH_TIMEOUT_MS';
+export const MAX_BODY_BYTES_ENV = 'WORLDKIT_DISPATCH_MAX_BODY_BYTES';
 
 /** Shorter secrets are refused: HMAC-SHA256 keys should carry at least 256 bits. */
 export const MIN_SECRET_LENGTH = 32;
@@ -17,6 +18,13 @@ export const DEFAULT_TOLERANCE_SECONDS = 300;
  * step: if the dispatcher gives up first, it redelivers while the first attempt still runs.
  */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 300_000;
+/**
+ * Largest delivery body an app reads. Envelopes carry runtime payloads: an SQS message is at
+ * most 1 MiB, other queues carry more, so the default leaves room; a body past it is refused
+ * while it streams in, before the signature is checked, so a forged request cannot make the
+ * app buffer it.
+ */
+export const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
 /** Deliveries remembered for replay detection; the oldest are forgotten first beyond this. */
 export const DEFAULT_REPLAY_CACHE_SIZE = 100_000;
 
@@ -36,6 +44,8 @@ export interface HttpComputeSettings {
   requestTimeoutMs?: number;
   /** Deliveries remembered for replay detection (default 100000). */
   replayCacheSize?: number;
+  /** Largest delivery body the app reads, in bytes (default 32 MiB, env `WORLDKIT_DISPATCH_MAX_BODY_BYTES`). */
+  maxBodyBytes?: number;
   /** A `fetch` to dispatch with instead of the global one (tests, custom agents). */
   fetch?: typeof fetch;
 }
@@ -47,6 +57,7 @@ export interface ResolvedHttpComputeSettings {
   toleranceSeconds: number;
   requestTimeoutMs: number;
   replayCacheSize: number;
+  maxBodyBytes: number;
   fetch: typeof fetch;
 }
 
@@ -56,6 +67,7 @@ const KNOWN_OPTIONS = new Set([
   'toleranceSeconds',
   'requestTimeoutMs',
   'replayCacheSize',
+  'maxBodyBytes',
   'fetch',
 ]);
 
@@ -108,6 +120,17 @@ export function resolveHttpComputeSettings(
       DEFAULT_REQUEST_TIMEOUT_MS,
     ),
     replayCacheSize: resolveReplayCacheSize(settings.replayCacheSize),
+    maxBodyBytes: resolveSetting(
+      {
+        packageName: PACKAGE_NAME,
+        option: 'maxBodyBytes',
+        envVar: MAX_BODY_BYTES_ENV,
+        schema: z.coerce.number().int().min(1024),
+        expected: 'a whole number of bytes, at least 1024',
+      },
+      settings.maxBodyBytes,
+      DEFAULT_MAX_BODY_BYTES,
+    ),
     fetch: resolveFetch(settings.fetch),
   };
 }
