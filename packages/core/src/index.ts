@@ -13,7 +13,7 @@ export {
 } from './config/deployment-id.js';
 export { resolveSetting, type SettingSchema, type SettingSpec } from './config/env-setting.js';
 export { describeValue, toConfigProblems } from './config/format-issues.js';
-export { MASK, maskUrlSecrets } from './config/mask-secrets.js';
+export { MASK, maskSecrets, maskUrlSecrets } from './config/mask-secrets.js';
 export {
   DEFAULT_DEPLOYMENT_ID,
   DEPLOYMENT_ID_ENV,

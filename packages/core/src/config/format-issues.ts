@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { ConfigProblem } from '../errors.js';
+import { maskSecrets } from './mask-secrets.js';
 
 /**
  * Turns zod issues into one problem per key. `envVars` maps a dotted key to the
@@ -75,14 +76,13 @@ function valueAt(input: unknown, path: PropertyKey[]): unknown {
  * The user-info part of `scheme://user:password@host`, up to the last `@` so a password
  * holding `@` or spaces is covered too. Config errors end up in logs; credentials must not.
  */
-const URL_CREDENTIALS = /([a-z][a-z0-9+.-]*:\/\/).*@/i;
 
 export function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (value === null) return 'null';
   if (typeof value === 'string') {
     // Hidden before shortening, so a cut cannot leave half a password behind.
-    const shown = value.replace(URL_CREDENTIALS, '$1***@');
+    const shown = maskSecrets(value);
     return JSON.stringify(shown.length > 60 ? `${shown.slice(0, 57)}...` : shown);
   }
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { maskUrlSecrets } from './mask-secrets.js';
+import { describeValue } from './format-issues.js';
+import { maskSecrets, maskUrlSecrets } from './mask-secrets.js';
 
 describe('maskUrlSecrets', () => {
   it('hides query values but keeps their keys', () => {
@@ -40,5 +41,34 @@ describe('maskUrlSecrets', () => {
     expect(maskUrlSecrets('https://h.example/?email=a@b.example')).toBe(
       'https://h.example/?email=***',
     );
+  });
+});
+
+describe('maskSecrets (every config error shows values through it)', () => {
+  const secret = 'Sup3r-s3cret!';
+  const cases = [
+    `postgres://h/d?password=${secret}`,
+    `postgres://app:${secret}@db.internal:5432/app`,
+    `host=db password=${secret} user=app`,
+    `host=db password='${secret} with space' user=app`,
+    `redis://h:6379/0?password=${secret}`,
+    `rediss://:${secret}@cache:6380`,
+    `Server=db;User Id=app;Password=${secret};`,
+    `https://app.vercel.app/?x-vercel-protection-bypass=${secret}`,
+    `token=${secret}`,
+    `connect to postgres://u:${secret}@h/d failed`,
+    `redis//:${secret}@h:6379`,
+  ];
+
+  it.each(cases)('hides the credential in %s', (value) => {
+    expect(maskSecrets(value)).not.toContain(secret);
+    expect(describeValue(value)).not.toContain(secret.slice(0, 6));
+  });
+
+  it('keeps what is not a credential readable', () => {
+    expect(maskSecrets('host=db password=x user=app')).toBe('host=db password=*** user=app');
+    expect(maskSecrets('postgres://db.internal:5432/app')).toBe('postgres://db.internal:5432/app');
+    expect(maskSecrets('a plain table name')).toBe('a plain table name');
+    expect(maskSecrets(maskSecrets(cases[0]!))).toBe(maskSecrets(cases[0]!));
   });
 });

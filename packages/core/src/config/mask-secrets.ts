@@ -51,3 +51,24 @@ function maskQuery(query: string): string {
     })
     .join('&');
 }
+
+/** `key=value` pairs whose value is a credential, as libpq and other DSNs write them. */
+const SECRET_PAIR =
+  /\b(password|passwd|pwd|pass|token|secret|api[_-]?key|access[_-]?key|secret[_-]?key|auth)(\s*=\s*)('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|[^\s&;]+)/gi;
+/** `user:password@` that did not parse as part of a URL (e.g. a scheme missing its colon). */
+const LOOSE_USER_INFO = /(^|[\s/])([^\s/@]*:[^\s@]*)@/g;
+/** Anything that reads as a URL inside a longer text. */
+const URL_IN_TEXT = /[a-z][a-z0-9+.-]*:\/\/[^\s"'<>]+/gi;
+
+/**
+ * Text with every credential hidden, for errors and logs: URLs inside it as `maskUrlSecrets`
+ * does (user-info, query values, fragment), and credential pairs of key=value connection
+ * strings (`host=db password=x user=app` → `host=db password=*** user=app`). The one function
+ * every error message and log line that may show a setting's value goes through.
+ */
+export function maskSecrets(text: string): string {
+  return text
+    .replace(URL_IN_TEXT, (url) => maskUrlSecrets(url))
+    .replace(LOOSE_USER_INFO, (_match, before: string) => `${before}${MASK}@`)
+    .replace(SECRET_PAIR, (_pair, key: string, equals: string) => `${key}${equals}${MASK}`);
+}
