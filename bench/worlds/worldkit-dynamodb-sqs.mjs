@@ -1,5 +1,5 @@
 /**
- * Worldkit on the AWS composition (examples/vercel-aws, minus Lambda): `dynamodbStorage`
+ * Worldkit on the AWS composition (examples/nextjs-aws's DynamoDB backend, minus Lambda): `dynamodbStorage`
  * (storage + its version store on one table) on DynamoDB Local, `sqsQueue` on fauxqs with
  * in-process compute (the queue's long-poll consumer calls the bundle's handler directly),
  * and `redisStreamer` — the streamer that composition ships with; the workload writes no

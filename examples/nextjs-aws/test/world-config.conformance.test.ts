@@ -16,10 +16,10 @@ import {
 import { afterAll, beforeAll } from 'vitest';
 
 /**
- * The example's own world.config.ts, unchanged, against DynamoDB Local, fauxqs (SQS) and
+ * The example's own world.config.ts, unchanged (its DynamoDB backend), against DynamoDB Local, fauxqs (SQS) and
  * redis-server on 127.0.0.1, configured only through the environment variables the deploy
  * guide lists. Deliveries go over signed HTTP to the suite's app server, whose address is
- * registered as the version's address — the Vercel deployment's role.
+ * registered as the version's address — the Next.js deployment's role.
  */
 const CONFIG = join(dirname(fileURLToPath(import.meta.url)), '..', 'world.config.ts');
 
@@ -36,6 +36,7 @@ beforeAll(async () => {
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
+    WORLD_BACKEND: 'dynamodb',
     WORLDKIT_DYNAMODB_TABLE: 'workflows',
     WORLDKIT_DYNAMODB_ENDPOINT: dynamodb.endpoint,
     WORLDKIT_SQS_QUEUE_NAME: `workflows-${process.pid}`,
@@ -51,7 +52,7 @@ afterAll(async () => {
 });
 
 describeWorldConformance({
-  name: 'examples/vercel-aws config: DynamoDB + SQS + Redis streams + signed HTTP dispatch',
+  name: 'examples/nextjs-aws config (WORLD_BACKEND=dynamodb): DynamoDB + SQS + Redis streams + signed HTTP dispatch',
   // DynamoDB Local (Java over SQLite) answers in tens of milliseconds under load: fewer runs, more time.
   concurrentRuns: 20,
   runTimeoutMs: 120_000,
