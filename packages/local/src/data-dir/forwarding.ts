@@ -124,6 +124,8 @@ export class ForwardingClient {
     readonly pid: number,
     readonly socketPath: string,
     private readonly stillAlive: () => Promise<boolean>,
+    /** Whether the writer runs the app or is a tool that took the lock to write. */
+    readonly holderRole?: 'app' | 'tool',
     private readonly timeoutMs = DEFAULT_CALL_TIMEOUT_MS,
   ) {}
 

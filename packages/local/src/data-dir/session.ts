@@ -91,13 +91,17 @@ export class DataDirSession {
   }
 
   /** Where `part`'s next write goes; elects this process as the writer when nobody is. */
-  async route(part: PartName): Promise<WriteRoute> {
+  route(part: PartName): Promise<WriteRoute> {
+    return this.routeAs(part, 'tool');
+  }
+
+  private async routeAs(part: PartName, role: 'app' | 'tool'): Promise<WriteRoute> {
     if (this.writer) {
       await this.partsReady.get(part);
       return LOCAL;
     }
     if (this.client?.usable) return { kind: 'forward', client: this.client };
-    const route = await this.elect();
+    const route = await this.elect(role);
     if (route.kind === 'local') await this.partsReady.get(part);
     return route;
   }
@@ -110,9 +114,9 @@ export class DataDirSession {
   async claimWriter(part: PartName): Promise<void> {
     const deadline = Date.now() + CLAIM_WAIT_MS;
     for (;;) {
-      const route = await this.route(part);
+      const route = await this.routeAs(part, 'app');
       if (route.kind === 'local') return;
-      if (Date.now() > deadline) {
+      if (route.client.holderRole !== 'tool' || Date.now() > deadline) {
         throw new DataDirLockedError(
           this.dataDir,
           route.client.pid,
@@ -139,21 +143,21 @@ export class DataDirSession {
     this.releaseLock = undefined;
   }
 
-  private elect(): Promise<WriteRoute> {
-    this.electing ??= this.runElection().finally(() => {
+  private elect(role: 'app' | 'tool'): Promise<WriteRoute> {
+    this.electing ??= this.runElection(role).finally(() => {
       this.electing = undefined;
     });
     return this.electing;
   }
 
-  private async runElection(): Promise<WriteRoute> {
+  private async runElection(role: 'app' | 'tool'): Promise<WriteRoute> {
     if (this.closed) throw new Error('@worldkit/local: the data directory session is closed');
     if (this.writer) return LOCAL;
     await mkdir(this.dataDir, { recursive: true });
     const socket = socketPathFor(this.dataDir);
     const attempt = await tryAcquireWriterLock(
       this.dataDir,
-      { pid: process.pid, socket, token: this.token },
+      { pid: process.pid, socket, token: this.token, role },
       this.logger,
     );
     if (!attempt.acquired) return { kind: 'forward', client: this.clientFor(attempt.holder) };
@@ -201,10 +205,16 @@ export class DataDirSession {
       );
     }
     this.client?.close();
-    this.client = new ForwardingClient(this.dataDir, holder.pid, holder.socket, async () => {
-      const live = await readLiveWriter(this.dataDir);
-      return live?.pid === holder.pid && isAlive(holder.pid);
-    });
+    this.client = new ForwardingClient(
+      this.dataDir,
+      holder.pid,
+      holder.socket,
+      async () => {
+        const live = await readLiveWriter(this.dataDir);
+        return live?.pid === holder.pid && isAlive(holder.pid);
+      },
+      holder.role,
+    );
     return this.client;
   }
 

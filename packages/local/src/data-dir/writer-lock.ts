@@ -16,6 +16,8 @@ export interface LockHolder {
   socket?: string;
   /** Identifies the holding session, so two sessions of one process tell each other apart. */
   token?: string;
+  /** `app` when the holder runs the app (it called `start()`), `tool` when it took the lock to write. */
+  role?: 'app' | 'tool';
 }
 
 export type LockAttempt =
@@ -36,7 +38,7 @@ export async function tryAcquireWriterLock(
   logger: Logger,
 ): Promise<LockAttempt> {
   const lockFile = path.join(dataDir, WRITER_LOCK_FILE);
-  const content = `${holder.pid}\n${holder.socket}\n${holder.token}\n`;
+  const content = `${holder.pid}\n${holder.socket}\n${holder.token}\n${holder.role}\n`;
   for (let attempt = 0; attempt < 4; attempt++) {
     try {
       await writeFile(lockFile, content, { flag: 'wx' });
@@ -94,10 +96,15 @@ export async function readLiveWriter(dataDir: string): Promise<LockHolder | unde
 
 async function readLockHolder(lockFile: string): Promise<LockHolder | undefined> {
   const text = await readFile(lockFile, 'utf8').catch(() => '');
-  const [pidLine, socket, token] = text.split('\n');
+  const [pidLine, socket, token, role] = text.split('\n');
   const pid = Number.parseInt(pidLine?.trim() ?? '', 10);
   if (!Number.isSafeInteger(pid) || pid <= 0) return undefined;
-  return { pid, socket: socket || undefined, token: token || undefined };
+  return {
+    pid,
+    socket: socket || undefined,
+    token: token || undefined,
+    role: role === 'app' || role === 'tool' ? role : undefined,
+  };
 }
 
 /**
