@@ -43,12 +43,14 @@ const CLAIM_WAIT_MS = 3_000;
  * One process's view of one data directory. Every process starts as a reader: it reads the
  * journals without a lock (following appends) and holds nothing a crash could leave behind.
  * The first write makes it the writer if no live process is (it takes `writer.lock`, brings
- * its parts up to date, and serves a socket other processes forward writes to); if a live
- * writer exists, the write is forwarded to it instead. `start()` (running the app: consuming
- * the queue) requires being the writer.
+ * the part up to date and owns its file from then on, and serves a socket other processes
+ * forward writes to); if a live writer exists, the write is forwarded to it instead.
+ * `start()` (running the app: consuming the queue) requires being the writer.
  */
 export class DataDirSession {
   private writer = false;
+  /** Whether this process runs the app (every part writes) or is a tool writing one part. */
+  private role: 'app' | 'tool' = 'tool';
   private readonly parts = new Map<PartName, WriterPart>();
   private readonly partsReady = new Map<PartName, Promise<void>>();
   private electing: Promise<WriteRoute> | undefined;
@@ -78,10 +80,10 @@ export class DataDirSession {
     return this.writer;
   }
 
-  /** Registers a part; in a process that already writes, the part becomes a writer now. */
+  /** Registers a part; in a process that runs the app, the part becomes a writer now. */
   attach(name: PartName, part: WriterPart): () => void {
     this.parts.set(name, part);
-    if (this.writer) this.prepare(name, part);
+    if (this.writer && this.role === 'app') this.ready(name);
     return () => {
       if (this.parts.get(name) === part) {
         this.parts.delete(name);
@@ -96,14 +98,18 @@ export class DataDirSession {
   }
 
   private async routeAs(part: PartName, role: 'app' | 'tool'): Promise<WriteRoute> {
-    if (this.writer) {
-      await this.partsReady.get(part);
-      return LOCAL;
+    if (!this.writer) {
+      if (this.client?.usable) return { kind: 'forward', client: this.client };
+      const route = await this.elect(role);
+      if (route.kind === 'forward') return route;
     }
-    if (this.client?.usable) return { kind: 'forward', client: this.client };
-    const route = await this.elect(role);
-    if (route.kind === 'local') await this.partsReady.get(part);
-    return route;
+    if (role === 'app' && this.role !== 'app') {
+      // The app may have written before it started: from now on every part writes.
+      this.role = 'app';
+      for (const name of this.parts.keys()) this.ready(name);
+    }
+    await this.ready(part);
+    return LOCAL;
   }
 
   /**
@@ -162,9 +168,12 @@ export class DataDirSession {
     );
     if (!attempt.acquired) return { kind: 'forward', client: this.clientFor(attempt.holder) };
     this.releaseLock = attempt.release;
+    this.role = role;
     try {
-      for (const [name, part] of this.parts) this.prepare(name, part);
-      await Promise.all(this.partsReady.values());
+      // The app owns every part from the start. A tool brings up only what it writes (a
+      // `version promote` need not replay and compact the queue journal); another part takes
+      // over on its first write, or when a forwarded write for it arrives.
+      if (role === 'app') await Promise.all([...this.parts.keys()].map((name) => this.ready(name)));
     } catch (error) {
       // A part that cannot take over (a damaged journal) leaves the directory to others.
       this.partsReady.clear();
@@ -189,10 +198,16 @@ export class DataDirSession {
     return LOCAL;
   }
 
-  private prepare(name: PartName, part: WriterPart): void {
-    const ready = part.becomeWriter();
-    ready.catch(() => undefined);
-    this.partsReady.set(name, ready);
+  /** Brings `name` up as a writer once (this process holds the lock); resolves when it is. */
+  private ready(name: PartName): Promise<void> {
+    let ready = this.partsReady.get(name);
+    const part = this.parts.get(name);
+    if (!ready && part) {
+      ready = part.becomeWriter();
+      ready.catch(() => undefined);
+      this.partsReady.set(name, ready);
+    }
+    return ready ?? Promise.resolve();
   }
 
   private clientFor(holder: LockHolder): ForwardingClient {
@@ -228,7 +243,7 @@ export class DataDirSession {
           `part on it to apply "${op}"`,
       );
     }
-    await this.partsReady.get(partName);
+    await this.ready(partName);
     return operation(...args);
   }
 }

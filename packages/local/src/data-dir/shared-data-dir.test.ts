@@ -256,6 +256,21 @@ describe('the other parts on a shared data directory', () => {
   });
 });
 
+describe('a tool writing with no app running', () => {
+  it('becomes the writer for what it writes only, and leaves the directory when it closes', async () => {
+    const versions = createLocalVersionStore({ dataDir, logger: quiet });
+    const queue = createLocalQueue({ dataDir, logger: quiet });
+    await versions.create({ id: 'v1' });
+    expect(await readdir(dataDir)).toContain(WRITER_LOCK_FILE);
+    // `version create` has no reason to replay (or compact) the queue journal.
+    expect(await readdir(dataDir)).not.toContain('queue.journal.jsonl');
+    expect(await queue.deadLetters?.()).toEqual([]);
+    await queue.close?.();
+    await versions.close?.();
+    expect(await readdir(dataDir)).toEqual(['versions.json']);
+  });
+});
+
 async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {

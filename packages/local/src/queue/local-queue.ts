@@ -65,15 +65,19 @@ export function createLocalQueue(settings: LocalQueueSettings = {}): QueueTransp
         // The journal is opened (replayed, compacted, appended to) only by the process that
         // writes the data directory; readers send their messages there instead.
         const session = DataDirSession.acquire(dataDir, logger);
+        const part = { engine, session: session.value, journalPath, writing: false };
         const detach = session.value.attach('queue', {
-          becomeWriter: () => engine.open(),
+          becomeWriter: async () => {
+            await engine.open();
+            part.writing = true;
+          },
           operations: {
             // What another process's `queue()` call becomes once it reaches this one.
             'queue.send': (envelope, delaySeconds) => engine.send(envelope, delaySeconds as number),
           },
         });
         return {
-          value: { engine, session: session.value, journalPath },
+          value: part,
           dispose: async () => {
             await engine.close(Date.now() + closeTimeoutMs);
             detach();
@@ -84,11 +88,12 @@ export function createLocalQueue(settings: LocalQueueSettings = {}): QueueTransp
     : (() => {
         const engine = new QueueEngine({ concurrency, logger });
         return {
-          value: { engine, session: undefined, journalPath: undefined },
+          value: { engine, session: undefined, journalPath: undefined, writing: true },
           release: () => engine.close(Date.now() + closeTimeoutMs),
         };
       })();
-  const { engine, session, journalPath } = shared.value;
+  const part = shared.value;
+  const { engine, session, journalPath } = part;
 
   let receiver: QueueReceiver | undefined;
   let closing: Promise<void> | undefined;
@@ -104,7 +109,7 @@ export function createLocalQueue(settings: LocalQueueSettings = {}): QueueTransp
     start: claim,
     send: async (envelope, options) => {
       if (closing) throw new Error('the local queue is closed');
-      if (session && !session.isWriter) {
+      if (session && !part.writing) {
         const route = await session.route('queue');
         if (route.kind === 'forward') {
           return (await route.client.call('queue.send', [envelope, options.delaySeconds])) as {
@@ -122,7 +127,7 @@ export function createLocalQueue(settings: LocalQueueSettings = {}): QueueTransp
       await engine.addReceiver(next);
     },
     deadLetters: async () => {
-      if (session && !session.isWriter && journalPath) return readDeadLetters(journalPath);
+      if (!part.writing && journalPath) return readDeadLetters(journalPath);
       return engine.deadLetters();
     },
     close: () => {
