@@ -256,7 +256,9 @@ describe('the development loop: the quickstart app (node main.mjs --stay) and to
   });
 
   describe.skipIf(NODE_MAJOR < 22)(
-    `@workflow/web's data API over HTTP (needs Node.js >= 22 for node:sqlite; skipped on this Node ${process.versions.node}: the test above calls the same World reads)`,
+    NODE_MAJOR < 22
+      ? `@workflow/web's data API over HTTP: skipped, it needs Node.js >= 22 for node:sqlite and this is Node ${process.versions.node} (the test above calls the World reads its server makes)`
+      : `@workflow/web's data API over HTTP (Node ${process.versions.node})`,
     () => {
       it('POST /api/rpc fetchRuns lists the running app’s runs', async () => {
         const cli = realpathSync(join(QUICKSTART, 'node_modules', 'workflow'));
