@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -148,6 +148,14 @@ describe('examples/nextjs-aws standalone builds', () => {
       expect(relative(REPO_ROOT, build.root).startsWith('..')).toBe(true);
       expect(await symlinksLeavingTree(build.root)).toEqual([]);
       expect(existsSync(join(build.serverDir, 'server.js'))).toBe(true);
+      // world.config.ts picks its backend at run time, so both backends' providers are in the build.
+      const server = await filesUnder(join(build.serverDir, '.next/server'));
+      for (const provider of ['@worldkit/postgres', '@worldkit/dynamodb', '@worldkit/redis']) {
+        expect(
+          server.some((text) => text.includes(provider)),
+          provider,
+        ).toBe(true);
+      }
     }
   });
 });
@@ -550,6 +558,16 @@ describe.each(BACKENDS)('examples/nextjs-aws on $name', (backend) => {
     STEP_TIMEOUT_MS,
   );
 });
+
+/** The text of every `.js` file under `dir`. */
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return Promise.all(
+    entries
+      .filter((entry) => entry.isFile() && entry.name.endsWith('.js'))
+      .map((entry) => readFile(join(entry.parentPath, entry.name), 'utf8')),
+  );
+}
 
 /** Starts a server, and once more if the first start timed out (a machine busy with other suites). */
 async function startWithRetry<T>(what: string, start: () => Promise<T>): Promise<T> {
