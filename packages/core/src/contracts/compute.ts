@@ -1,5 +1,5 @@
-import type { Lifecycle, ProviderBase } from './provider.js';
 import type { ReplayRequest, ReplayVerdict } from '../upgrades/replay-on-version.js';
+import type { Lifecycle, ProviderBase } from './provider.js';
 import type { DeliveryOutcome, QueueEnvelope } from './queue.js';
 
 /** The handler the runtime gives `createQueueHandler`. */
