@@ -53,18 +53,34 @@ export function createLocalStorage(settings: LocalStorageSettings): StorageInsta
     return opened;
   }
 
-  async function create(
+  function create(
     runId: string | null,
     data: AnyEventRequest,
     params?: CreateEventParams,
   ): Promise<EventResult> {
-    const request = checkEventRequest(runId, data);
+    let request: AnyEventRequest;
+    try {
+      request = checkEventRequest(runId, data);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const target = store();
-    if (!target.isWriter) {
-      const route = await target.route();
-      if (route.kind === 'forward') {
-        return (await route.client.call('storage.create', [runId, data, params])) as EventResult;
-      }
+    // The app's path: this process writes, and memory is already the whole truth.
+    if (target.isWriter) return createHere(target, runId, request, params);
+    return routeAndCreate(target, runId, data, request, params);
+  }
+
+  /** A process that does not write yet: the writer decides (or this process becomes it). */
+  async function routeAndCreate(
+    target: LocalStore,
+    runId: string | null,
+    data: AnyEventRequest,
+    request: AnyEventRequest,
+    params?: CreateEventParams,
+  ): Promise<EventResult> {
+    const route = await target.route();
+    if (route.kind === 'forward') {
+      return (await route.client.call('storage.create', [runId, data, params])) as EventResult;
     }
     return createHere(target, runId, request, params);
   }
@@ -76,7 +92,6 @@ export function createLocalStorage(settings: LocalStorageSettings): StorageInsta
     request: AnyEventRequest,
     params?: CreateEventParams,
   ): Promise<EventResult> {
-    await target.ready();
     // From here to `commit` nothing awaits: the check and the change are one step, so
     // concurrent writers in this process cannot interleave between them.
     target.assertWritable();
