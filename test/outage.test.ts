@@ -133,6 +133,36 @@ describe('backend outages: 30 runs in flight, the backend is down for 3 s, every
     }
   }, 90_000);
 
+  it('postgresql under a Redis queue (postgres storage + bullmq queue), the cluster stopped and restarted', async () => {
+    // Only the storage goes away: the queue keeps delivering, and every handler fails on its
+    // storage calls. The failed deliveries are what an operator sees (this composition used to
+    // log nothing through such an outage).
+    const logger = recordingLogger();
+    const world = createWorld({
+      storage: postgresStorage({ connectionString: pg.url }),
+      queue: bullmqQueue({ url: redis.url, prefix: 'outage-pg', lockDurationMs: 5_000 }),
+      streamer: redisStreamer({ url: redis.url, prefix: 'outage-pg' }),
+      deploymentId: 'outage-postgres-bullmq',
+      logger,
+    });
+    try {
+      const result = await runThroughOutage({
+        world,
+        logEntries: logger.lines,
+        outage: restarting(pg),
+        runs: RUNS,
+        outageMs: OUTAGE_MS,
+        recoveryTimeoutMs: 45_000,
+      });
+      report('postgresql under bullmq', result);
+      expect(Object.keys(result.errorsByMessage).join('\n')).toMatch(
+        /workflow deliveries are failing/,
+      );
+    } finally {
+      await world.close?.();
+    }
+  }, 90_000);
+
   it('sqs emulator (local storage + sqs queue), cut off behind a proxy and restored', async () => {
     const logger = recordingLogger();
     const world = createWorld({

@@ -42,6 +42,10 @@ export {
   type OutageReport,
   type OutageReportSettings,
 } from './logging/outage-report.js';
+export {
+  createRateLimitedWarning,
+  type RateLimitedWarning,
+} from './logging/rate-limited-warning.js';
 export { createReceiver, type ReceiverSettings } from './queue/delivery-policy.js';
 export { decodeMessage, encodeMessage } from './queue/message-codec.js';
 export { installedWorld, installWorld } from './runtime/install-world.js';

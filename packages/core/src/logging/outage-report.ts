@@ -24,6 +24,11 @@ export interface OutageReport {
 export interface OutageReportSettings {
   /** What is unreachable, as a person reads it, e.g. `SQS queue "orders"`. */
   backend: string;
+  /**
+   * How the lines word the state, for reports of something other than a connection (e.g.
+   * deliveries that fail). Default: "is unreachable" / "is reachable again".
+   */
+  wording?: { failing: string; recovered: string };
   logger: Logger;
   /** Injected in tests; defaults to `Date.now`. */
   now?: () => number;
@@ -41,25 +46,31 @@ export function createOutageReport(settings: OutageReportSettings): OutageReport
       const reason = error instanceof Error ? error.message : String(error);
       failures++;
       if (since !== undefined) {
-        settings.logger.debug(`${settings.backend}: still unreachable`, {
-          operation,
-          error: reason,
-        });
+        settings.logger.debug(
+          `${settings.backend}: still ${settings.wording ? 'failing' : 'unreachable'}`,
+          {
+            operation,
+            error: reason,
+          },
+        );
         return;
       }
       since = now();
       settings.logger.warn(
-        `${settings.backend} is unreachable; retrying until it is back (further failures are logged at debug level)`,
+        `${settings.backend} ${settings.wording?.failing ?? 'is unreachable'}; retrying until it is back (further failures are logged at debug level)`,
         { operation, error: reason },
       );
     },
     succeeded(startedAt) {
       if (since === undefined) return;
       if (startedAt !== undefined && startedAt < since) return;
-      settings.logger.info(`${settings.backend} is reachable again`, {
-        outageMs: now() - since,
-        failedOperations: failures,
-      });
+      settings.logger.info(
+        `${settings.backend} ${settings.wording?.recovered ?? 'is reachable again'}`,
+        {
+          outageMs: now() - since,
+          failedOperations: failures,
+        },
+      );
       since = undefined;
       failures = 0;
     },

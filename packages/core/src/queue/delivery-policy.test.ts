@@ -100,4 +100,53 @@ describe('delivery policy', () => {
     expect((undecodable as { reason: string }).reason).toMatch(/^undecodable body: /);
     expect(delivered).toHaveLength(0);
   });
+
+  it('warns once when deliveries start failing, logs the retries at debug, and says when they succeed again', async () => {
+    const lines: Array<[string, string]> = [];
+    const logger = {
+      debug: (message: string) => lines.push(['debug', message]),
+      info: (message: string) => lines.push(['info', message]),
+      warn: (message: string) => lines.push(['warn', message]),
+      error: (message: string) => lines.push(['error', message]),
+    };
+    let next: HandlerResult = { type: 'failed', error: 'connect ECONNREFUSED 127.0.0.1:5432' };
+    const compute: ComputeInstance = {
+      register() {},
+      deliver: async () => next,
+    };
+    const receiver = createReceiver({
+      compute,
+      policy: { maxAttempts: 10, backoffBaseSeconds: 1, backoffMaxSeconds: 5 },
+      maxDelaySeconds: null,
+      logger,
+      now: () => clock,
+    });
+    for (let attempt = 1; attempt <= 5; attempt++) {
+      clock += 1_000;
+      await receiver(envelope({ messageId: `msg_fail_${attempt}` }));
+    }
+    const warnings = lines.filter(([level]) => level === 'warn');
+    expect(warnings).toEqual([
+      [
+        'warn',
+        'workflow deliveries are failing (the handler threw: storage or runtime trouble); retrying until it is back (further failures are logged at debug level)',
+      ],
+    ]);
+    expect(lines.filter(([level]) => level === 'debug')).toHaveLength(4);
+
+    next = { type: 'done' };
+    clock += 1_000;
+    await receiver(envelope({ messageId: 'msg_ok' }));
+    expect(lines.at(-1)).toEqual(['info', 'workflow deliveries succeed again']);
+
+    // A version whose code is not here: one warning per version, whatever the number of messages.
+    next = { type: 'no-handler', reason: 'no code for version "v9"' };
+    for (let index = 0; index < 3; index++) {
+      await receiver(envelope({ messageId: `msg_v9_${index}`, deploymentId: 'v9' }));
+    }
+    expect(lines.filter(([level]) => level === 'warn')).toHaveLength(2);
+    expect(lines.filter(([level]) => level === 'warn').at(-1)?.[1]).toMatch(
+      /messages arrive for a version whose code is not here/,
+    );
+  });
 });

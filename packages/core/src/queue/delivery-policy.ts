@@ -7,6 +7,7 @@ import {
   queueEnvelopeSchema,
 } from '../contracts/queue.js';
 import type { Logger } from '../logging/logger.js';
+import { createOutageReport } from '../logging/outage-report.js';
 import { DuplicateGuard } from './duplicate-guard.js';
 import { decodeMessage } from './message-codec.js';
 
@@ -27,6 +28,20 @@ export interface ReceiverSettings {
 export function createReceiver(settings: ReceiverSettings): QueueReceiver {
   const now = settings.now ?? Date.now;
   const duplicates = new DuplicateGuard();
+  // A handler fails only when the World or the runtime does: the runtime records the user's
+  // own step and workflow errors as events and returns normally. So the first failed delivery
+  // is what an operator alerts on (storage down, a runtime bug), once per outage; the retries
+  // that follow are debug lines, and the first delivery that goes through again says so.
+  const handlerFailures = createOutageReport({
+    backend: 'workflow deliveries',
+    logger: settings.logger,
+    now,
+    wording: {
+      failing: 'are failing (the handler threw: storage or runtime trouble)',
+      recovered: 'succeed again',
+    },
+  });
+  const missingCode = new MissingCodeLog(settings.logger);
   const clampDelay = (seconds: number) =>
     settings.maxDelaySeconds === null ? seconds : Math.min(seconds, settings.maxDelaySeconds);
 
@@ -63,7 +78,11 @@ export function createReceiver(settings: ReceiverSettings): QueueReceiver {
       return { type: 'dead-letter', reason };
     }
 
+    const startedAt = now();
     const result = await settings.compute.deliver(envelope, message);
+    if (result.type === 'done' || result.type === 'timeout') handlerFailures.succeeded(startedAt);
+    if (result.type === 'failed') handlerFailures.failed(envelope.queueName, result.error);
+    if (result.type === 'no-handler') missingCode.failed(envelope.deploymentId, result.reason);
     switch (result.type) {
       case 'done':
         return { type: 'ack' };
@@ -98,5 +117,31 @@ export function createReceiver(settings: ReceiverSettings): QueueReceiver {
       notBefore: now() + Math.round(seconds * 1000),
     };
     return { type: 'redeliver', envelope: next, delaySeconds: clampDelay(seconds) };
+  }
+}
+
+/** Versions remembered as having no code; message version ids are not trusted to be few. */
+const MAX_VERSIONS_WARNED = 1_000;
+
+/**
+ * One warning per version whose messages reach a process without its code (a version never
+ * deployed, or deleted while messages remained): the reason names the version and what is
+ * loaded. Retries of the same version are debug lines until its messages are dead-lettered.
+ */
+class MissingCodeLog {
+  readonly #warned = new Set<string>();
+  constructor(private readonly logger: Logger) {}
+
+  failed(version: string, reason: string): void {
+    if (this.#warned.has(version)) {
+      this.logger.debug('no code for a message version (still)', { version, reason });
+      return;
+    }
+    if (this.#warned.size >= MAX_VERSIONS_WARNED) this.#warned.clear();
+    this.#warned.add(version);
+    this.logger.warn('messages arrive for a version whose code is not here; retrying them', {
+      version,
+      reason,
+    });
   }
 }

@@ -1,6 +1,7 @@
 import {
   createConsoleLogger,
   createOutageReport,
+  createRateLimitedWarning,
   type DeliveryOutcome,
   type QueueReceiver,
   type QueueTransport,
@@ -214,10 +215,13 @@ export function createBullmqQueue(
     // BullMQ reports connection trouble and late completions (after a bounded close) as
     // `error` events; an EventEmitter without a listener would crash the process instead.
     const started = worker;
+    // Errors of single jobs (e.g. "Missing key for job … moveToFinished" after Redis lost its
+    // data) come one per job in flight; a rate-limited warning keeps them from burying the rest.
+    const workerErrors = createRateLimitedWarning(logger, 'BullMQ worker error');
     started.on('error', (error: Error) => {
       if (closing) logger.debug('BullMQ worker error', { error: error.message });
       else if (isConnectionTrouble(error)) workerOutage.failed('worker', error);
-      else logger.warn('BullMQ worker error', { error: error.message });
+      else workerErrors.warn({ error: error.message });
     });
     // The Worker has two connections (commands, and a blocking one for waiting on jobs); it
     // is back once both are ready again, or as soon as it finishes a job.

@@ -5,7 +5,13 @@ import {
   type Message,
   ReceiveMessageCommand,
 } from '@aws-sdk/client-sqs';
-import type { Logger, OutageReport, QueueReceiver } from '@worldkit/core';
+import {
+  createRateLimitedWarning,
+  type Logger,
+  type OutageReport,
+  type QueueReceiver,
+  type RateLimitedWarning,
+} from '@worldkit/core';
 import type { ResolvedSqsSettings } from '../settings.js';
 import { type DeliveryPlan, hasFollowUp, planDelivery, storeFollowUp } from './delivery-plan.js';
 import type { SqsQueueAddresses } from './queue-setup.js';
@@ -57,6 +63,10 @@ export class PollConsumer {
 
   constructor(private readonly options: PollConsumerSettings) {
     this.#pool = new SlotPool(options.settings.concurrency);
+    this.#visibilityRefused = createRateLimitedWarning(
+      options.logger,
+      'could not extend an SQS message visibility; it may be delivered twice',
+    );
   }
 
   start(): void {
@@ -208,9 +218,17 @@ export class PollConsumer {
     ).catch(() => undefined);
   }
 
+  /**
+   * SQS refused to extend a message's visibility — typically its receipt handle expired while
+   * SQS was unreachable, so the message became visible again and may be handled twice (which
+   * the World's duplicate rules make harmless). After an outage this hits every message in
+   * flight at once, so it is a rate-limited warning.
+   */
+  readonly #visibilityRefused: RateLimitedWarning;
+
   /** Extends the message's visibility while its handler runs; returns the stopper. */
   #keepHidden(message: Message): () => void {
-    const { connection, addresses, settings, logger, outage } = this.options;
+    const { connection, addresses, settings, outage } = this.options;
     const timer = setInterval(
       () => {
         reportedSqsCall(outage, 'extend visibility', () =>
@@ -223,7 +241,7 @@ export class PollConsumer {
           ),
         ).catch((error) => {
           if (error instanceof SqsUnreachableError) return;
-          logger.warn('could not extend an SQS message visibility; it may be delivered twice', {
+          this.#visibilityRefused.warn({
             messageId: message.MessageId,
             error: errorMessage(error),
           });
