@@ -382,6 +382,26 @@ describe('the development loop: the quickstart app (node main.mjs --stay) and to
     // Reading never takes the lock, with or without an app.
     expect(filesIn(dataDir)).not.toContain('writer.lock');
   });
+  it('a long-lived tool that wrote while no app ran does not keep the app from starting', async () => {
+    // Like the web UI cancelling a run with the app stopped: this process writes, so it takes
+    // the data directory, and gives it back once idle.
+    await reader.worldkit.versions.create({ id: 'v-written-by-a-tool' });
+    expect(readFileSync(join(dataDir, 'writer.lock'), 'utf8').split('\n')[0]).toBe(
+      String(process.pid),
+    );
+    const again = startProcess(['main.mjs'], {
+      cwd: QUICKSTART,
+      env: { WORLDKIT_LOCAL_DATA_DIR: dataDir },
+    });
+    expect(await again.exited).toBe(0);
+    expect(again.stdout()).toMatch(/^OK: 4 runs completed/m);
+    // This process reads on, and its next write goes wherever the directory is written now.
+    expect((await reader.runs.list({ pagination: { limit: 100 } })).data).toHaveLength(10);
+    await reader.worldkit.versions.update('v-written-by-a-tool', { label: 'still writable' });
+    expect((await reader.worldkit.versions.get('v-written-by-a-tool'))?.label).toBe(
+      'still writable',
+    );
+  });
 });
 
 describe('kill -9 on a shared data directory', () => {

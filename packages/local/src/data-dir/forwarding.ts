@@ -22,6 +22,18 @@ const DEFAULT_CALL_TIMEOUT_MS = 60_000;
 
 export type Operation = (...args: unknown[]) => Promise<unknown>;
 
+/**
+ * The process asked to apply a write does not write the directory (any more): nothing was
+ * applied, and the caller looks up the writer again. Internal to the session's retry.
+ */
+export class WriterMovedError extends Error {
+  override readonly name = 'WriterMovedError';
+
+  static is(value: unknown): value is WriterMovedError {
+    return value instanceof Error && value.name === 'WriterMovedError';
+  }
+}
+
 /** Where the writer of `dataDir` listens: in the directory when the path is short enough. */
 export function socketPathFor(dataDir: string): string {
   const digest = createHash('sha256').update(dataDir).digest('hex').slice(0, 16);
@@ -40,7 +52,9 @@ interface Request {
 
 type Response =
   | { id: number; ok: true; value: unknown }
-  | { id: number; ok: false; error: SerializedError };
+  | { id: number; ok: false; error: SerializedError }
+  /** Sent before the writer closes a connection: requests it did not answer were not applied. */
+  | { id: -1; bye: true };
 
 /**
  * Serves forwarded writes. `dispatch` runs one operation; its result or error goes back to the
@@ -56,15 +70,18 @@ export async function serveForwardedWrites(
     await unlink(socketPath).catch(() => undefined);
   }
   const connections = new Set<net.Socket>();
+  const answering = new Set<Promise<void>>();
   const server = net.createServer((connection) => {
     connections.add(connection);
     connection.unref();
     connection.on('close', () => connections.delete(connection));
     connection.on('error', () => connection.destroy());
     readLines(connection, (line) => {
-      void answer(line).then((response) => {
+      const answered = answer(line).then((response) => {
         if (!connection.destroyed) connection.write(`${encodeMessage(response)}\n`);
       });
+      answering.add(answered);
+      void answered.finally(() => answering.delete(answered));
     });
   });
   const answer = async (line: string): Promise<Response> => {
@@ -100,10 +117,22 @@ export async function serveForwardedWrites(
   );
   if (process.platform !== 'win32') await chmod(socketPath, 0o600).catch(() => undefined);
   return async () => {
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    // Every request read so far is answered; then each caller is told that anything else it
+    // sent was not applied, and the connection ends.
+    while (answering.size > 0) await Promise.allSettled([...answering]);
+    for (const connection of connections) {
+      if (connection.destroyed) continue;
+      // Held open (ref'd) until the caller has the goodbye: an exiting app waits for that.
+      connection.ref();
+      connection.end(`${encodeMessage({ id: -1, bye: true })}\n`);
+    }
+    // A caller that does not close its side within a second is cut off.
+    const ending = setTimeout(() => {
       for (const connection of connections) connection.destroy();
-    });
+    }, 1_000);
+    await closed;
+    clearTimeout(ending);
     if (process.platform !== 'win32') await unlink(socketPath).catch(() => undefined);
   };
 }
@@ -118,6 +147,8 @@ export class ForwardingClient {
     { resolve: (value: unknown) => void; reject: (error: unknown) => void }
   >();
   private closed = false;
+  /** The writer said goodbye: what it did not answer, it did not apply. */
+  private movedAway = false;
 
   constructor(
     readonly dataDir: string,
@@ -169,9 +200,8 @@ export class ForwardingClient {
 
   private connect(): Promise<net.Socket> {
     if (this.closed) {
-      return Promise.reject(
-        new DataDirWriterUnavailableError(this.dataDir, this.pid, 'the connection to it closed'),
-      );
+      // Nothing was sent on this connection: the caller looks up the writer again.
+      return Promise.reject(new WriterMovedError('the connection to the writer closed'));
     }
     if (this.socket && !this.socket.destroyed) return Promise.resolve(this.socket);
     this.connecting ??= this.open().finally(() => {
@@ -198,7 +228,12 @@ export class ForwardingClient {
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
         const retryable = code === 'ENOENT' || code === 'ECONNREFUSED' || code === 'EAGAIN';
-        if (!retryable || Date.now() > deadline || !(await this.stillAlive())) {
+        if (retryable && !(await this.stillAlive())) {
+          // It released the lock (or died) meanwhile: nothing was sent, look again.
+          this.closed = true;
+          throw new WriterMovedError('the writer let go of the data directory');
+        }
+        if (!retryable || Date.now() > deadline) {
           this.closed = true;
           throw new DataDirWriterUnavailableError(
             this.dataDir,
@@ -222,6 +257,11 @@ export class ForwardingClient {
       } catch {
         return;
       }
+      if ('bye' in response) {
+        this.movedAway = true;
+        this.closed = true;
+        return;
+      }
       this.settle(
         response.id,
         response.ok
@@ -235,11 +275,13 @@ export class ForwardingClient {
       // looks the writer up again and may find none, and then writes itself.
       this.closed = true;
       this.failAll(
-        new DataDirWriterUnavailableError(
-          this.dataDir,
-          this.pid,
-          'it closed the connection before answering (the write may or may not be applied)',
-        ),
+        this.movedAway
+          ? new WriterMovedError('the writer let go of the data directory before this write')
+          : new DataDirWriterUnavailableError(
+              this.dataDir,
+              this.pid,
+              'it closed the connection before answering (the write may or may not be applied)',
+            ),
       );
     });
   }
@@ -311,6 +353,7 @@ const KNOWN_ERRORS: Record<string, unknown> = {
   ...worldkitCore,
   DataDirLockedError,
   DataDirWriterUnavailableError,
+  WriterMovedError,
 };
 
 /** Rebuilds an error answered by the writer as the same class, message and fields. */

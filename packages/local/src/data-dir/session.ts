@@ -9,6 +9,7 @@ import {
   type Operation,
   serveForwardedWrites,
   socketPathFor,
+  WriterMovedError,
 } from './forwarding.js';
 import {
   isAlive,
@@ -21,13 +22,19 @@ import {
 /** The parts that keep state in a data directory; each attaches to the directory's session. */
 export type PartName = 'storage' | 'queue' | 'streamer' | 'versions';
 
-/** What a part gives its session so this process can become the directory's writer. */
+/** What a part gives its session so this process can become (and stop being) the writer. */
 export interface WriterPart {
   /**
    * Switches the part from reading the files to owning them: catch up, cut a torn tail, open
-   * for appending. Called once, with the writer lock held, before any local write.
+   * for appending. Called with the writer lock held, before any local write.
    */
   becomeWriter(): Promise<void>;
+  /**
+   * Switches back to reading (a tool that stopped writing lets the app have the directory).
+   * Must stop taking local writes synchronously, before its first await; the promise resolves
+   * once what was accepted is written.
+   */
+  becomeReader(): Promise<void>;
   /** Writes other processes may send this one while it is the writer, by operation name. */
   operations: Record<string, Operation>;
 }
@@ -36,8 +43,10 @@ export interface WriterPart {
 export type WriteRoute = { kind: 'local' } | { kind: 'forward'; client: ForwardingClient };
 
 const LOCAL: WriteRoute = { kind: 'local' };
-/** How long `claimWriter()` waits for a tool that is briefly the writer to finish. */
-const CLAIM_WAIT_MS = 3_000;
+/** How long `claimWriter()` waits for a tool that is the writer to let go. */
+const CLAIM_WAIT_MS = 10_000;
+/** A tool (not the app) that has not written for this long gives the directory back. */
+const TOOL_IDLE_MS = 1_000;
 
 /**
  * One process's view of one data directory. Every process starts as a reader: it reads the
@@ -45,7 +54,9 @@ const CLAIM_WAIT_MS = 3_000;
  * The first write makes it the writer if no live process is (it takes `writer.lock`, brings
  * the part up to date and owns its file from then on, and serves a socket other processes
  * forward writes to); if a live writer exists, the write is forwarded to it instead.
- * `start()` (running the app: consuming the queue) requires being the writer.
+ * `start()` (running the app: consuming the queue) requires being the writer, for good; a
+ * tool that became the writer only to write gives the directory back once it is idle, so a
+ * long-lived tool (the web UI) never keeps the app from starting.
  */
 export class DataDirSession {
   private writer = false;
@@ -54,11 +65,16 @@ export class DataDirSession {
   private readonly parts = new Map<PartName, WriterPart>();
   private readonly partsReady = new Map<PartName, Promise<void>>();
   private electing: Promise<WriteRoute> | undefined;
+  private releasing: Promise<void> | undefined;
   private client: ForwardingClient | undefined;
   private releaseLock: (() => Promise<void>) | undefined;
   private stopServing: (() => Promise<void>) | undefined;
   private closed = false;
   private readonly token = randomUUID();
+  /** Forwarded writes being applied here right now. */
+  private applying = 0;
+  private lastWriteAt = 0;
+  private idleTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly dataDir: string,
@@ -76,10 +92,6 @@ export class DataDirSession {
     });
   }
 
-  get isWriter(): boolean {
-    return this.writer;
-  }
-
   /** Registers a part; in a process that runs the app, the part becomes a writer now. */
   attach(name: PartName, part: WriterPart): () => void {
     this.parts.set(name, part);
@@ -92,30 +104,37 @@ export class DataDirSession {
     };
   }
 
-  /** Where `part`'s next write goes; elects this process as the writer when nobody is. */
-  route(part: PartName): Promise<WriteRoute> {
-    return this.routeAs(part, 'tool');
+  /**
+   * Runs one write of `part`: here (`local`) when this process writes the directory (or
+   * becomes its writer now, nobody else being), else sent to the writer as `op(args)`.
+   */
+  async write<T>(part: PartName, op: string, args: unknown[], local: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const route = await this.routeAs(part, 'tool');
+      if (route.kind === 'local') {
+        this.noteLocalWrite();
+        return local();
+      }
+      try {
+        return (await route.client.call(op, args)) as T;
+      } catch (error) {
+        // The writer let go of the directory between our look and our write (nothing was
+        // applied): look again, and write here or to whoever writes now.
+        if (!WriterMovedError.is(error) || attempt === 3) throw error;
+        if (this.client === route.client) this.client = undefined;
+      }
+    }
   }
 
-  private async routeAs(part: PartName, role: 'app' | 'tool'): Promise<WriteRoute> {
-    if (!this.writer) {
-      if (this.client?.usable) return { kind: 'forward', client: this.client };
-      const route = await this.elect(role);
-      if (route.kind === 'forward') return route;
-    }
-    if (role === 'app' && this.role !== 'app') {
-      // The app may have written before it started: from now on every part writes.
-      this.role = 'app';
-      for (const name of this.parts.keys()) this.ready(name);
-    }
-    await this.ready(part);
-    return LOCAL;
+  /** Called by parts on their fast path, so a tool does not give the directory back mid-work. */
+  noteLocalWrite(): void {
+    if (this.role === 'tool') this.lastWriteAt = Date.now();
   }
 
   /**
-   * Makes this process the writer or throws `DataDirLockedError`: for `start()`, which runs the
-   * app. A tool that holds the lock for a moment (a command run while no app was up) is waited
-   * for briefly.
+   * Makes this process the writer for good or throws `DataDirLockedError`: for `start()`,
+   * which runs the app. A tool holding the lock (a command run while no app was up) gives it
+   * back once idle, so that is waited for (up to 10 s).
    */
   async claimWriter(part: PartName): Promise<void> {
     const deadline = Date.now() + CLAIM_WAIT_MS;
@@ -139,7 +158,9 @@ export class DataDirSession {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.clearIdleTimer();
     await this.electing?.catch(() => undefined);
+    await this.releasing?.catch(() => undefined);
     this.client?.close();
     this.client = undefined;
     await this.stopServing?.();
@@ -147,6 +168,23 @@ export class DataDirSession {
     this.writer = false;
     await this.releaseLock?.();
     this.releaseLock = undefined;
+  }
+
+  private async routeAs(part: PartName, role: 'app' | 'tool'): Promise<WriteRoute> {
+    while (this.releasing) await this.releasing.catch(() => undefined);
+    if (!this.writer) {
+      if (this.client?.usable) return { kind: 'forward', client: this.client };
+      const route = await this.elect(role);
+      if (route.kind === 'forward') return route;
+    }
+    if (role === 'app' && this.role !== 'app') {
+      // The app may have written before it started: from now on every part writes, for good.
+      this.role = 'app';
+      this.clearIdleTimer();
+      for (const name of this.parts.keys()) this.ready(name);
+    }
+    await this.ready(part);
+    return LOCAL;
   }
 
   private elect(role: 'app' | 'tool'): Promise<WriteRoute> {
@@ -182,6 +220,8 @@ export class DataDirSession {
       throw error;
     }
     this.writer = true;
+    this.client?.close();
+    this.client = undefined;
     try {
       this.stopServing = await serveForwardedWrites(
         socket,
@@ -194,6 +234,10 @@ export class DataDirSession {
         socket,
         error: String(error),
       });
+    }
+    if (role === 'tool') {
+      this.lastWriteAt = Date.now();
+      this.scheduleIdleCheck();
     }
     return LOCAL;
   }
@@ -208,6 +252,52 @@ export class DataDirSession {
       this.partsReady.set(name, ready);
     }
     return ready ?? Promise.resolve();
+  }
+
+  private scheduleIdleCheck(): void {
+    this.clearIdleTimer();
+    const due = this.lastWriteAt + TOOL_IDLE_MS - Date.now();
+    this.idleTimer = setTimeout(() => this.giveBackIfIdle(), Math.max(due, 10));
+    // An idle tool must be able to exit without waiting for this.
+    this.idleTimer.unref();
+  }
+
+  private clearIdleTimer(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+  }
+
+  /** A tool that wrote nothing for a while gives the data directory back (reads go on). */
+  private giveBackIfIdle(): void {
+    this.idleTimer = undefined;
+    if (!this.writer || this.role !== 'tool' || this.closed || this.releasing) return;
+    if (this.applying > 0 || Date.now() - this.lastWriteAt < TOOL_IDLE_MS) {
+      this.scheduleIdleCheck();
+      return;
+    }
+    this.releasing = this.giveBack().finally(() => {
+      this.releasing = undefined;
+    });
+    this.releasing.catch((error) =>
+      this.logger.warn('could not give the data directory back', { error: String(error) }),
+    );
+  }
+
+  private async giveBack(): Promise<void> {
+    // Synchronously, in this turn: no part takes another local write, no forwarded write is
+    // accepted (senders are told to look again), then what was accepted is written out.
+    this.writer = false;
+    const flushing = [...this.partsReady.keys()].map(
+      (name) => this.parts.get(name)?.becomeReader() ?? Promise.resolve(),
+    );
+    this.partsReady.clear();
+    const results = await Promise.allSettled(flushing);
+    await this.stopServing?.();
+    this.stopServing = undefined;
+    await this.releaseLock?.();
+    this.releaseLock = undefined;
+    const failed = results.find((result) => result.status === 'rejected');
+    if (failed) throw (failed as PromiseRejectedResult).reason;
   }
 
   private clientFor(holder: LockHolder): ForwardingClient {
@@ -226,7 +316,7 @@ export class DataDirSession {
       holder.socket,
       async () => {
         const live = await readLiveWriter(this.dataDir);
-        return live?.pid === holder.pid && isAlive(holder.pid);
+        return live?.pid === holder.pid && live.token === holder.token && isAlive(holder.pid);
       },
       holder.role,
     );
@@ -234,6 +324,7 @@ export class DataDirSession {
   }
 
   private async dispatch(op: string, args: unknown[]): Promise<unknown> {
+    if (!this.writer) throw new WriterMovedError('this process no longer writes the directory');
     const partName = op.slice(0, op.indexOf('.')) as PartName;
     const part = this.parts.get(partName);
     const operation = part?.operations[op];
@@ -243,7 +334,13 @@ export class DataDirSession {
           `part on it to apply "${op}"`,
       );
     }
-    await this.ready(partName);
-    return operation(...args);
+    this.applying++;
+    try {
+      await this.ready(partName);
+      return await operation(...args);
+    } finally {
+      this.applying--;
+      this.noteLocalWrite();
+    }
   }
 }

@@ -1,4 +1,4 @@
-import { appendFile, mkdtemp, readdir, readFile, rm, symlink } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, readdir, readFile, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { EntityConflictError, RunExpiredError, WorkflowRunNotFoundError } from '@workflow/errors';
@@ -41,6 +41,7 @@ beforeEach(async () => {
   const root = await mkdtemp(path.join(tmpdir(), 'worldkit-shared-'));
   dataDir = path.join(root, 'data');
   otherPath = path.join(root, 'same-data');
+  await mkdir(dataDir);
   await symlink(dataDir, otherPath);
   cleanups.push(() => rm(root, { recursive: true, force: true }));
 });
@@ -257,6 +258,39 @@ describe('the other parts on a shared data directory', () => {
 });
 
 describe('a tool writing with no app running', () => {
+  it('gives the directory back once idle, so the app can start; then sends its writes there', async () => {
+    const tool = storageAt(otherPath);
+    const streams = createLocalStreamer({ dataDir: otherPath, logger: quiet });
+    cleanups.push(async () => streams.close?.());
+    const first = await createRun(tool);
+    await streams.writeToStream('strm_tool', first, 'by the tool;');
+    expect(await readdir(dataDir)).toContain(WRITER_LOCK_FILE);
+    // Idle for a second: the lock goes (a long-lived tool such as the web UI must not keep
+    // the app from starting), and reading goes on from where the tool's own writes ended.
+    await until(async () => !(await readdir(dataDir)).includes(WRITER_LOCK_FILE));
+    expect((await tool.runs.get(first)).status).toBe('pending');
+
+    const app = storageAt(dataDir);
+    await app.start?.();
+    const appStreams = createLocalStreamer({ dataDir, logger: quiet });
+    cleanups.push(async () => appStreams.close?.());
+    await appStreams.start?.();
+    const second = await createRun(app);
+    await create(tool, first, { eventType: 'run_started', specVersion: spec });
+    await streams.writeToStream('strm_tool', first, 'then through the app;');
+    expect((await app.runs.get(first)).status).toBe('running');
+    expect((await tool.runs.list()).data.map((run) => run.runId).sort()).toEqual(
+      [first, second].sort(),
+    );
+    const chunks = await appStreams.getStreamChunks('strm_tool', first);
+    expect(chunks.data.map((chunk) => new TextDecoder().decode(chunk.data))).toEqual([
+      'by the tool;',
+      'then through the app;',
+    ]);
+    const lines = (await readFile(path.join(dataDir, JOURNAL_FILE_NAME), 'utf8')).trimEnd();
+    expect(lines.split('\n')).toHaveLength(3);
+  });
+
   it('becomes the writer for what it writes only, and leaves the directory when it closes', async () => {
     const versions = createLocalVersionStore({ dataDir, logger: quiet });
     const queue = createLocalQueue({ dataDir, logger: quiet });
@@ -271,9 +305,12 @@ describe('a tool writing with no app running', () => {
   });
 });
 
-async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+async function until(
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs = 10_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
+  while (!(await condition())) {
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((resolve) => setTimeout(resolve, 10));
   }

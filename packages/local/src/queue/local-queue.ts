@@ -61,25 +61,34 @@ export function createLocalQueue(settings: LocalQueueSettings = {}): QueueTransp
   const shared = dataDir
     ? acquireShared(`queue:${dataDir}`, () => {
         const journalPath = resolve(dataDir, QUEUE_JOURNAL_FILE);
-        const engine = new QueueEngine({ concurrency, logger, journalPath });
+        const newEngine = () => new QueueEngine({ concurrency, logger, journalPath });
         // The journal is opened (replayed, compacted, appended to) only by the process that
         // writes the data directory; readers send their messages there instead.
         const session = DataDirSession.acquire(dataDir, logger);
-        const part = { engine, session: session.value, journalPath, writing: false };
+        const part = { engine: newEngine(), session: session.value, journalPath, writing: false };
         const detach = session.value.attach('queue', {
           becomeWriter: async () => {
-            await engine.open();
+            await part.engine.open();
             part.writing = true;
+          },
+          becomeReader: async () => {
+            // A tool gives the directory back: its engine (no consumer) writes out what it
+            // accepted and goes; a later write replays the journal into a fresh one.
+            part.writing = false;
+            const previous = part.engine;
+            part.engine = newEngine();
+            await previous.close(Date.now() + closeTimeoutMs);
           },
           operations: {
             // What another process's `queue()` call becomes once it reaches this one.
-            'queue.send': (envelope, delaySeconds) => engine.send(envelope, delaySeconds as number),
+            'queue.send': (envelope, delaySeconds) =>
+              part.engine.send(envelope, delaySeconds as number),
           },
         });
         return {
           value: part,
           dispose: async () => {
-            await engine.close(Date.now() + closeTimeoutMs);
+            await part.engine.close(Date.now() + closeTimeoutMs);
             detach();
             await session.release();
           },
@@ -93,7 +102,7 @@ export function createLocalQueue(settings: LocalQueueSettings = {}): QueueTransp
         };
       })();
   const part = shared.value;
-  const { engine, session, journalPath } = part;
+  const { session, journalPath } = part;
 
   let receiver: QueueReceiver | undefined;
   let closing: Promise<void> | undefined;
@@ -101,7 +110,7 @@ export function createLocalQueue(settings: LocalQueueSettings = {}): QueueTransp
   /** Consuming runs the app: this process must write the data directory (tools never do). */
   const claim = async () => {
     await session?.claimWriter('queue');
-    await engine.open();
+    await part.engine.open();
   };
 
   return {
@@ -109,31 +118,29 @@ export function createLocalQueue(settings: LocalQueueSettings = {}): QueueTransp
     start: claim,
     send: async (envelope, options) => {
       if (closing) throw new Error('the local queue is closed');
-      if (session && !part.writing) {
-        const route = await session.route('queue');
-        if (route.kind === 'forward') {
-          return (await route.client.call('queue.send', [envelope, options.delaySeconds])) as {
-            accepted: boolean;
-          };
-        }
+      if (!session || part.writing) {
+        session?.noteLocalWrite();
+        return part.engine.send(envelope, options.delaySeconds);
       }
-      return engine.send(envelope, options.delaySeconds);
+      return session.write('queue', 'queue.send', [envelope, options.delaySeconds], () =>
+        part.engine.send(envelope, options.delaySeconds),
+      );
     },
     consume: async (next) => {
       if (closing) throw new Error('the local queue is closed');
       if (receiver) throw new Error('consume() was already called on this local queue');
       await claim();
       receiver = next;
-      await engine.addReceiver(next);
+      await part.engine.addReceiver(next);
     },
     deadLetters: async () => {
       if (!part.writing && journalPath) return readDeadLetters(journalPath);
-      return engine.deadLetters();
+      return part.engine.deadLetters();
     },
     close: () => {
       closing ??= (async () => {
         const deadline = Date.now() + closeTimeoutMs;
-        if (receiver) await engine.removeReceiver(receiver, deadline);
+        if (receiver) await part.engine.removeReceiver(receiver, deadline);
         await shared.release();
       })();
       return closing;

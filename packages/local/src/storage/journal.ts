@@ -103,6 +103,8 @@ export class Journal {
   private waiting: Waiter[] = [];
   private flushing: Promise<void> | undefined;
   private failure: unknown;
+  /** Lines this instance appended (for line numbers once a reader follows on). */
+  linesWritten = 0;
 
   constructor(
     readonly file: string,
@@ -122,6 +124,11 @@ export class Journal {
       await truncate(this.file, keep);
     }
     this.handle = await open(this.file, 'a');
+  }
+
+  /** True once a write failed: memory then holds changes the file does not. */
+  get failed(): boolean {
+    return this.failure !== undefined;
   }
 
   /** Throws if an earlier write failed: memory then holds changes the file does not. */
@@ -158,6 +165,7 @@ export class Journal {
     try {
       while (this.pending.length > 0) {
         const text = this.pending.join('');
+        const lines = this.pending.length;
         const waiting = this.waiting;
         this.pending = [];
         this.waiting = [];
@@ -165,6 +173,7 @@ export class Journal {
           if (this.failure !== undefined) throw this.failure;
           if (!this.handle) throw new Error(`journal ${this.file} is closed`);
           await this.handle.appendFile(text);
+          this.linesWritten += lines;
           for (const waiter of waiting) waiter.resolve();
         } catch (error) {
           this.failure ??= error;

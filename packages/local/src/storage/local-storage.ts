@@ -66,23 +66,24 @@ export function createLocalStorage(settings: LocalStorageSettings): StorageInsta
     }
     const target = store();
     // The app's path: this process writes, and memory is already the whole truth.
-    if (target.isWriter) return createHere(target, runId, request, params);
+    if (target.isWriter) {
+      target.noteLocalWrite();
+      return createHere(target, runId, request, params);
+    }
     return routeAndCreate(target, runId, data, request, params);
   }
 
   /** A process that does not write yet: the writer decides (or this process becomes it). */
-  async function routeAndCreate(
+  function routeAndCreate(
     target: LocalStore,
     runId: string | null,
     data: AnyEventRequest,
     request: AnyEventRequest,
     params?: CreateEventParams,
   ): Promise<EventResult> {
-    const route = await target.route();
-    if (route.kind === 'forward') {
-      return (await route.client.call('storage.create', [runId, data, params])) as EventResult;
-    }
-    return createHere(target, runId, request, params);
+    return target.writeElsewhere('storage.create', [runId, data, params], () =>
+      createHere(target, runId, request, params),
+    );
   }
 
   /** Decides and applies one event in the process that writes the data directory. */

@@ -1,15 +1,14 @@
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '@worldkit/core';
 import type { Operation } from '../data-dir/forwarding.js';
-import { DataDirSession, type WriteRoute } from '../data-dir/session.js';
+import { DataDirSession } from '../data-dir/session.js';
 import { applyEntry, type JournalEntry } from './apply-entry.js';
 import { Journal, type JournalPosition, readJournal } from './journal.js';
 import { MonotonicUlids } from './monotonic-ulids.js';
 import { StorageState } from './storage-state.js';
 
 export const JOURNAL_FILE_NAME = 'storage.journal.jsonl';
-
-const LOCAL_ROUTE: WriteRoute = { kind: 'local' };
 
 /**
  * The state behind one data directory (or one memory-only storage): the in-memory indexes,
@@ -40,6 +39,7 @@ export class LocalStore {
       this.session = DataDirSession.acquire(dataDir, logger);
       this.detach = this.session.value.attach('storage', {
         becomeWriter: () => this.becomeWriter(),
+        becomeReader: () => this.becomeReader(),
         operations: operations(this),
       });
     }
@@ -67,10 +67,18 @@ export class LocalStore {
     });
   }
 
-  /** Where a write goes: here, or to the process that writes this data directory. */
-  async route(): Promise<WriteRoute> {
-    if (this.isWriter) return LOCAL_ROUTE;
-    return this.session!.value.route('storage');
+  /**
+   * A write from a process that does not write the directory (yet): applied here by `local` if
+   * this process becomes the writer, else sent to the writer as `op(args)`.
+   */
+  writeElsewhere<T>(op: string, args: unknown[], local: () => Promise<T>): Promise<T> {
+    if (!this.session) return local();
+    return this.session.value.write('storage', op, args, local);
+  }
+
+  /** On the writer's own path: a tool that keeps writing keeps the directory. */
+  noteLocalWrite(): void {
+    this.session?.value.noteLocalWrite();
   }
 
   /** Makes this process the data directory's writer (for `start()`), or throws. */
@@ -143,6 +151,30 @@ export class LocalStore {
       const journal = new Journal(this.file, this.logger);
       await journal.openForAppend(this.position?.offset ?? 0, tailBytes);
       this.journal = journal;
+    });
+  }
+
+  /**
+   * Called by the session when this process (a tool) gives the directory back: stop taking
+   * writes now, write out what was accepted, then follow the journal from its end as a reader.
+   */
+  private becomeReader(): Promise<void> {
+    const journal = this.journal;
+    this.journal = undefined;
+    if (!journal) return Promise.resolve();
+    return this.serialized(async () => {
+      await journal.close();
+      if (journal.failed || !this.position) {
+        // Memory may hold a change the file does not: read the file again from the start.
+        this.position = undefined;
+        return;
+      }
+      const info = await stat(this.file);
+      this.position = {
+        ino: info.ino,
+        offset: info.size,
+        lines: this.position.lines + journal.linesWritten,
+      };
     });
   }
 

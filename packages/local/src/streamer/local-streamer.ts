@@ -102,7 +102,19 @@ function createStreamerCore(journalDir: string | undefined, logger: Logger): Str
     });
 
   const session = journalDir ? DataDirSession.acquire(journalDir, logger) : undefined;
+  /** Set while this process (a tool) gives the directory back: writes go through the session. */
+  let givingBack = false;
   const detach = session?.value.attach('streamer', {
+    becomeReader: () => {
+      givingBack = true;
+      return serialized(async () => {
+        // What was accepted reaches the journal first; then follow it from its end.
+        while (committing) await committing;
+        await journal?.becomeReader();
+      }).finally(() => {
+        givingBack = false;
+      });
+    },
     becomeWriter: () =>
       serialized(async () => {
         if (!journal) return;
@@ -238,14 +250,12 @@ function createStreamerCore(journalDir: string | undefined, logger: Logger): Str
       applyInMemory(records);
       return;
     }
-    if (!journal.isWriter) {
-      const route = await session.value.route('streamer');
-      if (route.kind === 'forward') {
-        await route.client.call('streamer.submit', [records]);
-        return;
-      }
+    if (journal.isWriter && !givingBack) {
+      session.value.noteLocalWrite();
+      await submitHere(records);
+      return;
     }
-    await submitHere(records);
+    await session.value.write('streamer', 'streamer.submit', [records], () => submitHere(records));
   };
 
   return {

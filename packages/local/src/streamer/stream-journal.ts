@@ -97,6 +97,17 @@ export class StreamJournal {
     return { restarted };
   }
 
+  /** Back to reading: the writer gave the directory back; it follows the file from its end. */
+  async becomeReader(): Promise<void> {
+    if (!this.writing) return;
+    const previous = this.handle;
+    this.handle = await open(this.filePath, 'r');
+    this.ino = (await this.handle.stat()).ino;
+    this.writing = false;
+    // Closing waits for reads still in flight on the old handle.
+    await previous?.close();
+  }
+
   /** Appends the buffers as one write; resolves to the file offset of the first byte. */
   async append(buffers: Buffer[]): Promise<number> {
     if (this.broken) throw this.broken;

@@ -76,8 +76,11 @@ function createPersistedStore(dataDir: string, logger: Logger): VersionStore {
     loaded = { store, stamp };
     return store;
   };
-  const inner = () => {
+  /** Set while the changes of a tool giving the directory back are being saved. */
+  let givingBack: Promise<void> | null = null;
+  const inner = (): Promise<VersionStore> => {
     if (writer && loaded) return Promise.resolve(loaded.store);
+    if (givingBack) return givingBack.then(inner);
     loading ??= load().finally(() => {
       loading = null;
     });
@@ -110,9 +113,19 @@ function createPersistedStore(dataDir: string, logger: Logger): VersionStore {
     becomeWriter: async () => {
       if (writer) return;
       while (loading) await loading.catch(() => undefined);
+      while (givingBack) await givingBack;
       writer = true;
       loaded = null;
       await inner();
+    },
+    becomeReader: () => {
+      // A tool gives the directory back: changes it accepted are saved, then reads follow the file.
+      writer = false;
+      loaded = null;
+      givingBack = writes.then(() => {
+        givingBack = null;
+      });
+      return givingBack;
     },
     operations: {
       // What another process's version changes become once they reach this one.
@@ -120,13 +133,13 @@ function createPersistedStore(dataDir: string, logger: Logger): VersionStore {
     },
   });
   const mutate = async <T>(mutation: Mutation, ...args: unknown[]): Promise<T> => {
-    if (!writer) {
-      const route = await session.value.route('versions');
-      if (route.kind === 'forward') {
-        return (await route.client.call('versions.mutate', [mutation, args])) as T;
-      }
+    if (writer) {
+      session.value.noteLocalWrite();
+      return (await mutateHere(mutation, args)) as T;
     }
-    return (await mutateHere(mutation, args)) as T;
+    return (await session.value.write('versions', 'versions.mutate', [mutation, args], () =>
+      mutateHere(mutation, args),
+    )) as T;
   };
 
   // Upgrade records are written through the same persisted state as versions.
