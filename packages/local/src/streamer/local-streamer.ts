@@ -137,16 +137,26 @@ function createStreamerCore(journalDir: string | undefined, logger: Logger): Str
   };
 
   // Live readers in a reader process: while any waits for more, look at the journal often.
+  // The timer keeps a reading tool alive while it tails a stream; in the writer (whose own
+  // writes wake readers directly) it does nothing and does not hold the process open.
   let following = 0;
   let followTimer: NodeJS.Timeout | undefined;
+  const holdOpenWhileReading = (timer: NodeJS.Timeout) => {
+    if (journal && !journal.isWriter) timer.ref();
+    else timer.unref();
+  };
   const follow = () => {
     following++;
-    followTimer ??= setInterval(() => {
-      if (!journal || journal.isWriter || following === 0) return;
-      catchUp().catch((error) =>
-        logger.warn('cannot follow the stream journal', { error: String(error) }),
-      );
-    }, FOLLOW_INTERVAL_MS);
+    if (!followTimer) {
+      followTimer = setInterval(() => {
+        if (followTimer) holdOpenWhileReading(followTimer);
+        if (!journal || journal.isWriter || following === 0) return;
+        catchUp().catch((error) =>
+          logger.warn('cannot follow the stream journal', { error: String(error) }),
+        );
+      }, FOLLOW_INTERVAL_MS);
+      holdOpenWhileReading(followTimer);
+    }
     let stopped = false;
     return () => {
       if (stopped) return;
@@ -302,7 +312,7 @@ function createStreamerCore(journalDir: string | undefined, logger: Logger): Str
             ? null
             : new Error(`@worldkit/local: stream journal of ${journalDir} was replaced`)),
         // In a reader process, chunks arrive by reading the journal again while this waits.
-        onWait: journal && !journal.isWriter ? follow : undefined,
+        onWait: journal ? follow : undefined,
       });
     },
 
