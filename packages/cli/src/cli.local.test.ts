@@ -1,7 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createWorld } from '@worldkit/core';
+import { createWorld, type RecoveryReport } from '@worldkit/core';
 import { loadWorldConfig } from '@worldkit/core/target-world';
+import { waitFor } from '@worldkit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type CliRun,
@@ -18,6 +19,7 @@ let configPath: string;
 let v1Runs: string[];
 let v0Runs: string[];
 let hookRun: string;
+let neverStartedRun: string | undefined;
 
 const worldkit = (...args: string[]) => runWorldkit(args, { cwd: project.dir });
 
@@ -46,6 +48,7 @@ export default defineWorld({ ...local({ dataDir: ${JSON.stringify(join(project.d
   v1Runs = await seedRuns(world, 'v1', 3);
   v0Runs = await seedRuns(world, 'v0', 1);
   hookRun = await seedHookWaitingRun(world, 'v0', 'order-42-approval');
+  [neverStartedRun] = await seedRuns(world, 'v7', 1);
   await world.close();
 });
 
@@ -404,6 +407,24 @@ describe('worldkit on local storage', () => {
     const human = await worldkit('doctor');
     expect(human.stdout).toMatch(/│ storage +│ OK +│/);
     expect(human.stdout).toContain('versions: 2, current: v2');
+  });
+  it('finds runs nothing will wake with runs recover (dry run: nothing queued)', async () => {
+    // A run created and never started (its first message lost): with a 1 s threshold it counts
+    // as stuck once it is a second old.
+    const report = await waitFor('the never-started run to count as stuck', 30_000, async () => {
+      const result = await worldkit('runs', 'recover', '--dry-run', '--stale-after', '1', '--json');
+      expect(result.code).toBe(0);
+      const parsed = result.json<RecoveryReport>();
+      return parsed.stalled.some((run) => run.runId === neverStartedRun) ? parsed : undefined;
+    });
+    expect(report).toMatchObject({ dryRun: true, requeued: 0 });
+    expect(report.stalled.find((run) => run.runId === neverStartedRun)).toMatchObject({
+      reason: 'never-started',
+      deploymentId: 'v7',
+    });
+    const table = await worldkit('runs', 'recover', '--dry-run', '--stale-after', '1');
+    expect(table.stdout).toMatch(/│ never-started +│/);
+    expect(table.stdout).toMatch(/\d+ of \d+ active run\(s\) stuck; dry run, nothing queued/);
   });
 });
 

@@ -1,7 +1,6 @@
 export { type FromWorldSettings, fromWorld, type WorldSlots } from './adapters/from-world.js';
 export { type ComposedWorld, createWorld, type WorldkitHandle } from './compose/create-world.js';
 export { negotiate } from './compose/negotiate.js';
-export { recoverActiveRuns } from './compose/recover-active-runs.js';
 export { currentDeliveryScope, withDeliveryScope } from './compute/delivery-scope.js';
 export { findHandler, loadedDeployments, registerHandler } from './compute/handler-registry.js';
 export { inProcessCompute } from './compute/in-process.js';
@@ -48,6 +47,13 @@ export {
 } from './logging/rate-limited-warning.js';
 export { createReceiver, type ReceiverSettings } from './queue/delivery-policy.js';
 export { decodeMessage, encodeMessage } from './queue/message-codec.js';
+export { recoverActiveRuns } from './recovery/recover-active-runs.js';
+export {
+  type RecoverStalledRunsOptions,
+  type RecoveryReport,
+  recoverStalledRuns,
+  type StalledRun,
+} from './recovery/recover-stalled-runs.js';
 export { installedWorld, installWorld } from './runtime/install-world.js';
 export {
   type LoadedWorkflowCode,

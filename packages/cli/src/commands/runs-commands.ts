@@ -11,6 +11,7 @@ import { type CommandContext, contextOf } from '../command-context.js';
 import { withWorld } from '../open-world.js';
 import { parsePositiveInteger } from '../option-parsers.js';
 import { printFields, printJson, printTable } from '../output.js';
+import { registerRecoverCommand } from './recover-command.js';
 
 const RUN_STATUSES: WorkflowRunStatus[] = [
   'pending',
@@ -60,6 +61,8 @@ export function registerRunsCommands(program: Command, io: CliIo): void {
         else printRunDetails(context, details);
       });
     });
+
+  registerRecoverCommand(runs, io);
 }
 
 interface ListOptions {

@@ -95,6 +95,34 @@ describe('createWorld rejects bad configs with one clear line per problem', () =
     }
   });
 
+  it('reports a bad WORLDKIT_MAX_DELIVERY_ATTEMPTS like any config mistake, not as a raw error', () => {
+    process.env.WORLDKIT_MAX_DELIVERY_ATTEMPTS = 'abc';
+    try {
+      const error = failure(() =>
+        createWorld({ storage: storage(), queue: queue(), streamer: streamer() }),
+      );
+      expect(WorldkitConfigError.is(error)).toBe(true);
+      expect(error.message).toMatch(
+        /delivery\.maxAttempts: expected number, got "abc" \(or set env WORLDKIT_MAX_DELIVERY_ATTEMPTS\)/,
+      );
+    } finally {
+      delete process.env.WORLDKIT_MAX_DELIVERY_ATTEMPTS;
+    }
+  });
+
+  it('validates the recovery settings', () => {
+    const error = failure(() =>
+      createWorld({
+        storage: storage(),
+        queue: queue(),
+        streamer: streamer(),
+        recovery: { intervalMs: 5 },
+      }),
+    );
+    expect(WorldkitConfigError.is(error)).toBe(true);
+    expect(error.message).toMatch(/recovery\.intervalMs: /);
+  });
+
   it('reports a missing slot and a provider in the wrong slot', () => {
     const error = failure(() => createWorld({ storage: queue(), streamer: streamer() } as never));
     expect(WorldkitConfigError.is(error)).toBe(true);

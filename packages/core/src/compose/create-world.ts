@@ -1,10 +1,12 @@
 import { SPEC_VERSION_CURRENT, type World } from '@workflow/world';
 import { type AwilixContainer, asFunction, asValue, createContainer, InjectionMode } from 'awilix';
+import type { z } from 'zod';
 import { inProcessCompute } from '../compute/in-process.js';
 import { resolveDeploymentId } from '../config/deployment-id.js';
 import { toConfigProblems } from '../config/format-issues.js';
 import {
   deliveryPolicySchema,
+  recoverySettingsSchema,
   WORLD_CONFIG_ENV_VARS,
   type WorldConfig,
   worldConfigSchema,
@@ -19,13 +21,14 @@ import { WorldkitConfigError } from '../errors.js';
 import { createConsoleLogger } from '../logging/logger.js';
 import { createCompositeQueue } from '../queue/composite-queue.js';
 import { createReceiver } from '../queue/delivery-policy.js';
+import { type PeriodicRecovery, startPeriodicRecovery } from '../recovery/periodic-recovery.js';
+import { recoverActiveRuns } from '../recovery/recover-active-runs.js';
 import { checkEventRequest } from '../storage/event-request-check.js';
 import { upgradeLogOf } from '../upgrades/upgrade-log.js';
 import { chooseVersionForNewRun } from '../versions/choose-version-for-new-run.js';
 import { memoryVersions } from '../versions/memory-versions-provider.js';
 import { hooksWithTokenAliases } from './hooks-with-token-aliases.js';
 import { negotiate } from './negotiate.js';
-import { recoverActiveRuns } from './recover-active-runs.js';
 import { asRetryableRunCreationFailure } from './run-creation-failure.js';
 
 /** What Worldkit adds to a World, under one key so it never collides with the contract. */
@@ -74,10 +77,12 @@ export function createWorld(config: WorldConfig): ComposedWorld {
   }
   // The option, else WORLDKIT_DEPLOYMENT_ID, else VERCEL_DEPLOYMENT_ID, else `local`.
   const deploymentId = resolveDeploymentId(config.deploymentId);
-  const policy = deliveryPolicySchema.parse({
-    maxAttempts: process.env.WORLDKIT_MAX_DELIVERY_ATTEMPTS,
-    ...config.delivery,
-  });
+  const policy = parseSettings(
+    deliveryPolicySchema,
+    { maxAttempts: process.env.WORLDKIT_MAX_DELIVERY_ATTEMPTS, ...config.delivery },
+    'delivery',
+  );
+  const recovery = parseSettings(recoverySettingsSchema, config.recovery ?? {}, 'recovery');
 
   const versionsProvider = config.versions ?? config.storage.versions ?? memoryVersions();
   const computeProvider = config.compute ?? inProcessCompute();
@@ -118,6 +123,7 @@ export function createWorld(config: WorldConfig): ComposedWorld {
 
   let started: Promise<void> | undefined;
   let closed: Promise<void> | undefined;
+  let periodicRecovery: PeriodicRecovery | undefined;
 
   const start = () => {
     started ??= (async () => {
@@ -139,6 +145,15 @@ export function createWorld(config: WorldConfig): ComposedWorld {
           // A memory queue forgot its messages on restart; durable storage still knows the runs.
           await recoverActiveRuns(storage, queueMethods.queue, logger);
         }
+        // A durable queue can still lose messages (Redis restarted empty, a purged queue):
+        // runs that stop making progress are found and queued again.
+        if (recovery.intervalMs !== false) {
+          periodicRecovery = startPeriodicRecovery(
+            world,
+            { intervalMs: recovery.intervalMs, staleAfterMs: recovery.staleAfterMs },
+            logger,
+          );
+        }
       }
     })();
     return started;
@@ -147,6 +162,7 @@ export function createWorld(config: WorldConfig): ComposedWorld {
   // Consumers stop first so no handler runs against a closed pool, then streams, then pools.
   const close = () => {
     closed ??= (async () => {
+      await periodicRecovery?.stop();
       await queue.close?.();
       await compute.close?.();
       await streamer.close?.();
@@ -200,4 +216,20 @@ export function createWorld(config: WorldConfig): ComposedWorld {
     worldkit: { deploymentId, versions, storage, queue, streamer, compute, providers, container },
   };
   return world;
+}
+
+/**
+ * A group of top-level settings with its defaults filled in. Values may come from the
+ * environment (`WORLDKIT_MAX_DELIVERY_ATTEMPTS=abc`), so a bad one is reported like any config
+ * mistake — key, expected shape, what it got, the variable — not as a raw validation error.
+ */
+function parseSettings<T>(schema: z.ZodType<T>, input: Record<string, unknown>, group: string): T {
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const envVars = Object.fromEntries(
+    Object.entries(WORLD_CONFIG_ENV_VARS)
+      .filter(([key]) => key.startsWith(`${group}.`))
+      .map(([key, envVar]) => [key.slice(group.length + 1), envVar]),
+  );
+  throw new WorldkitConfigError(toConfigProblems(parsed.error, input, envVars, group));
 }

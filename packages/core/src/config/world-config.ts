@@ -37,6 +37,23 @@ export const deliveryPolicySchema = z
   .strict();
 export type DeliveryPolicy = z.infer<typeof deliveryPolicySchema>;
 
+export const recoverySettingsSchema = z
+  .object({
+    /**
+     * How often a World that consumes its queue looks for runs whose queue message was lost
+     * (see `recoverStalledRuns`); `false` turns the periodic pass off.
+     */
+    intervalMs: z.union([z.literal(false), z.number().int().min(100)]).default(5 * 60_000),
+    /** How long a run may go without progress before it counts as stuck. */
+    staleAfterMs: z
+      .number()
+      .int()
+      .min(100)
+      .default(10 * 60_000),
+  })
+  .strict();
+export type RecoverySettings = z.infer<typeof recoverySettingsSchema>;
+
 export const worldConfigSchema = z
   .object({
     storage: slotSchema('storage'),
@@ -46,6 +63,7 @@ export const worldConfigSchema = z
     compute: slotSchema('compute').optional(),
     deploymentId: deploymentIdSchema.optional(),
     delivery: deliveryPolicySchema.optional(),
+    recovery: recoverySettingsSchema.optional(),
     logger: z.custom<Logger>((value) => typeof value === 'object' && value !== null).optional(),
   })
   .strict();
@@ -65,6 +83,8 @@ export interface WorldConfig {
    */
   deploymentId?: string;
   delivery?: Partial<DeliveryPolicy>;
+  /** Finding runs whose queue message was lost (default: every 5 min, stuck after 10 min). */
+  recovery?: Partial<RecoverySettings>;
   logger?: Logger;
 }
 

@@ -1,5 +1,6 @@
-import type { Event, WorkflowRunWithoutData } from '@workflow/world';
+import type { WorkflowRunWithoutData } from '@workflow/world';
 import type { ComposedWorld } from '../compose/create-world.js';
+import { openOperations } from '../recovery/open-operations.js';
 import { ACTIVE_RUN_STATUSES, listRunsByStatus } from './run-listing.js';
 import { mapWithConcurrency } from './with-concurrency.js';
 
@@ -81,55 +82,12 @@ async function classify(world: ComposedWorld, run: WorkflowRunWithoutData): Prom
   const base = { runId: run.runId, workflowName: run.workflowName, status: run.status };
   if (run.status === 'pending') return { ...base, reason: 'queued' };
   const open = await openOperations(world, run.runId);
-  if (open.steps > 0) return { ...base, reason: 'running' };
-  if (open.waits.length > 0) {
-    const until = new Date(Math.min(...open.waits.map((at) => at.getTime())));
+  if (open.openSteps > 0) return { ...base, reason: 'running' };
+  if (open.openWaits.length > 0) {
+    const until = new Date(Math.min(...open.openWaits.map((at) => at.getTime())));
     return { ...base, reason: 'sleeping', until };
   }
-  if (open.hooks > 0) return { ...base, reason: 'waitingOnHook' };
+  if (open.openHooks > 0) return { ...base, reason: 'waitingOnHook' };
   // Between two deliveries of its workflow: it is about to do something.
   return { ...base, reason: 'running' };
-}
-
-/** Steps, waits and hooks the run created and has not finished. */
-async function openOperations(world: ComposedWorld, runId: string) {
-  const steps = new Set<string>();
-  const waits = new Map<string, Date>();
-  const hooks = new Set<string>();
-  let cursor: string | undefined;
-  do {
-    const page = await world.events.list({
-      runId,
-      resolveData: 'none',
-      pagination: { limit: 1000, cursor, sortOrder: 'asc' },
-    });
-    for (const event of page.data) track(event, steps, waits, hooks);
-    cursor = page.hasMore ? (page.cursor ?? undefined) : undefined;
-  } while (cursor);
-  return { steps: steps.size, waits: [...waits.values()], hooks: hooks.size };
-}
-
-function track(event: Event, steps: Set<string>, waits: Map<string, Date>, hooks: Set<string>) {
-  const id = event.correlationId ?? '';
-  switch (event.eventType) {
-    case 'step_created':
-      steps.add(id);
-      break;
-    case 'step_completed':
-    case 'step_failed':
-      steps.delete(id);
-      break;
-    case 'wait_created':
-      waits.set(id, new Date(event.eventData.resumeAt));
-      break;
-    case 'wait_completed':
-      waits.delete(id);
-      break;
-    case 'hook_created':
-      hooks.add(id);
-      break;
-    case 'hook_disposed':
-      hooks.delete(id);
-      break;
-  }
 }

@@ -1,0 +1,193 @@
+import { execFile } from 'node:child_process';
+import { connect } from 'node:net';
+import { promisify } from 'node:util';
+import { createWorld, recoverStalledRuns } from '@worldkit/core';
+import { postgres, postgresStorage, postgresStreamer } from '@worldkit/postgres';
+import { bullmqQueue } from '@worldkit/redis';
+import {
+  type RestartableServer,
+  recordingLogger,
+  startPostgresServer,
+  startRedisServer,
+} from '@worldkit/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type OutageResult, runThroughOutage } from './outage/run-through-outage.js';
+
+/**
+ * "The queue lost everything": its data is wiped while 30 runs are in flight (Redis flushed
+ * under BullMQ, the PostgreSQL queue's rows deleted). Storage still knows every run; the
+ * World's periodic recovery finds the runs nothing will wake and queues them again. Every
+ * run must complete, and no step may complete twice.
+ */
+const RUNS = 30;
+/** Recovery settings short enough for a test: a pass a second, stuck after 3 s. */
+const RECOVERY = { intervalMs: 1_000, staleAfterMs: 3_000 };
+
+let pg: RestartableServer;
+let redis: RestartableServer;
+
+beforeAll(async () => {
+  [pg, redis] = await Promise.all([startPostgresServer(), startRedisServer()]);
+});
+afterAll(async () => {
+  await Promise.all([pg?.stop(), redis?.stop()]);
+});
+
+/**
+ * FLUSHALL over a raw connection (the test needs no Redis client of its own), so the restart
+ * below comes back empty whatever the server's persistence settings.
+ */
+function flushRedis(url: string): Promise<void> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname, () => socket.write('*1\r\n$8\r\nFLUSHALL\r\n'));
+    socket.once('data', (reply) => {
+      socket.end();
+      if (reply.toString().startsWith('+OK')) resolve();
+      else reject(new Error(`FLUSHALL answered ${reply.toString().trim()}`));
+    });
+    socket.once('error', reject);
+  });
+}
+
+async function psql(url: string, sql: string): Promise<void> {
+  await promisify(execFile)('psql', [url, '-v', 'ON_ERROR_STOP=1', '-c', sql]);
+}
+
+function expectAllRecovered(name: string, result: OutageResult) {
+  console.log(
+    `queue data loss (${name}): runs=${result.runs} in flight=${result.activeAtOutage} completed=${result.completed} duplicated=${result.duplicated} stuck=${result.unfinished.length} recovered in ${(result.recoveryMs / 1000).toFixed(1)} s`,
+  );
+  expect(result.activeAtOutage, 'the wipe must hit runs in flight').toBeGreaterThan(0);
+  expect({
+    completed: result.completed,
+    duplicated: result.duplicated,
+    unfinished: result.unfinished,
+  }).toEqual({ completed: RUNS, duplicated: 0, unfinished: [] });
+}
+
+describe('the queue loses all its data while runs are in flight', () => {
+  it('BullMQ: Redis restarted empty — recovery re-queues the stuck runs, every run completes once', async () => {
+    const logger = recordingLogger();
+    const world = createWorld({
+      storage: postgresStorage({ connectionString: pg.url, schema: 'loss_bullmq' }),
+      streamer: postgresStreamer({ connectionString: pg.url, schema: 'loss_bullmq' }),
+      queue: bullmqQueue({ url: redis.url, prefix: 'loss', lockDurationMs: 5_000 }),
+      deploymentId: 'loss-bullmq',
+      recovery: RECOVERY,
+      logger,
+    });
+    try {
+      const result = await runThroughOutage({
+        world,
+        logEntries: logger.lines,
+        // Redis keeps nothing on disk here: stopped and started again, it comes back empty —
+        // waiting and delayed jobs (the runs' sleeps) and the state of active ones are gone.
+        outage: {
+          begin: async () => {
+            await new Promise((resolve) => setTimeout(resolve, 500));
+            await flushRedis(redis.url);
+            await redis.stopServer();
+          },
+          end: () => redis.startAgain(),
+        },
+        runs: RUNS,
+        outageMs: 1_000,
+        recoveryTimeoutMs: 60_000,
+      });
+      expectAllRecovered('bullmq', result);
+      expect(
+        logger.lines.some((line) => /re-queued \d+ stuck run\(s\)/.test(line.message)),
+        'the recovery says what it did',
+      ).toBe(true);
+    } finally {
+      await world.close?.();
+    }
+  }, 120_000);
+
+  it('PostgreSQL queue: its rows deleted — same', async () => {
+    const logger = recordingLogger();
+    const world = createWorld({
+      ...postgres({ connectionString: pg.url, schema: 'loss_pg', visibilityTimeoutSeconds: 5 }),
+      deploymentId: 'loss-postgres',
+      recovery: RECOVERY,
+      logger,
+    });
+    try {
+      const result = await runThroughOutage({
+        world,
+        logEntries: logger.lines,
+        outage: {
+          begin: () =>
+            psql(
+              pg.url,
+              'DELETE FROM loss_pg.queue_messages; DELETE FROM loss_pg.queue_idempotency_keys',
+            ),
+          end: async () => {},
+        },
+        runs: RUNS,
+        outageMs: 100,
+        recoveryTimeoutMs: 60_000,
+      });
+      expectAllRecovered('postgres', result);
+    } finally {
+      await world.close?.();
+    }
+  }, 120_000);
+});
+
+describe('recoverStalledRuns', () => {
+  it('leaves alone what is healthy: a fresh run, a run sleeping towards a future deadline', async () => {
+    const world = createWorld({
+      ...postgres({ connectionString: pg.url, schema: 'loss_dry' }),
+      deploymentId: 'loss-dry',
+      recovery: { intervalMs: false },
+      logger: recordingLogger(),
+    });
+    try {
+      await world.start?.();
+      const created = await world.events.create(null, {
+        eventType: 'run_created',
+        specVersion: 2,
+        eventData: {
+          deploymentId: 'loss-dry',
+          workflowName: 'workflow//w',
+          input: new Uint8Array(),
+        },
+      } as never);
+      const runId = created.run!.runId;
+      // Pending for a moment: not stale yet.
+      expect((await recoverStalledRuns(world, { staleAfterMs: 60_000 })).stalled).toEqual([]);
+      // Pending for longer than the threshold (judged at a later `now`): its first message is gone.
+      const later = new Date(Date.now() + 120_000);
+      const dry = await recoverStalledRuns(world, {
+        staleAfterMs: 60_000,
+        now: later,
+        dryRun: true,
+      });
+      expect(dry).toMatchObject({ dryRun: true, requeued: 0 });
+      expect(dry.stalled).toEqual([expect.objectContaining({ runId, reason: 'never-started' })]);
+
+      // Started and sleeping until well after `later`: left alone.
+      await world.events.create(runId, { eventType: 'run_started' } as never);
+      await world.events.create(runId, {
+        eventType: 'wait_created',
+        correlationId: 'wait_01JZZZZZZZZZZZZZZZZZZZZZZZ',
+        eventData: { resumeAt: new Date(Date.now() + 3_600_000) },
+      } as never);
+      expect(
+        (await recoverStalledRuns(world, { staleAfterMs: 60_000, now: later })).stalled,
+      ).toEqual([]);
+      // Once its deadline is long past with no wake-up, it is stuck.
+      const muchLater = new Date(Date.now() + 3 * 3_600_000);
+      const due = await recoverStalledRuns(world, {
+        staleAfterMs: 60_000,
+        now: muchLater,
+        dryRun: true,
+      });
+      expect(due.stalled).toEqual([expect.objectContaining({ runId, reason: 'deadline-passed' })]);
+    } finally {
+      await world.close?.();
+    }
+  }, 60_000);
+});
