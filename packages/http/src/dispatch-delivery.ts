@@ -1,7 +1,7 @@
 import { parseQueueName, type ValidQueueName } from '@workflow/world';
 import type { HandlerResult, QueueEnvelope, Version, VersionStore } from '@worldkit/core';
 import type { DeliveryAttempt, DeliveryFailureLog } from './delivery-failure-log.js';
-import { signDelivery } from './signature.js';
+import { postSignedEnvelope } from './post-signed-envelope.js';
 
 export interface DispatchSettings {
   signingSecret: string;
@@ -79,27 +79,9 @@ async function attemptDelivery(
   const target = endpointFor(version.address, envelope.queueName);
   if ('problem' in target) return outcome(noHandler(`version ${versionName}: ${target.problem}`));
 
-  const body = JSON.stringify(envelope);
-  const timestamp = Math.floor((settings.now ?? Date.now)() / 1000);
-  const headers = {
-    'content-type': 'application/json',
-    ...signDelivery(
-      settings.signingSecret,
-      { timestamp, messageId: envelope.messageId, attempt: envelope.attempt },
-      body,
-    ),
-  };
-
   let response: Response;
   try {
-    response = await settings.fetch(target.url, {
-      method: 'POST',
-      headers,
-      body,
-      // A redirect would be an address the version store did not give.
-      redirect: 'manual',
-      signal: AbortSignal.timeout(settings.requestTimeoutMs),
-    });
+    response = await postSignedEnvelope(target.url, envelope, settings);
   } catch (error) {
     if (error instanceof Error && error.name === 'TimeoutError') {
       return outcome(

@@ -8,7 +8,7 @@ import {
   type VersionStore,
 } from '@worldkit/core';
 import { endpointFor } from './dispatch-delivery.js';
-import { signDelivery } from './signature.js';
+import { postSignedEnvelope } from './post-signed-envelope.js';
 
 export interface ReplaySettings {
   signingSecret: string;
@@ -54,24 +54,9 @@ export async function requestReplay(
     notBefore: 0,
     createdAt: now,
   };
-  const body = JSON.stringify(envelope);
-  const headers = {
-    'content-type': 'application/json',
-    ...signDelivery(
-      settings.signingSecret,
-      { timestamp: Math.floor(now / 1000), messageId: envelope.messageId, attempt: 1 },
-      body,
-    ),
-  };
   let response: Response;
   try {
-    response = await settings.fetch(target.url, {
-      method: 'POST',
-      headers,
-      body,
-      redirect: 'manual',
-      signal: AbortSignal.timeout(settings.requestTimeoutMs),
-    });
+    response = await postSignedEnvelope(target.url, envelope, settings);
   } catch (error) {
     return notChecked(
       `could not ask ${target.shown} to replay: ${error instanceof Error ? error.message : String(error)}`,
