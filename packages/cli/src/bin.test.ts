@@ -1,5 +1,6 @@
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -50,6 +51,21 @@ describe('dist/bin.js', () => {
     const missing = await worldkit(['version', 'get', 'v9']);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toBe('worldkit: version "v9" does not exist\n');
+  });
+});
+
+describe('the package bin (bin/worldkit.mjs)', () => {
+  it('is a committed file, so installs link it before the build, and runs dist/bin.js', async () => {
+    const packageJson = JSON.parse(
+      await readFile(fileURLToPath(new URL('../package.json', import.meta.url)), 'utf8'),
+    ) as { bin: Record<string, string>; files: string[] };
+    expect(packageJson.bin).toEqual({ worldkit: './bin/worldkit.mjs' });
+    expect(packageJson.files).toContain('bin');
+    const shim = fileURLToPath(new URL('../bin/worldkit.mjs', import.meta.url));
+    const { stdout } = await run(process.execPath, [shim, 'version', 'list', '--json'], {
+      cwd: project.dir,
+    });
+    expect(JSON.parse(stdout)).toHaveProperty('versions');
   });
 });
 
