@@ -113,7 +113,8 @@ export class DataDirSession {
       const route = await this.routeAs(part, 'tool');
       if (route.kind === 'local') {
         this.noteLocalWrite();
-        return local();
+        // Idle time counts from the end of the write: a slow one does not end the tenure.
+        return local().finally(() => this.noteLocalWrite());
       }
       try {
         return (await route.client.call(op, args)) as T;
