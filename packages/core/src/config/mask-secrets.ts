@@ -57,6 +57,8 @@ const SECRET_PAIR =
   /\b(password|passwd|pwd|pass|token|secret|api[_-]?key|access[_-]?key|secret[_-]?key|auth)(\s*=\s*)('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|[^\s&;]+)/gi;
 /** `user:password@` that did not parse as part of a URL (e.g. a scheme missing its colon). */
 const LOOSE_USER_INFO = /(^|[\s/])([^\s/@]*:[^\s@]*)@/g;
+/** From a leading `scheme://` to the last `@` of the text. */
+const LEADING_URL_USER_INFO = /^([a-z][a-z0-9+.-]*:\/\/)[^]*@/i;
 /** Anything that reads as a URL inside a longer text. */
 const URL_IN_TEXT = /[a-z][a-z0-9+.-]*:\/\/[^\s"'<>]+/gi;
 
@@ -67,8 +69,13 @@ const URL_IN_TEXT = /[a-z][a-z0-9+.-]*:\/\/[^\s"'<>]+/gi;
  * every error message and log line that may show a setting's value goes through.
  */
 export function maskSecrets(text: string): string {
-  return text
-    .replace(URL_IN_TEXT, (url) => maskUrlSecrets(url))
-    .replace(LOOSE_USER_INFO, (_match, before: string) => `${before}${MASK}@`)
-    .replace(SECRET_PAIR, (_pair, key: string, equals: string) => `${key}${equals}${MASK}`);
+  return (
+    text
+      // A value that starts as a URL: everything up to its last `@` is user-info, even when a
+      // password holds spaces (which would end the URL match below early).
+      .replace(LEADING_URL_USER_INFO, `$1${MASK}@`)
+      .replace(URL_IN_TEXT, (url) => maskUrlSecrets(url))
+      .replace(LOOSE_USER_INFO, (_match, before: string) => `${before}${MASK}@`)
+      .replace(SECRET_PAIR, (_pair, key: string, equals: string) => `${key}${equals}${MASK}`)
+  );
 }
