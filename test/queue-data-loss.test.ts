@@ -1,14 +1,17 @@
 import { execFile } from 'node:child_process';
 import { connect } from 'node:net';
 import { promisify } from 'node:util';
+import type { World } from '@workflow/world';
 import { createWorld, recoverStalledRuns } from '@worldkit/core';
 import { postgres, postgresStorage, postgresStreamer } from '@worldkit/postgres';
 import { bullmqQueue } from '@worldkit/redis';
 import {
+  listAllEvents,
   type RestartableServer,
   recordingLogger,
   startPostgresServer,
   startRedisServer,
+  waitFor,
 } from '@worldkit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type OutageResult, runThroughOutage } from './outage/run-through-outage.js';
@@ -22,6 +25,21 @@ import { type OutageResult, runThroughOutage } from './outage/run-through-outage
 const RUNS = 30;
 /** Recovery settings short enough for a test: a pass a second, stuck after 3 s. */
 const RECOVERY = { intervalMs: 1_000, staleAfterMs: 3_000 };
+
+/**
+ * Every run parked on its 15 s sleep, so the wipe takes each run's only wake-up with it: without
+ * recovery every run would stay stuck, on any machine.
+ */
+const parked = (world: World) => ({
+  workflow: 'parkedWorkflow',
+  readyForOutage: (runIds: string[]) =>
+    waitFor('every run to be parked on its sleep', 60_000, async () => {
+      const logs = await Promise.all(runIds.map((runId) => listAllEvents(world, runId)));
+      return logs.every((log) => log.some((event) => event.eventType === 'wait_created'))
+        ? true
+        : undefined;
+    }).then(() => undefined),
+});
 
 let pg: RestartableServer;
 let redis: RestartableServer;
@@ -81,11 +99,11 @@ describe('the queue loses all its data while runs are in flight', () => {
       const result = await runThroughOutage({
         world,
         logEntries: logger.lines,
-        // Redis keeps nothing on disk here: stopped and started again, it comes back empty —
-        // waiting and delayed jobs (the runs' sleeps) and the state of active ones are gone.
+        // Redis comes back empty: stopped, flushed and started again, the delayed jobs that
+        // were to wake the runs are gone.
+        ...parked(world),
         outage: {
           begin: async () => {
-            await new Promise((resolve) => setTimeout(resolve, 500));
             await flushRedis(redis.url);
             await redis.stopServer();
           },
@@ -93,7 +111,7 @@ describe('the queue loses all its data while runs are in flight', () => {
         },
         runs: RUNS,
         outageMs: 1_000,
-        recoveryTimeoutMs: 60_000,
+        recoveryTimeoutMs: 90_000,
       });
       expectAllRecovered('bullmq', result);
       expect(
@@ -103,7 +121,7 @@ describe('the queue loses all its data while runs are in flight', () => {
     } finally {
       await world.close?.();
     }
-  }, 120_000);
+  }, 180_000);
 
   it('PostgreSQL queue: its rows deleted — same', async () => {
     const logger = recordingLogger();
@@ -117,6 +135,7 @@ describe('the queue loses all its data while runs are in flight', () => {
       const result = await runThroughOutage({
         world,
         logEntries: logger.lines,
+        ...parked(world),
         outage: {
           begin: () =>
             psql(
@@ -127,13 +146,16 @@ describe('the queue loses all its data while runs are in flight', () => {
         },
         runs: RUNS,
         outageMs: 100,
-        recoveryTimeoutMs: 60_000,
+        recoveryTimeoutMs: 90_000,
       });
       expectAllRecovered('postgres', result);
+      expect(logger.lines.some((line) => /re-queued \d+ stuck run\(s\)/.test(line.message))).toBe(
+        true,
+      );
     } finally {
       await world.close?.();
     }
-  }, 120_000);
+  }, 180_000);
 });
 
 describe('recoverStalledRuns', () => {

@@ -43,6 +43,10 @@ export async function runThroughOutage(options: {
   runs: number;
   outageMs: number;
   recoveryTimeoutMs: number;
+  /** The fixture workflow to run (default `outageWorkflow`). */
+  workflow?: string;
+  /** Resolves when the runs are where the outage should find them (default: 300 ms in). */
+  readyForOutage?: (runIds: string[]) => Promise<void>;
 }): Promise<OutageResult> {
   const { world, logEntries, outage } = options;
   const built = await buildWorkflows({ sourceDirectory: FIXTURES });
@@ -51,13 +55,14 @@ export async function runThroughOutage(options: {
 
   const started = await Promise.all(
     Array.from({ length: options.runs }, (_, index) =>
-      start(code.workflow('outageWorkflow'), [index], { world }),
+      start(code.workflow(options.workflow ?? 'outageWorkflow'), [index], { world }),
     ),
   );
   const runIds = started.map((run) => run.runId);
   // Into the first steps, short of the sleep's end: the outage then hits steps, queue
   // messages and timers alike.
-  await new Promise((resolve) => setTimeout(resolve, 300));
+  if (options.readyForOutage) await options.readyForOutage(runIds);
+  else await new Promise((resolve) => setTimeout(resolve, 300));
   const activeAtOutage = (await statuses(world, runIds)).filter(
     (status) => !TERMINAL.has(status),
   ).length;
