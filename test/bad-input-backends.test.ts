@@ -2,7 +2,7 @@ import * as workflowErrors from '@workflow/errors';
 import type { Event, Storage } from '@workflow/world';
 import { type ComposedWorld, createWorld } from '@worldkit/core';
 import { dynamodbStorage } from '@worldkit/dynamodb';
-import { localQueue, localStreamer } from '@worldkit/local';
+import { localQueue, localStorage, localStreamer } from '@worldkit/local';
 import { postgresStorage } from '@worldkit/postgres';
 import {
   type RunningDynamoDbLocal,
@@ -246,6 +246,53 @@ function describeBadEvents(name: string, compose: () => ComposedWorld) {
   });
 }
 
+/** Pagination no backend can serve: each must come back as a typed 400 naming the parameter. */
+const BAD_PAGINATION: Array<[string, unknown, RegExp]> = [
+  ['limit "abc"', { limit: 'abc' }, /pagination\.limit/],
+  ['limit NaN', { limit: Number.NaN }, /pagination\.limit/],
+  ['limit 0', { limit: 0 }, /pagination\.limit/],
+  ['limit 1.5', { limit: 1.5 }, /pagination\.limit/],
+  ['cursor 42', { cursor: 42 }, /pagination\.cursor/],
+  ['sortOrder "up"', { sortOrder: 'up' }, /pagination\.sortOrder/],
+];
+
+function describeBadPagination(name: string, compose: () => ComposedWorld) {
+  it(`bad pagination on every list: ${name} answers a typed 400 naming the parameter`, async () => {
+    const world = compose();
+    try {
+      const [runId] = await createRuns(world);
+      const lists: Array<[string, (pagination: unknown) => Promise<unknown>]> = [
+        ['runs.list', (pagination) => world.runs.list({ pagination } as never)],
+        ['steps.list', (pagination) => world.steps.list({ runId: runId!, pagination } as never)],
+        ['events.list', (pagination) => world.events.list({ runId: runId!, pagination } as never)],
+        [
+          'events.listByCorrelationId',
+          (pagination) =>
+            world.events.listByCorrelationId({ correlationId: 'step_x', pagination } as never),
+        ],
+        ['hooks.list', (pagination) => world.hooks.list({ runId: runId!, pagination } as never)],
+      ];
+      for (const [listName, list] of lists) {
+        for (const [label, pagination, names] of BAD_PAGINATION) {
+          const error = await list(pagination).then(
+            () => undefined,
+            (caught: unknown) => caught,
+          );
+          expect(workflowErrors.WorkflowWorldError.is(error), `${listName} ${label}`).toBe(true);
+          expect((error as workflowErrors.WorkflowWorldError).status, `${listName} ${label}`).toBe(
+            400,
+          );
+          expect((error as Error).message, `${listName} ${label}`).toMatch(names);
+        }
+        // A limit past the maximum is capped, not refused.
+        await expect(list({ limit: 10 ** 9 })).resolves.toBeDefined();
+      }
+    } finally {
+      await world.close();
+    }
+  });
+}
+
 describe('bad events against the durable storage backends', () => {
   let postgres: RunningServer;
   let dynamo: RunningDynamoDbLocal;
@@ -262,14 +309,15 @@ describe('bad events against the durable storage backends', () => {
     logger: silentLogger,
   });
 
-  describeBadEvents('@worldkit/postgres', () =>
+  const postgresWorld = () =>
     createWorld({
       storage: postgresStorage({ connectionString: postgres.url, schema: 'bad_input' }),
       ...localParts(),
-    }),
-  );
+    });
+  describeBadEvents('@worldkit/postgres', postgresWorld);
+  describeBadPagination('@worldkit/postgres', postgresWorld);
 
-  describeBadEvents('@worldkit/dynamodb', () => {
+  const dynamodbWorld = () => {
     // DynamoDB Local accepts any credentials; fixed ones keep the SDK from probing IMDS.
     process.env.AWS_ACCESS_KEY_ID ??= 'local';
     process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
@@ -281,5 +329,10 @@ describe('bad events against the durable storage backends', () => {
       }),
       ...localParts(),
     });
-  });
+  };
+  describeBadEvents('@worldkit/dynamodb', dynamodbWorld);
+  describeBadPagination('@worldkit/dynamodb', dynamodbWorld);
+  describeBadPagination('@worldkit/local', () =>
+    createWorld({ storage: localStorage({ memory: true }), ...localParts() }),
+  );
 });

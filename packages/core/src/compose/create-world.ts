@@ -24,6 +24,7 @@ import { createReceiver } from '../queue/delivery-policy.js';
 import { type PeriodicRecovery, startPeriodicRecovery } from '../recovery/periodic-recovery.js';
 import { recoverActiveRuns } from '../recovery/recover-active-runs.js';
 import { checkEventRequest } from '../storage/event-request-check.js';
+import { checkedList } from '../storage/list-params-check.js';
 import { upgradeLogOf } from '../upgrades/upgrade-log.js';
 import { chooseVersionForNewRun } from '../versions/choose-version-for-new-run.js';
 import { memoryVersions } from '../versions/memory-versions-provider.js';
@@ -180,8 +181,15 @@ export function createWorld(config: WorldConfig): ComposedWorld {
     resolveLatestDeploymentId: async () => (await chooseVersionForNewRun(versions)) ?? deploymentId,
     queue: queueMethods.queue,
     createQueueHandler: queueMethods.createQueueHandler,
-    runs: storage.runs,
-    steps: storage.steps,
+    // Pagination is checked once here, so every backend answers a malformed list alike.
+    runs: {
+      get: (runId, params) => storage.runs.get(runId, params as never),
+      list: (params) => checkedList(params, () => storage.runs.list(params as never)),
+    } as StorageInstance['runs'],
+    steps: {
+      get: (runId, stepId, params) => storage.steps.get(runId, stepId, params as never),
+      list: (params) => checkedList(params, () => storage.steps.list(params as never)),
+    } as StorageInstance['steps'],
     events: {
       // One typed answer to malformed input for every backend, before any of it is stored.
       create: ((runId: string | null, data: unknown, params?: unknown) => {
@@ -196,8 +204,9 @@ export function createWorld(config: WorldConfig): ComposedWorld {
           : created;
       }) as StorageInstance['events']['create'],
       get: (runId, eventId, params) => storage.events.get(runId, eventId, params),
-      list: (params) => storage.events.list(params),
-      listByCorrelationId: (params) => storage.events.listByCorrelationId(params),
+      list: (params) => checkedList(params, () => storage.events.list(params)),
+      listByCorrelationId: (params) =>
+        checkedList(params, () => storage.events.listByCorrelationId(params)),
     },
     hooks: hooksWithTokenAliases(storage.hooks, () => upgradeLogOf(world)),
     streamFlushIntervalMs: streamer.streamFlushIntervalMs,

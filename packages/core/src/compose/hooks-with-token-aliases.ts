@@ -1,6 +1,7 @@
 import { HookNotFoundError } from '@workflow/errors';
 import type { StorageInstance } from '../contracts/storage.js';
 import type { UpgradeLog } from '../contracts/versions.js';
+import { checkedList } from '../storage/list-params-check.js';
 
 /** An upgraded run upgraded again adds one hop; more than this is a loop, not a history. */
 const MAX_HOPS = 16;
@@ -17,7 +18,7 @@ export function hooksWithTokenAliases(
 ): StorageInstance['hooks'] {
   return {
     get: (hookId, params) => hooks.get(hookId, params),
-    list: (params) => hooks.list(params),
+    list: (params) => checkedList(params, () => hooks.list(params)),
     async getByToken(token, params) {
       let current = token;
       for (let hop = 0; ; hop++) {
