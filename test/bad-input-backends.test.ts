@@ -291,6 +291,29 @@ function describeBadPagination(name: string, compose: () => ComposedWorld) {
       await world.close();
     }
   });
+
+  it(`an identifier with a lone surrogate: ${name} refuses it with a typed 400 (one rule everywhere)`, async () => {
+    const world = compose();
+    try {
+      const [runId] = await createRuns(world);
+      const error = await world.events
+        .create(runId!, {
+          eventType: 'step_created',
+          correlationId: `step_${LONE_SURROGATE}x`,
+          eventData: { stepName: 'step//x', input: new Uint8Array() },
+        } as never)
+        .then(
+          () => undefined,
+          (caught: unknown) => caught,
+        );
+      expect(workflowErrors.WorkflowWorldError.is(error)).toBe(true);
+      expect((error as workflowErrors.WorkflowWorldError).status).toBe(400);
+      expect((error as Error).message).toMatch(/correlationId must be well-formed Unicode/);
+      expect((await world.steps.list({ runId: runId!, pagination: {} } as never)).data).toEqual([]);
+    } finally {
+      await world.close();
+    }
+  });
 }
 
 describe('bad events against the durable storage backends', () => {

@@ -90,7 +90,13 @@ function checkIdentifier(name: string, value: unknown): void {
   if (typeof value !== 'string' || value === '') reject(`${name} must be a non-empty string`);
   if (value.length > 1024) reject(`${name} is longer than 1024 characters`);
   if (value.includes('\u0000')) reject(`${name} must not contain NUL characters`);
+  // One rule for every backend: PostgreSQL text would turn a lone surrogate into U+FFFD while
+  // others keep it, and an identifier that changes on its way in can never be found again.
+  if (LONE_SURROGATE.test(value)) reject(`${name} must be well-formed Unicode (a lone surrogate)`);
 }
+
+/** With the `u` flag, `\p{Cs}` matches only surrogates not part of a pair. */
+const LONE_SURROGATE = /\p{Cs}/u;
 
 function checkDate(eventType: string, field: string, value: unknown): void {
   const date =
