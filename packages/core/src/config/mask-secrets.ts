@@ -58,7 +58,7 @@ const SECRET_PAIR =
 /** `user:password@` that did not parse as part of a URL (e.g. a scheme missing its colon). */
 const LOOSE_USER_INFO = /(^|[\s/])([^\s/@]*:[^\s@]*)@/g;
 /** From a leading `scheme://` to the last `@` of the text. */
-const LEADING_URL_USER_INFO = /^([a-z][a-z0-9+.-]*:\/\/)[^]*@/i;
+const LEADING_URL_USER_INFO = /^([a-z][a-z0-9+.-]*:\/\/).*@/is;
 /** Anything that reads as a URL inside a longer text. */
 const URL_IN_TEXT = /[a-z][a-z0-9+.-]*:\/\/[^\s"'<>]+/gi;
 
