@@ -30,6 +30,7 @@ import { chooseVersionForNewRun } from '../versions/choose-version-for-new-run.j
 import { memoryVersions } from '../versions/memory-versions-provider.js';
 import { hooksWithTokenAliases } from './hooks-with-token-aliases.js';
 import { negotiate } from './negotiate.js';
+import { createOrphanGuard } from './orphan-guard.js';
 import { asRetryableRunCreationFailure } from './run-creation-failure.js';
 
 /** What Worldkit adds to a World, under one key so it never collides with the contract. */
@@ -174,12 +175,30 @@ export function createWorld(config: WorldConfig): ComposedWorld {
     return closed;
   };
 
+  const orphans = createOrphanGuard({ logger });
+  // One typed answer to malformed input for every backend, before any of it is stored.
+  const createEvent = orphans.watchCreate(((
+    runId: string | null,
+    data: unknown,
+    params?: unknown,
+  ) => {
+    try {
+      checkEventRequest(runId, data);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const created = storage.events.create(runId as string, data as never, params as never);
+    return (data as { eventType?: string }).eventType === 'run_created'
+      ? created.catch(asRetryableRunCreationFailure)
+      : created;
+  }) as StorageInstance['events']['create']);
+
   const world: ComposedWorld = {
     specVersion: Math.min(SPEC_VERSION_CURRENT, providers.storage.capabilities.maxSpecVersion),
     getDeploymentId: async () => deploymentId,
     // The promoted version, or a ramped candidate for a share of new runs.
     resolveLatestDeploymentId: async () => (await chooseVersionForNewRun(versions)) ?? deploymentId,
-    queue: queueMethods.queue,
+    queue: orphans.watchQueue(queueMethods.queue, createEvent),
     createQueueHandler: queueMethods.createQueueHandler,
     // Pagination is checked once here, so every backend answers a malformed list alike.
     runs: {
@@ -191,18 +210,7 @@ export function createWorld(config: WorldConfig): ComposedWorld {
       list: (params) => checkedList(params, () => storage.steps.list(params as never)),
     } as StorageInstance['steps'],
     events: {
-      // One typed answer to malformed input for every backend, before any of it is stored.
-      create: ((runId: string | null, data: unknown, params?: unknown) => {
-        try {
-          checkEventRequest(runId, data);
-        } catch (error) {
-          return Promise.reject(error);
-        }
-        const created = storage.events.create(runId as string, data as never, params as never);
-        return (data as { eventType?: string }).eventType === 'run_created'
-          ? created.catch(asRetryableRunCreationFailure)
-          : created;
-      }) as StorageInstance['events']['create'],
+      create: createEvent,
       get: (runId, eventId, params) => storage.events.get(runId, eventId, params),
       list: (params) => checkedList(params, () => storage.events.list(params)),
       listByCorrelationId: (params) =>
