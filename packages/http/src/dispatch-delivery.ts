@@ -1,14 +1,14 @@
 import { parseQueueName, type ValidQueueName } from '@workflow/world';
 import type { HandlerResult, QueueEnvelope, Version, VersionStore } from '@worldkit/core';
 import type { DeliveryAttempt, DeliveryFailureLog } from './delivery-failure-log.js';
-import { postSignedEnvelope } from './post-signed-envelope.js';
+import { postSignedEnvelope, type SignedPostSettings } from './post-signed-envelope.js';
 
-export interface DispatchSettings {
-  signingSecret: string;
-  requestTimeoutMs: number;
-  fetch: typeof fetch;
+/** What reaching a version's app needs: how to sign and send, and where addresses come from. */
+export interface VersionEndpointSettings extends SignedPostSettings {
   versions: () => VersionStore;
-  now?: () => number;
+}
+
+export interface DispatchSettings extends VersionEndpointSettings {
   /** Where failed deliveries (and the first success after them) are reported. */
   failureLog?: DeliveryFailureLog;
 }

@@ -8,7 +8,7 @@ import {
   SPECIFICATION_VERSION,
 } from '@worldkit/core';
 import { DeliveryFailureLog } from './delivery-failure-log.js';
-import { dispatchDelivery } from './dispatch-delivery.js';
+import { dispatchDelivery, type VersionEndpointSettings } from './dispatch-delivery.js';
 import { receiveDelivery } from './receive-delivery.js';
 import { ReplayCache } from './replay-cache.js';
 import { requestReplay } from './request-replay.js';
@@ -55,6 +55,12 @@ function createHttpCompute(
   // version it does not run (a wrong address in the version store) instead of running them.
   const versionsOfHandler = new WeakMap<RuntimeQueueHandler, Set<string>>();
   const failureLog = new DeliveryFailureLog({ logger: context.logger });
+  const endpoints: VersionEndpointSettings = {
+    signingSecret: settings.signingSecret,
+    requestTimeoutMs: settings.requestTimeoutMs,
+    fetch: settings.fetch,
+    versions: () => context.versions(),
+  };
 
   return {
     register(deploymentId, prefix, handler) {
@@ -66,22 +72,9 @@ function createHttpCompute(
       registerHandler(deploymentId, prefix, handler);
     },
 
-    deliver: (envelope) =>
-      dispatchDelivery(envelope, {
-        signingSecret: settings.signingSecret,
-        requestTimeoutMs: settings.requestTimeoutMs,
-        fetch: settings.fetch,
-        versions: () => context.versions(),
-        failureLog,
-      }),
+    deliver: (envelope) => dispatchDelivery(envelope, { ...endpoints, failureLog }),
 
-    replay: (versionId, request) =>
-      requestReplay(versionId, request, {
-        signingSecret: settings.signingSecret,
-        requestTimeoutMs: settings.requestTimeoutMs,
-        fetch: settings.fetch,
-        versions: () => context.versions(),
-      }),
+    replay: (versionId, request) => requestReplay(versionId, request, endpoints),
 
     handleRequest: (prefix, handler, request) =>
       receiveDelivery(request, {

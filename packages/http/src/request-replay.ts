@@ -5,18 +5,9 @@ import {
   type ReplayRequest,
   type ReplayVerdict,
   replayRequestMessage,
-  type VersionStore,
 } from '@worldkit/core';
-import { endpointFor } from './dispatch-delivery.js';
+import { endpointFor, type VersionEndpointSettings } from './dispatch-delivery.js';
 import { postSignedEnvelope } from './post-signed-envelope.js';
-
-export interface ReplaySettings {
-  signingSecret: string;
-  requestTimeoutMs: number;
-  fetch: typeof fetch;
-  versions: () => VersionStore;
-  now?: () => number;
-}
 
 const notChecked = (reason: string): ReplayVerdict => ({ status: 'not-checked', reason });
 
@@ -32,7 +23,7 @@ const notChecked = (reason: string): ReplayVerdict => ({ status: 'not-checked', 
 export async function requestReplay(
   versionId: string,
   request: ReplayRequest,
-  settings: ReplaySettings,
+  settings: VersionEndpointSettings,
 ): Promise<ReplayVerdict> {
   const version = await settings.versions().get(versionId);
   if (!version?.address) {
