@@ -2,19 +2,16 @@ import type { Event } from '@workflow/world';
 import {
   type ComposedWorld,
   checkCompatibility,
-  createWorld,
   type LoadedWorkflowCode,
   listUpgrades,
   upgradeRun,
 } from '@worldkit/core';
-import { local } from '@worldkit/local';
-import { listHooks, silentLogger, waitFor } from '@worldkit/testing';
+import { listHooks, waitFor } from '@worldkit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getRun, resumeHook } from 'workflow/api';
 import {
-  buildVersionFixtures,
+  startLocalWorldWithFixtureVersions,
   startOn,
-  startWorldWithFixtureVersions,
   uniqueToken,
   untilEvent,
   untilFinished,
@@ -32,9 +29,7 @@ let world: ComposedWorld;
 let v1: LoadedWorkflowCode;
 
 beforeAll(async () => {
-  const builds = await buildVersionFixtures();
-  world = createWorld({ ...local({ memory: true }), deploymentId: V1, logger: silentLogger });
-  ({ v1 } = await startWorldWithFixtureVersions(world, builds, { v1: V1, v2: V2 }));
+  ({ world, v1 } = await startLocalWorldWithFixtureVersions({ v1: V1, v2: V2 }));
 });
 
 afterAll(async () => {

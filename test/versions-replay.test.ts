@@ -2,19 +2,16 @@ import {
   assertEventLogCompatibility,
   type ComposedWorld,
   checkCompatibility,
-  createWorld,
   IncompatibleUpgradeError,
   type LoadedWorkflowCode,
   upgradeRun,
 } from '@worldkit/core';
-import { local } from '@worldkit/local';
-import { listAllEvents, listHooks, silentLogger } from '@worldkit/testing';
+import { listAllEvents, listHooks } from '@worldkit/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { getRun } from 'workflow/api';
 import {
-  buildVersionFixtures,
+  startLocalWorldWithFixtureVersions,
   startOn,
-  startWorldWithFixtureVersions,
   uniqueToken,
   untilEvent,
   untilFinished,
@@ -33,9 +30,7 @@ let v1: LoadedWorkflowCode;
 let v2: LoadedWorkflowCode;
 
 beforeAll(async () => {
-  const builds = await buildVersionFixtures();
-  world = createWorld({ ...local({ memory: true }), deploymentId: V1, logger: silentLogger });
-  ({ v1, v2 } = await startWorldWithFixtureVersions(world, builds, { v1: V1, v2: V2 }));
+  ({ world, v1, v2 } = await startLocalWorldWithFixtureVersions({ v1: V1, v2: V2 }));
 });
 
 afterAll(async () => {

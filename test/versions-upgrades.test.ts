@@ -1,7 +1,6 @@
 import {
   type ComposedWorld,
   checkCompatibility,
-  createWorld,
   deleteVersion,
   drainReport,
   type LoadedWorkflowCode,
@@ -11,15 +10,13 @@ import {
   upgradeRuns,
   VersionInUseError,
 } from '@worldkit/core';
-import { local } from '@worldkit/local';
-import { listAllEvents, silentLogger } from '@worldkit/testing';
+import { listAllEvents } from '@worldkit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getRun, resumeHook, start } from 'workflow/api';
 import {
-  buildVersionFixtures,
   isEventOfType,
+  startLocalWorldWithFixtureVersions,
   startOn,
-  startWorldWithFixtureVersions,
   uniqueToken,
   untilEvent,
   untilFinished,
@@ -36,9 +33,7 @@ let v1: LoadedWorkflowCode;
 let v2: LoadedWorkflowCode;
 
 beforeAll(async () => {
-  const builds = await buildVersionFixtures();
-  world = createWorld({ ...local({ memory: true }), deploymentId: V1, logger: silentLogger });
-  ({ v1, v2 } = await startWorldWithFixtureVersions(world, builds, { v1: V1, v2: V2 }));
+  ({ world, v1, v2 } = await startLocalWorldWithFixtureVersions({ v1: V1, v2: V2 }));
 });
 
 afterAll(async () => {

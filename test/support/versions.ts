@@ -1,11 +1,18 @@
 import { fileURLToPath } from 'node:url';
 import type { Event, WorkflowRun } from '@workflow/world';
-import { type ComposedWorld, type LoadedWorkflowCode, loadWorkflowCode } from '@worldkit/core';
+import {
+  type ComposedWorld,
+  createWorld,
+  type LoadedWorkflowCode,
+  loadWorkflowCode,
+} from '@worldkit/core';
+import { local } from '@worldkit/local';
 import {
   type BuiltWorkflows,
   buildWorkflows,
   listAllEvents,
   listHooks,
+  silentLogger,
   waitFor,
   waitForRun,
 } from '@worldkit/testing';
@@ -62,6 +69,22 @@ export async function startWorldWithFixtureVersions(
   await world.worldkit.versions.create({ id: ids.v2, label: 'v2', manifest: v2.manifest });
   await world.worldkit.versions.promote(ids.v1);
   return { v1, v2 };
+}
+
+/**
+ * The usual set-up of a versions suite: both fixture builds in one in-memory local World whose
+ * own version is `ids.v1`, started, with both versions registered and v1 promoted.
+ */
+export async function startLocalWorldWithFixtureVersions(
+  ids: FixtureVersionIds,
+): Promise<LoadedFixtureVersions & { world: ComposedWorld }> {
+  const builds = await buildVersionFixtures();
+  const world = createWorld({
+    ...local({ memory: true }),
+    deploymentId: ids.v1,
+    logger: silentLogger,
+  });
+  return { world, ...(await startWorldWithFixtureVersions(world, builds, ids)) };
 }
 
 /** Starts the workflow `name` of `code` pinned to that code's version. */
