@@ -63,14 +63,59 @@ describe('createOutageReport', () => {
     expect(lines.map((line) => line.level)).toEqual(['warn', 'info']);
   });
 
-  it('warns again for a second outage', () => {
+  it('warns again for a second outage, once the quiet window after the first warning has passed', () => {
     const { lines, logger } = recording();
-    const report = createOutageReport({ backend: 'db', logger });
+    let clock = 1_000;
+    const report = createOutageReport({ backend: 'db', logger, now: () => clock, quietMs: 60_000 });
     report.failed('poll', new Error('down'));
     report.succeeded();
+    clock += 60_000;
     report.failed('poll', new Error('down again'));
     expect(
       lines.filter((line) => line.level === 'warn').map((line) => line.details?.error),
     ).toEqual(['down', 'down again']);
+  });
+
+  it('warns once however often a recovering backend flaps within the quiet window', () => {
+    // A restarted server: stale pooled connections keep failing after new ones succeed, and
+    // operations sent during the outage fail after a retry went through.
+    const { lines, logger } = recording();
+    let clock = 1_000;
+    const report = createOutageReport({ backend: 'db', logger, now: () => clock, quietMs: 60_000 });
+    for (let flap = 0; flap < 100; flap++) {
+      report.failed('query', new Error('Connection terminated unexpectedly'));
+      clock += 200;
+      report.succeeded(clock);
+      clock += 200;
+    }
+    expect(lines.filter((line) => line.level === 'warn')).toHaveLength(1);
+    // The first recovery is said at info; the flaps after it only at debug.
+    expect(lines.filter((line) => line.level === 'info')).toHaveLength(1);
+    expect(report.failing).toBe(false);
+  });
+
+  it('warns once more when a failure soon after a warning outlasts the quiet window', () => {
+    const { lines, logger } = recording();
+    let clock = 1_000;
+    const report = createOutageReport({ backend: 'db', logger, now: () => clock, quietMs: 60_000 });
+    report.failed('query', new Error('down'));
+    clock += 1_000;
+    report.succeeded(clock);
+    clock += 1_000;
+    // Down again 2 s after the warning: quiet, for now.
+    report.failed('query', new Error('down again'));
+    clock += 30_000;
+    report.failed('query', new Error('down again'));
+    expect(lines.filter((line) => line.level === 'warn')).toHaveLength(1);
+    // Still down a whole window after the warning: an operator must hear of it.
+    clock += 30_000;
+    report.failed('query', new Error('down again'));
+    clock += 10_000;
+    report.failed('query', new Error('down again'));
+    const warnings = lines.filter((line) => line.level === 'warn');
+    expect(warnings).toHaveLength(2);
+    expect(warnings[1]?.details).toMatchObject({ failingForMs: 60_000, failedOperations: 3 });
+    report.succeeded(clock);
+    expect(lines.at(-1)).toMatchObject({ level: 'info', details: { failedOperations: 4 } });
   });
 });
