@@ -1,10 +1,6 @@
 import type { DeliveryOutcome, QueueEnvelope } from '@worldkit/core';
-import {
-  openQueueHarness,
-  type RunningServer,
-  startRedisServer,
-  testEnvelope,
-} from '@worldkit/testing';
+import { type RunningServer, startRedisServer } from '@worldkit/test-servers';
+import { openQueueHarness, recordingLogger, testEnvelope } from '@worldkit/testing';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
@@ -15,6 +11,7 @@ import {
   IdempotencyKeys,
   PENDING_HOLD_MARGIN_MS,
 } from './idempotency-keys.js';
+import { jobIdForSend } from './job-ids.js';
 
 let redis: RunningServer;
 let admin: Redis;
@@ -34,7 +31,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Polls `read` until `done` holds; fails naming `what`. */
 async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string) {
-  const deadline = Date.now() + 5_000;
+  const deadline = Date.now() + 10_000;
   for (;;) {
     const value = await read();
     if (done(value)) return value;
@@ -95,6 +92,78 @@ describe('bullmq queue transport', () => {
     expect(letters.every((letter) => letter.reason.startsWith('malformed envelope'))).toBe(true);
     // Dead letters are failed jobs, kept for inspection with BullMQ's own tools too.
     expect(await producer.getFailedCount()).toBe(3);
+  });
+
+  it('dead-letters a job whose stored data or options are not JSON once, and keeps delivering', async () => {
+    const prefix = newPrefix();
+    const logger = recordingLogger();
+    const lockDurationMs = 1_000;
+    const transport = createBullmqQueue({
+      url: redis.url,
+      prefix,
+      lockDurationMs,
+      logger,
+      // One at a time: BullMQ fetches the corrupt data as it completes the good message, and
+      // the corrupt options on its next fetch, the two ways a job reaches a Worker.
+      concurrency: 1,
+    });
+    onTestFinished(() => transport.close!());
+    // Stored first, then damaged in place in BullMQ's own key layout, as a bad writer would.
+    const badData = envelope();
+    const badOpts = envelope();
+    const good = envelope();
+    for (const sent of [good, badData, badOpts]) await transport.send(sent, { delaySeconds: 0 });
+    const jobKey = (sent: QueueEnvelope) => `${prefix}:${BULLMQ_QUEUE_NAME}:${jobIdForSend(sent)}`;
+    await admin.hset(jobKey(badData), 'data', '{"messageId": trunc');
+    await admin.hset(jobKey(badOpts), 'opts', 'not json at all');
+
+    const seen: QueueEnvelope[] = [];
+    await transport.consume(async (raw) => {
+      seen.push(raw as QueueEnvelope);
+      return { type: 'ack' };
+    });
+    await waitUntil(() => seen.length === 1, 'the good message');
+    expect(seen).toEqual([good]);
+    const letters = await eventually(
+      () => transport.deadLetters!(),
+      (found) => found.length === 2,
+      'two dead letters',
+    );
+    expect(letters).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          // Unreadable data is kept as its text; readable data stays the envelope.
+          envelope: '{"messageId": trunc',
+          reason: expect.stringMatching(/^corrupt job: its data is not JSON/),
+        }),
+        expect.objectContaining({
+          envelope: badOpts,
+          reason: expect.stringMatching(/^corrupt job: its opts is not JSON/),
+        }),
+      ]),
+    );
+
+    // Several stalled checks later (one per lock duration) nothing was handed out again, and a
+    // message sent now is delivered by the same Worker.
+    const later = envelope();
+    const settledAt = Date.now();
+    await transport.send(later, { delaySeconds: 0 });
+    await waitUntil(
+      () => seen.length === 2 && Date.now() - settledAt > 4 * lockDurationMs,
+      'the next message and four stalled checks',
+    );
+    expect(seen).toEqual([good, later]);
+    expect(await transport.deadLetters!()).toHaveLength(2);
+    const counts = await rawQueue(prefix).getJobCounts('active', 'wait', 'failed');
+    expect(counts).toEqual({ active: 0, wait: 0, failed: 2 });
+    const warnings = logger.lines.filter((line) => line.level === 'warn');
+    // One rate-limited warning for both corrupt jobs; the other is a debug line.
+    expect(warnings.map((line) => line.message)).toEqual([
+      expect.stringMatching(/^dead-lettered a corrupt BullMQ job/),
+    ]);
+    expect(
+      logger.lines.filter((line) => line.message.startsWith('dead-lettered a corrupt')),
+    ).toHaveLength(2);
   });
 
   it('stops within closeTimeoutMs when a handler hangs, leaving its message stored', async () => {

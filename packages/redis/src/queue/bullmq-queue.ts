@@ -15,6 +15,7 @@ import {
   type ResolvedRedisSettings,
   resolveRedisSettings,
 } from '../settings.js';
+import { CorruptJobSweeper, isUnparsableJobError, RecentCompletions } from './corrupt-jobs.js';
 import { claimHoldMs, IdempotencyKeys, idempotencyClaimOf } from './idempotency-keys.js';
 import { jobIdForRedelivery, jobIdForSend } from './job-ids.js';
 
@@ -218,10 +219,35 @@ export function createBullmqQueue(
     // Errors of single jobs (e.g. "Missing key for job … moveToFinished" after Redis lost its
     // data) come one per job in flight; a rate-limited warning keeps them from burying the rest.
     const workerErrors = createRateLimitedWarning(logger, 'BullMQ worker error');
+    // A job whose stored data or options are not JSON fails to parse after BullMQ made it
+    // active, where no processor sees it; the sweeper dead-letters it (and warns) instead.
+    const corruptJobs = new CorruptJobSweeper(
+      connected.redis.client,
+      connected.queue,
+      logger,
+      (data) => {
+        const claim = idempotencyClaimOf(data);
+        if (claim) void keys.release(claim.key, claim.messageId).catch(() => undefined);
+      },
+    );
+    const completions = new RecentCompletions();
+    const sweepCorruptJobs = (error: Error) => {
+      corruptJobs.sweep().then(
+        (failed) => {
+          if (failed > 0 || closing) logger.debug('BullMQ worker error', { error: error.message });
+          else workerErrors.warn({ error: error.message });
+        },
+        (sweepError: Error) =>
+          workerErrors.warn({ error: error.message, sweep: sweepError.message }),
+      );
+    };
     started.on('error', (error: Error) => {
       if (closing) logger.debug('BullMQ worker error', { error: error.message });
       else if (isConnectionTrouble(error)) workerOutage.failed('worker', error);
-      else workerErrors.warn({ error: error.message });
+      else if (isUnparsableJobError(error)) sweepCorruptJobs(error);
+      else if (completions.isLateErrorOf(error)) {
+        logger.debug('BullMQ worker error about a job it completed', { error: error.message });
+      } else workerErrors.warn({ error: error.message });
     });
     // The Worker has two connections (commands, and a blocking one for waiting on jobs); it
     // is back once both are ready again, or as soon as it finishes a job.
@@ -231,7 +257,10 @@ export function createBullmqQueue(
         () => undefined,
       );
     });
-    started.on('completed', () => workerOutage.succeeded());
+    started.on('completed', (job: Job) => {
+      completions.add(job.id);
+      workerOutage.succeeded();
+    });
     worker.on('failed', (job: Job | undefined, error: Error) => {
       // `finishedOn` is set only when BullMQ stops retrying: the job is now a dead letter
       // (dead-lettered by the receiver, or given up after receiver crashes or stalls).
