@@ -149,24 +149,55 @@ export class PollConsumer {
 
   async #deliver(message: Message): Promise<void> {
     const { receiver } = this.options;
-    const stopHeartbeat = this.#keepHidden(message);
+    const hold = this.#keepHidden(message);
     try {
-      await this.#settle(message, await planDelivery(receiver, message.Body));
+      await this.#settle(message, await planDelivery(receiver, message.Body), hold);
     } catch (error) {
       await this.#handOutLater(message, error);
     } finally {
-      stopHeartbeat();
+      hold.stop();
     }
   }
 
-  /** Stores the follow-up (redelivery or dead letter), then deletes the delivered message. */
-  async #settle(message: Message, plan: DeliveryPlan): Promise<void> {
-    const { connection, addresses, outage } = this.options;
+  /**
+   * Stores the follow-up (redelivery or dead letter), then deletes the delivered message. The
+   * follow-up continues the message's chain only if this consumer still holds the message: a
+   * message whose visibility lapsed and that was received again (by another process too) has a
+   * newer receipt handle, and SQS refuses a visibility change with ours. Without this check
+   * both receivers would send a follow-up, forking the chain into two.
+   */
+  async #settle(message: Message, plan: DeliveryPlan, hold: Hold): Promise<void> {
+    const { connection, addresses, outage, settings } = this.options;
     const client = connection.client;
     // A message received again after its follow-up was stored (its delete failed) must not
     // store a second redelivery: that would fork the message into two chains. An ack stores
     // nothing, and must not count as an SQS call that succeeded.
     if (hasFollowUp(plan) && !this.#followUps.has(message.MessageId)) {
+      // Confirms the hold and renews it for a whole timeout, which covers the send and delete.
+      const held =
+        !hold.lost &&
+        (await reportedSqsCall(outage, 'confirm receipt', () =>
+          client.send(
+            new ChangeMessageVisibilityCommand({
+              QueueUrl: addresses.queueUrl,
+              ReceiptHandle: message.ReceiptHandle,
+              VisibilityTimeout: settings.visibilityTimeoutSeconds,
+            }),
+          ),
+        ).then(
+          () => true,
+          (error: unknown) => {
+            if (isStaleReceipt(error)) return false;
+            throw error;
+          },
+        ));
+      if (!held) {
+        this.options.logger.debug(
+          'an SQS message was received again while its delivery ran; the newer receive continues it',
+          { messageId: message.MessageId, outcome: plan.type },
+        );
+        return;
+      }
       await reportedSqsCall(outage, 'store follow-up', () =>
         storeFollowUp(client, addresses, plan, {
           body: message.Body,
@@ -219,16 +250,29 @@ export class PollConsumer {
   }
 
   /**
-   * SQS refused to extend a message's visibility — typically its receipt handle expired while
-   * SQS was unreachable, so the message became visible again and may be handled twice (which
-   * the World's duplicate rules make harmless). After an outage this hits every message in
-   * flight at once, so it is a rate-limited warning.
+   * SQS refused to extend a message's visibility for another reason than the message being
+   * gone from this consumer (e.g. access denied): it may then be handled twice, which the
+   * World's duplicate rules make harmless. Rate-limited, as it tends to hit every message in
+   * flight at once.
    */
   readonly #visibilityRefused: RateLimitedWarning;
 
-  /** Extends the message's visibility while its handler runs; returns the stopper. */
-  #keepHidden(message: Message): () => void {
-    const { connection, addresses, settings, outage } = this.options;
+  /**
+   * Extends the message's visibility every third of the timeout while its handler runs. A
+   * refusal because the receipt handle is stale — the message was deleted (a tick racing the
+   * delete) or its visibility lapsed and it was received again — is expected: a debug line,
+   * the hold is marked lost and the extensions stop (they cannot succeed any more).
+   */
+  #keepHidden(message: Message): Hold {
+    const { connection, addresses, settings, outage, logger } = this.options;
+    let stopped = false;
+    const hold: Hold = {
+      lost: false,
+      stop: () => {
+        stopped = true;
+        clearInterval(timer);
+      },
+    };
     const timer = setInterval(
       () => {
         reportedSqsCall(outage, 'extend visibility', () =>
@@ -241,6 +285,18 @@ export class PollConsumer {
           ),
         ).catch((error) => {
           if (error instanceof SqsUnreachableError) return;
+          if (isStaleReceipt(error)) {
+            if (!stopped) {
+              hold.lost = true;
+              logger.debug('an SQS message is no longer held by this consumer', {
+                messageId: message.MessageId,
+                error: errorMessage(error),
+              });
+            }
+            hold.stop();
+            return;
+          }
+          if (stopped) return;
           this.#visibilityRefused.warn({
             messageId: message.MessageId,
             error: errorMessage(error),
@@ -250,7 +306,7 @@ export class PollConsumer {
       (settings.visibilityTimeoutSeconds * 1000) / 3,
     );
     timer.unref();
-    return () => clearInterval(timer);
+    return hold;
   }
 
   /** Makes messages received while stopping visible again at once, for another consumer. */
@@ -272,6 +328,29 @@ export class PollConsumer {
       // They reappear after the visibility timeout anyway.
       .catch(() => undefined);
   }
+}
+
+/** This consumer's hold on a received message. */
+interface Hold {
+  /** SQS refused its receipt handle as stale: the message was deleted or received again. */
+  lost: boolean;
+  stop(): void;
+}
+
+/**
+ * SQS refusing a receipt handle because it no longer designates a message in flight: the
+ * message was deleted, or its visibility lapsed (and it was received again with a new handle).
+ */
+export function isStaleReceipt(error: unknown): boolean {
+  const name = (error as { name?: unknown } | null)?.name;
+  if (name === 'MessageNotInflight' || name === 'ReceiptHandleIsInvalid') return true;
+  // AWS's query-protocol answer: InvalidParameterValue "... parameter ReceiptHandle is invalid.
+  // Reason: Message does not exist or is not available for visibility timeout change."
+  return (
+    typeof name === 'string' &&
+    name.startsWith('InvalidParameterValue') &&
+    /ReceiptHandle|not available for visibility timeout change/i.test(errorMessage(error))
+  );
 }
 
 export function errorMessage(error: unknown): string {
