@@ -63,6 +63,7 @@ export {
 } from './runtime/load-workflow-code.js';
 export { loadedManifest } from './runtime/loaded-manifests.js';
 export { checkEventRequest } from './storage/event-request-check.js';
+export * from './storage/event-state-machine/index.js';
 export {
   assertEventLogCompatibility,
   assertInputCompatibility,

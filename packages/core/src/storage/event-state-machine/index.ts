@@ -1,0 +1,4 @@
+export { decide, structuredError } from './decide.js';
+export type * from './facts.js';
+export type * from './plan.js';
+export { acceptedOrThrow, rejectionError } from './rejections.js';

@@ -1,0 +1,80 @@
+import {
+  EntityConflictError,
+  HookNotFoundError,
+  PreconditionFailedError,
+  RunExpiredError,
+  RunNotSupportedError,
+  TooEarlyError,
+  WorkflowRunNotFoundError,
+  WorkflowWorldError,
+} from '@workflow/errors';
+import { SPEC_VERSION_CURRENT } from '@workflow/world';
+import type { Rejection } from './plan.js';
+
+const rejection = (
+  error: Rejection['error'],
+  status: number,
+  message: string,
+  extra: Partial<Rejection> = {},
+): Rejection => ({ kind: 'reject', error, status, message, ...extra });
+
+export const invalid = (message: string) => rejection('WorkflowWorldError', 400, message);
+export const notFound = (message: string) => rejection('WorkflowWorldError', 404, message);
+export const conflict = (message: string) => rejection('EntityConflictError', 409, message);
+export const runExpired = (message: string) => rejection('RunExpiredError', 410, message);
+export const preconditionFailed = (message: string) =>
+  rejection('PreconditionFailedError', 412, message);
+export const tooEarly = (message: string, retryAfter: number) =>
+  rejection('TooEarlyError', 425, message, { retryAfter });
+export const runNotFound = (runId: string) =>
+  rejection('WorkflowRunNotFoundError', 404, `Workflow run "${runId}" not found`, {
+    subject: runId,
+  });
+export const hookNotFound = (hookId: string) =>
+  rejection('HookNotFoundError', 404, 'Hook not found', { subject: hookId });
+export const runNotSupported = (specVersion: number) =>
+  rejection(
+    'RunNotSupportedError',
+    400,
+    `Run requires spec version ${specVersion}, but world supports version ${SPEC_VERSION_CURRENT}`,
+    { specVersion },
+  );
+
+/**
+ * The `@workflow/errors` instance a refusal is thrown as. Errors that carry a status field get
+ * the refusal's status, so every backend answers the same status as well as the same name.
+ */
+export function rejectionError(plan: Rejection): Error {
+  let error: Error;
+  switch (plan.error) {
+    case 'WorkflowRunNotFoundError':
+      return new WorkflowRunNotFoundError(plan.subject as string);
+    case 'HookNotFoundError':
+      return new HookNotFoundError(plan.subject as string);
+    case 'RunNotSupportedError':
+      return new RunNotSupportedError(plan.specVersion as number, SPEC_VERSION_CURRENT);
+    case 'EntityConflictError':
+      error = new EntityConflictError(plan.message);
+      break;
+    case 'RunExpiredError':
+      error = new RunExpiredError(plan.message);
+      break;
+    case 'TooEarlyError':
+      error = new TooEarlyError(plan.message, { retryAfter: plan.retryAfter });
+      break;
+    case 'PreconditionFailedError':
+      return new PreconditionFailedError(plan.message);
+    case 'WorkflowWorldError':
+      return new WorkflowWorldError(plan.message, { status: plan.status });
+  }
+  (error as WorkflowWorldError).status ??= plan.status;
+  return error;
+}
+
+/** Throws the refusal, or returns the acceptance: `const plan = applicable(decide(…))`. */
+export function acceptedOrThrow<T extends { kind: string }>(
+  plan: T | Rejection,
+): Exclude<T, Rejection> {
+  if (plan.kind === 'reject') throw rejectionError(plan as Rejection);
+  return plan as Exclude<T, Rejection>;
+}
