@@ -1,25 +1,19 @@
-import {
-  EntityConflictError,
-  HookNotFoundError,
-  RunExpiredError,
-  RunNotSupportedError,
-  TooEarlyError,
-  WorkflowRunNotFoundError,
-  WorkflowWorldError,
-} from '@workflow/errors';
+import { EntityConflictError } from '@workflow/errors';
 import {
   type CreateEventParams,
   type CreateEventRequest,
   type Event,
   type EventResult,
-  isTerminalStepStatus,
-  isTerminalWorkflowRunStatus,
   type RunCreatedEventRequest,
-  requiresNewerWorld,
-  SPEC_VERSION_CURRENT,
   stripEventDataRefs,
-  validateUlidTimestamp,
 } from '@workflow/world';
+import {
+  type Acceptance,
+  acceptedOrThrow,
+  decide,
+  type EntityWrite,
+  type EventFacts,
+} from '@worldkit/core';
 import type pg from 'pg';
 import { monotonicFactory } from 'ulid';
 import { query } from '../connection/raw-json-types.js';
@@ -42,37 +36,27 @@ import {
   WAIT_COLUMNS,
   type WaitRow,
 } from './entity-rows.js';
-import { checkStateSnapshot, markerAdvance } from './state-guard.js';
+import { markerAdvance } from './state-guard.js';
 
 type AnyEventRequest = CreateEventRequest | RunCreatedEventRequest;
 type Client = pg.PoolClient;
 
 /** Monotonic within the process, so a run's event ids sort in the order its events commit. */
 const nextUlid = monotonicFactory();
-const newEventId = () => `evnt_${nextUlid()}`;
 
-interface LockedRun {
-  run_id: string;
-  status: RunRow['status'];
-  spec_version: number | null;
-  /** Marker of the `stateUpdatedAt` guard (see state-guard.ts), epoch ms. */
-  external_update_at: number;
-}
-
-interface EventDraft {
-  runId: string;
-  eventType: Event['eventType'];
-  correlationId?: string;
-  eventData?: unknown;
-  specVersion: number;
-}
+/** Most rounds of deciding again after losing an insert to a concurrent writer. */
+const MAX_ROUNDS = 3;
 
 /**
- * Writes one event and its entity change in the caller's transaction (docs/contract.md). Every event
- * for an existing run first locks the run row (`SELECT … FOR UPDATE`), so writers of one run
- * are serialized: terminal guards, "complete once" and "no hook_received after hook_disposed"
- * are checked against state no one else can change until this transaction ends. Entity
- * creation uses `INSERT … ON CONFLICT DO NOTHING`, so duplicates lose without aborting.
+ * Writes one event and its entity change in the caller's transaction (docs/contract.md): the
+ * facts are loaded with the run row locked (`SELECT … FOR UPDATE`), so writers of one run are
+ * serialized, the shared state machine (`decide`, `@worldkit/core`) decides, and the plan is
+ * applied. Every write is conditional on the facts it was decided on, and one that finds them
+ * changed writes nothing; the event is then decided again on fresh facts. That covers a creation
+ * that lost to a concurrent writer (`ON CONFLICT DO NOTHING`: a run created twice, a token
+ * claimed by another run), and a step, hook or wait changed by the writer this one waited for
+ * on the run lock (under READ COMMITTED the locking query re-reads the run row it waited for,
+ * but the rows it joined come from before the wait; the next statement sees them as they are).
  */
 export async function createEventInTransaction(
   client: Client,
@@ -82,75 +66,192 @@ export async function createEventInTransaction(
   params: CreateEventParams | undefined,
 ): Promise<EventResult> {
   const now = new Date();
-  const specVersion = data.specVersion ?? SPEC_VERSION_CURRENT;
-  const resolveData = params?.resolveData ?? 'all';
-  const write = (draft: EventDraft) => insertEvent(client, tables, draft, now, params, resolveData);
-
-  if (data.eventType === 'run_created') {
-    return createRun(client, tables, runId, data, specVersion, now, write);
-  }
-  if (!runId) throw new WorkflowWorldError(`runId is required for ${data.eventType} events`);
-
-  let run = await lockRun(client, tables, runId);
-  if (!run && data.eventType === 'run_started') {
-    run = await createRunForResilientStart(client, tables, runId, data, specVersion, now, write);
-  }
-  if (!run) throw new WorkflowRunNotFoundError(runId);
-  if (requiresNewerWorld(run.spec_version)) {
-    throw new RunNotSupportedError(run.spec_version as number, SPEC_VERSION_CURRENT);
-  }
-  // Before anything is written, so a refused write leaves no trace.
-  checkStateSnapshot(runId, run.external_update_at, params);
-  const runTerminal = isTerminalWorkflowRunStatus(run.status);
-  const base = { runId, specVersion };
-
-  switch (data.eventType) {
-    case 'run_started': {
-      if (runTerminal) {
-        throw new RunExpiredError(
-          `Workflow run "${runId}" is already in terminal state "${run.status}"`,
-        );
-      }
-      if (run.status === 'running') {
-        // A concurrent or repeated start: no event, just the run as it is (storage rule 2 in docs/contract.md).
-        return {
-          run: toRun(await readRun(client, tables, runId)),
-          ...(await preloadEvents(client, tables, runId)),
-        };
-      }
-      const updated = await updateRun(
-        client,
-        tables,
-        runId,
-        `status = 'running', started_at = COALESCE(started_at, $2), updated_at = $2`,
-        [now],
+  const creating = data.eventType === 'run_created';
+  const targetRunId = runId ?? (creating ? `wrun_${nextUlid()}` : '');
+  for (let round = 1; ; round++) {
+    // A new run's facts are known without a query (it does not exist); a lost insert says otherwise.
+    const facts =
+      (creating && round === 1) || !runId
+        ? { now, runId: targetRunId }
+        : await loadFacts(client, tables, targetRunId, data, now);
+    const plan = acceptedOrThrow(decide(facts, { runId, event: data, params }));
+    const result = await applyPlan(client, tables, facts, plan, params, now);
+    if (result) return result;
+    if (round >= MAX_ROUNDS) {
+      throw new EntityConflictError(
+        `${data.eventType} for run "${targetRunId}" kept losing to concurrent writers; try again`,
       );
-      const event = await write({ ...base, eventType: 'run_started' });
-      return { event, run: toRun(updated), ...(await preloadEvents(client, tables, runId)) };
     }
-    case 'run_completed':
-    case 'run_failed':
-    case 'run_cancelled': {
-      if (data.eventType === 'run_cancelled' && run.status === 'cancelled') {
-        // Cancelling twice is accepted (storage rule 2 in docs/contract.md); the log records the request.
-        const event = await write({ ...base, eventType: 'run_cancelled' });
-        return { event, run: toRun(await readRun(client, tables, runId)) };
-      }
-      if (runTerminal) {
-        throw new EntityConflictError(`Cannot transition run from terminal state "${run.status}"`);
-      }
-      const updated = await endRun(client, tables, runId, data, now);
-      const event = await write({
-        ...base,
-        eventType: data.eventType,
-        eventData: 'eventData' in data ? data.eventData : undefined,
-      });
-      return { event, run: toRun(updated) };
+  }
+}
+
+interface FactsRow {
+  status: RunRow['status'];
+  spec_version: number | null;
+  external_update_at: number;
+  step_status: StepRow['status'] | null;
+  step_attempt: number | null;
+  step_started_at: Date | null;
+  step_retry_after: Date | null;
+  hook_run_id: string | null;
+  hook_token: string | null;
+  holder_run_id: string | null;
+  holder_hook_id: string | null;
+  wait_status: WaitRow['status'] | null;
+}
+
+/** The run, locked, with the step, hook, token holder or wait the event targets: one query. */
+async function loadFacts(
+  client: Client,
+  tables: TableNames,
+  runId: string,
+  data: AnyEventRequest,
+  now: Date,
+): Promise<EventFacts> {
+  const id = 'correlationId' in data ? data.correlationId : null;
+  const family = data.eventType.slice(0, 4);
+  const token = data.eventType === 'hook_created' ? data.eventData.token : null;
+  const found = await client.query<FactsRow>(
+    `SELECT r.status, r.spec_version, r.external_update_at::float8 AS external_update_at,
+       s.status AS step_status, s.attempt AS step_attempt, s.started_at AS step_started_at,
+       s.retry_after AS step_retry_after, h.run_id AS hook_run_id, h.token AS hook_token,
+       t.run_id AS holder_run_id, t.hook_id AS holder_hook_id, w.status AS wait_status
+     FROM ${tables.runs} r
+     LEFT JOIN ${tables.steps} s ON s.run_id = r.run_id AND s.step_id = $2
+     LEFT JOIN ${tables.hooks} h ON h.hook_id = $3
+     LEFT JOIN ${tables.hooks} t ON t.token = $4
+     LEFT JOIN ${tables.waits} w ON w.run_id = r.run_id AND w.wait_id = $5
+     WHERE r.run_id = $1
+     FOR UPDATE OF r`,
+    [
+      runId,
+      family === 'step' ? id : null,
+      family === 'hook' ? id : null,
+      token,
+      family === 'wait' ? id : null,
+    ],
+  );
+  const row = found.rows[0];
+  const facts: EventFacts = { now, runId };
+  if (!row) return facts;
+  facts.run = {
+    status: row.status,
+    specVersion: row.spec_version,
+    externalUpdateAt: row.external_update_at,
+  };
+  if (row.step_status) {
+    facts.step = {
+      status: row.step_status,
+      attempt: row.step_attempt ?? 0,
+      ...(row.step_started_at ? { startedAt: row.step_started_at } : {}),
+      ...(row.step_retry_after ? { retryAfter: row.step_retry_after } : {}),
+    };
+  }
+  if (row.hook_run_id) facts.hook = { runId: row.hook_run_id, token: row.hook_token as string };
+  if (row.holder_run_id) {
+    facts.tokenHolder = { runId: row.holder_run_id, hookId: row.holder_hook_id as string };
+  }
+  if (row.wait_status) facts.wait = { status: row.wait_status };
+  return facts;
+}
+
+interface Written {
+  run?: RunRow;
+  step?: StepRow;
+  hook?: HookRow;
+  wait?: WaitRow;
+}
+
+/**
+ * Applies an accepted plan: its entity write (a plan has at most one), then the events in one
+ * insert. Returns undefined when a write found its facts changed (see above).
+ */
+async function applyPlan(
+  client: Client,
+  tables: TableNames,
+  facts: EventFacts,
+  plan: Acceptance,
+  params: CreateEventParams | undefined,
+  now: Date,
+): Promise<EventResult | undefined> {
+  const written: Written = {};
+  for (const write of plan.writes) {
+    const row = await applyWrite(client, tables, facts, plan.runId, write);
+    if (!row) return undefined;
+    written[write.entity] = row as never;
+  }
+  const events = await insertEvents(client, tables, facts, plan, params, now);
+  if (!events) return undefined;
+  const { entity, resolveData, preloadEvents, maxEvents } = plan.respond;
+  const event = events.at(-1);
+  const result: EventResult = { event: event && stripEventDataRefs(event, resolveData) };
+  if (entity === 'run') {
+    result.run = toRun(written.run ?? (await readRun(client, tables, plan.runId)));
+    result.maxEvents = maxEvents;
+  }
+  if (entity === 'step' && written.step) result.step = toStep(written.step);
+  if (entity === 'hook' && written.hook) result.hook = toHook(written.hook);
+  if (entity === 'wait' && written.wait) result.wait = toWait(written.wait);
+  if (preloadEvents) Object.assign(result, await preloadLog(client, tables, plan.runId));
+  return result;
+}
+
+/** One entity write; the row as written, or undefined when its facts changed. */
+async function applyWrite(
+  client: Client,
+  tables: TableNames,
+  facts: EventFacts,
+  runId: string,
+  write: EntityWrite,
+): Promise<RunRow | StepRow | HookRow | WaitRow | true | undefined> {
+  const first = async <R extends pg.QueryResultRow>(text: string, values: unknown[]) =>
+    (await query<R>(client, text, values)).rows[0];
+  switch (`${write.entity}.${write.op}`) {
+    case 'run.create': {
+      const { run } = write as Extract<EntityWrite, { entity: 'run'; op: 'create' }>;
+      return first<RunRow>(
+        `INSERT INTO ${tables.runs} (run_id, deployment_id, workflow_name, status, spec_version,
+           execution_context, input, started_at, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8, $9, $9)
+         ON CONFLICT (run_id) DO NOTHING
+         RETURNING ${runColumns(true)}`,
+        [
+          run.runId,
+          run.deploymentId,
+          run.workflowName,
+          run.status,
+          run.specVersion,
+          toStoredJson(run.executionContext),
+          toStoredJson(run.input),
+          run.startedAt ?? null,
+          run.createdAt,
+        ],
+      );
     }
-    case 'step_created': {
-      if (runTerminal) throw terminalRunRefuses(run.status);
-      const inserted = await query<StepRow>(
-        client,
+    case 'run.update': {
+      const { update } = write as Extract<EntityWrite, { entity: 'run'; op: 'update' }>;
+      const set = new Assignments([runId]);
+      set.add('status', update.status);
+      set.add('updated_at', update.updatedAt);
+      // The first start only: a backend keeps a startedAt it already has.
+      if (update.startedAt) set.add('started_at', update.startedAt, 'COALESCE(started_at, $)');
+      if (update.completedAt) set.add('completed_at', update.completedAt);
+      if ('output' in update) set.add('output', toStoredJson(update.output), '$::jsonb');
+      if (update.error) set.add('error', toStoredJson(update.error), '$::jsonb');
+      // A run ending releases its hook tokens and pending waits in the same statement.
+      const release = update.releaseHooksAndWaits
+        ? `WITH released_hooks AS (DELETE FROM ${tables.hooks} WHERE run_id = $1),
+             released_waits AS (DELETE FROM ${tables.waits} WHERE run_id = $1) `
+        : '';
+      return first<RunRow>(
+        `${release}UPDATE ${tables.runs} SET ${set.sql()} WHERE run_id = $1
+         RETURNING ${runColumns(true)}`,
+        set.values,
+      );
+    }
+    case 'step.create': {
+      const { step } = write as Extract<EntityWrite, { entity: 'step'; op: 'create' }>;
+      return first<StepRow>(
         `INSERT INTO ${tables.steps}
            (run_id, step_id, step_name, status, attempt, input, spec_version, created_at, updated_at)
          VALUES ($1, $2, $3, 'pending', 0, $4::jsonb, $5, $6, $6)
@@ -158,125 +259,176 @@ export async function createEventInTransaction(
          RETURNING ${stepColumns(true)}`,
         [
           runId,
-          data.correlationId,
-          data.eventData.stepName,
-          toStoredJson(data.eventData.input),
-          specVersion,
-          now,
+          step.stepId,
+          step.stepName,
+          toStoredJson(step.input),
+          step.specVersion,
+          step.createdAt,
         ],
       );
-      const row = inserted.rows[0];
-      if (!row) throw new EntityConflictError(`Step "${data.correlationId}" already exists`);
-      const event = await write({
-        ...base,
-        eventType: data.eventType,
-        correlationId: data.correlationId,
-        eventData: data.eventData,
-      });
-      return { event, step: toStep(row) };
     }
-    case 'step_started':
-    case 'step_completed':
-    case 'step_failed':
-    case 'step_retrying': {
-      const step = await transitionStep(client, tables, run, data, now);
-      const event = await write({
-        ...base,
-        eventType: data.eventType,
-        correlationId: data.correlationId,
-        eventData: 'eventData' in data ? data.eventData : undefined,
-      });
-      return { event, step: toStep(step) };
-    }
-    case 'hook_created': {
-      if (runTerminal) throw terminalRunRefuses(run.status);
-      return createHook(client, tables, runId, data, specVersion, now, write);
-    }
-    case 'hook_received': {
-      // The run lock orders this against hook_disposed and run endings, so a hook that is
-      // gone now stays gone: hook_received can never land after its hook_disposed.
-      const hook = await query<{ hook_id: string }>(
-        client,
-        `SELECT hook_id FROM ${tables.hooks} WHERE hook_id = $1 AND run_id = $2`,
-        [data.correlationId, runId],
+    case 'step.update': {
+      const { stepId, update } = write as Extract<EntityWrite, { entity: 'step'; op: 'update' }>;
+      const set = new Assignments([runId, stepId]);
+      set.add('status', update.status);
+      set.add('updated_at', update.updatedAt);
+      if (update.attempt !== undefined) set.add('attempt', update.attempt);
+      if (update.startedAt) set.add('started_at', update.startedAt);
+      if (update.completedAt) set.add('completed_at', update.completedAt);
+      if ('output' in update) set.add('output', toStoredJson(update.output), '$::jsonb');
+      if (update.error) set.add('error', toStoredJson(update.error), '$::jsonb');
+      if (update.retryAfter !== undefined) set.add('retry_after', update.retryAfter);
+      const seen = set.values.length;
+      set.values.push(facts.step?.status, facts.step?.attempt);
+      return first<StepRow>(
+        `UPDATE ${tables.steps} SET ${set.sql()}
+         WHERE run_id = $1 AND step_id = $2 AND status = $${seen + 1} AND attempt = $${seen + 2}
+         RETURNING ${stepColumns(true)}`,
+        set.values,
       );
-      if (hook.rowCount === 0) throw new HookNotFoundError(data.correlationId);
-      const event = await write({
-        ...base,
-        eventType: data.eventType,
-        correlationId: data.correlationId,
-        eventData: data.eventData,
-      });
-      return { event };
     }
-    case 'hook_disposed': {
-      const deleted = await query<HookRow>(
-        client,
-        `DELETE FROM ${tables.hooks} WHERE hook_id = $1 AND run_id = $2 RETURNING ${hookColumns(false)}`,
-        [data.correlationId, runId],
+    case 'hook.create': {
+      const { hook } = write as Extract<EntityWrite, { entity: 'hook'; op: 'create' }>;
+      // No conflict target: a taken hook id or token (unique among live hooks) both lose.
+      return first<HookRow>(
+        `INSERT INTO ${tables.hooks} (hook_id, run_id, token, metadata, is_webhook, spec_version, created_at)
+         VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7)
+         ON CONFLICT DO NOTHING
+         RETURNING ${hookColumns(true)}`,
+        [
+          hook.hookId,
+          runId,
+          hook.token,
+          toStoredJson(hook.metadata),
+          hook.isWebhook,
+          hook.specVersion,
+          hook.createdAt,
+        ],
       );
-      if (deleted.rowCount === 0) throw new HookNotFoundError(data.correlationId);
-      const event = await write({
-        ...base,
-        eventType: data.eventType,
-        correlationId: data.correlationId,
-        eventData: data.eventData,
-      });
-      return { event };
     }
-    case 'wait_created': {
-      if (runTerminal) throw terminalRunRefuses(run.status);
-      const inserted = await query<WaitRow>(
-        client,
+    case 'hook.delete': {
+      const { hookId } = write as Extract<EntityWrite, { entity: 'hook'; op: 'delete' }>;
+      const deleted = await client.query(
+        `DELETE FROM ${tables.hooks} WHERE hook_id = $1 AND run_id = $2`,
+        [hookId, runId],
+      );
+      return deleted.rowCount ? true : undefined;
+    }
+    case 'wait.create': {
+      const { wait } = write as Extract<EntityWrite, { entity: 'wait'; op: 'create' }>;
+      return first<WaitRow>(
         `INSERT INTO ${tables.waits}
            (run_id, wait_id, status, resume_at, spec_version, created_at, updated_at)
          VALUES ($1, $2, 'waiting', $3, $4, $5, $5)
          ON CONFLICT (run_id, wait_id) DO NOTHING
          RETURNING ${WAIT_COLUMNS}`,
-        [runId, data.correlationId, toDate(data.eventData.resumeAt), specVersion, now],
+        [runId, wait.waitId, wait.resumeAt, wait.specVersion, wait.createdAt],
       );
-      const row = inserted.rows[0];
-      if (!row) throw new EntityConflictError(`Wait "${data.correlationId}" already exists`);
-      const event = await write({
-        ...base,
-        eventType: data.eventType,
-        correlationId: data.correlationId,
-        eventData: data.eventData,
-      });
-      return { event, wait: toWait(row) };
     }
-    case 'wait_completed': {
-      const completed = await query<WaitRow>(
-        client,
+    default: {
+      const { waitId, completedAt } = write as Extract<EntityWrite, { op: 'complete' }>;
+      return first<WaitRow>(
         `UPDATE ${tables.waits} SET status = 'completed', completed_at = $3, updated_at = $3
          WHERE run_id = $1 AND wait_id = $2 AND status = 'waiting'
          RETURNING ${WAIT_COLUMNS}`,
-        [runId, data.correlationId, now],
+        [runId, waitId, completedAt],
       );
-      const row = completed.rows[0];
-      if (!row) {
-        const exists = await query(
-          client,
-          `SELECT 1 FROM ${tables.waits} WHERE run_id = $1 AND wait_id = $2`,
-          [runId, data.correlationId],
-        );
-        if (exists.rowCount)
-          throw new EntityConflictError(`Wait "${data.correlationId}" already completed`);
-        throw new WorkflowWorldError(`Wait "${data.correlationId}" not found`);
-      }
-      const event = await write({
-        ...base,
-        eventType: data.eventType,
-        correlationId: data.correlationId,
-        eventData: data.eventData,
-      });
-      return { event, wait: toWait(row) };
     }
-    default:
-      throw new WorkflowWorldError(
-        `Unsupported event type "${(data as { eventType: string }).eventType}"`,
-      );
   }
+}
+
+/** `SET` clauses with numbered parameters after the ones the `WHERE` clause uses. */
+class Assignments {
+  private readonly clauses: string[] = [];
+  constructor(readonly values: unknown[]) {}
+  add(column: string, value: unknown, expression = '$'): void {
+    this.values.push(value);
+    this.clauses.push(`${column} = ${expression.replace('$', `$${this.values.length}`)}`);
+  }
+  sql(): string {
+    return this.clauses.join(', ');
+  }
+}
+
+/**
+ * The plan's events in one insert. An external result moves the run's guard marker in the same
+ * statement (`state-guard.ts`). A `hook_received` lands only while its hook exists; undefined
+ * when it no longer does.
+ */
+async function insertEvents(
+  client: Client,
+  tables: TableNames,
+  facts: EventFacts,
+  plan: Acceptance,
+  params: CreateEventParams | undefined,
+  createdAt: Date,
+): Promise<Event[] | undefined> {
+  if (plan.events.length === 0) return [];
+  const values: unknown[] = [];
+  const rows: string[] = [];
+  const events: Event[] = [];
+  let marker: number | undefined;
+  for (const planned of plan.events) {
+    const eventId = `evnt_${nextUlid()}`;
+    const at = values.length;
+    values.push(
+      eventId,
+      plan.runId,
+      planned.eventType,
+      planned.correlationId ?? null,
+      toStoredJson(planned.eventData),
+      planned.specVersion,
+      createdAt,
+      planned.occurredAt ?? null,
+    );
+    const $ = (offset: number) => `$${at + offset}`;
+    rows.push(
+      `(${$(1)}::text, ${$(2)}::text, ${$(3)}::text, ${$(4)}::text, ${$(5)}::jsonb, ` +
+        `${$(6)}::integer, ${$(7)}::timestamptz, ${$(8)}::timestamptz)`,
+    );
+    marker = markerAdvance(planned.eventType, eventId, params) ?? marker;
+    events.push({
+      eventType: planned.eventType,
+      runId: plan.runId,
+      eventId,
+      createdAt,
+      specVersion: planned.specVersion,
+      ...(planned.correlationId !== undefined ? { correlationId: planned.correlationId } : {}),
+      ...(planned.eventData !== undefined ? { eventData: planned.eventData } : {}),
+      ...(planned.occurredAt ? { occurredAt: planned.occurredAt } : {}),
+    } as Event);
+  }
+  let advance = '';
+  if (marker !== undefined) {
+    values.push(marker);
+    advance = `WITH advanced AS (
+        UPDATE ${tables.runs} SET external_update_at = GREATEST(external_update_at, $${values.length}::bigint)
+        WHERE run_id = $2)
+      `;
+  }
+  let guard = '';
+  if (facts.hook && plan.events.some((event) => event.eventType === 'hook_received')) {
+    values.push(facts.hook.runId, plan.events[0]?.correlationId);
+    guard = `WHERE EXISTS (SELECT 1 FROM ${tables.hooks}
+      WHERE run_id = $${values.length - 1} AND hook_id = $${values.length})`;
+  }
+  const inserted = await client.query(
+    `${advance}INSERT INTO ${tables.events}
+       (event_id, run_id, event_type, correlation_id, event_data, spec_version, created_at, occurred_at)
+     SELECT * FROM (VALUES ${rows.join(', ')}) AS planned ${guard}`,
+    values,
+  );
+  if (inserted.rowCount !== events.length) return undefined;
+  return events;
+}
+
+async function readRun(client: Client, tables: TableNames, runId: string): Promise<RunRow> {
+  const result = await query<RunRow>(
+    client,
+    `SELECT ${runColumns(true)} FROM ${tables.runs} WHERE run_id = $1`,
+    [runId],
+  );
+  return result.rows[0] as RunRow;
 }
 
 /** Most events a run_started response carries; longer logs are paged by the runtime itself. */
@@ -286,7 +438,7 @@ const PRELOADED_EVENTS = 1000;
  * The run's log as of this transaction (under the run lock, so it is exactly what replay must
  * see), returned with run_started so the runtime skips its first `events.list` round trip.
  */
-async function preloadEvents(
+async function preloadLog(
   client: Client,
   tables: TableNames,
   runId: string,
@@ -299,368 +451,4 @@ async function preloadEvents(
   const hasMore = result.rows.length > PRELOADED_EVENTS;
   const rows = hasMore ? result.rows.slice(0, PRELOADED_EVENTS) : result.rows;
   return { events: rows.map(toEvent), cursor: rows.at(-1)?.seq ?? null, hasMore };
-}
-
-function terminalRunRefuses(status: string): EntityConflictError {
-  return new EntityConflictError(`Cannot create new entities on run in terminal state "${status}"`);
-}
-
-async function insertEvent(
-  client: Client,
-  tables: TableNames,
-  draft: EventDraft,
-  now: Date,
-  params: CreateEventParams | undefined,
-  resolveData: 'all' | 'none',
-): Promise<Event> {
-  const eventId = newEventId();
-  const values: unknown[] = [
-    eventId,
-    draft.runId,
-    draft.eventType,
-    draft.correlationId ?? null,
-    toStoredJson(draft.eventData),
-    draft.specVersion,
-    now,
-    params?.occurredAt ?? null,
-  ];
-  const marker = markerAdvance(draft.eventType, eventId, params);
-  // An external result moves the run's guard marker in the same statement (no extra round trip).
-  const advance =
-    marker === undefined
-      ? ''
-      : `WITH advanced AS (
-           UPDATE ${tables.runs} SET external_update_at = GREATEST(external_update_at, $9::bigint)
-           WHERE run_id = $2)
-         `;
-  await client.query(
-    `${advance}INSERT INTO ${tables.events}
-       (event_id, run_id, event_type, correlation_id, event_data, spec_version, created_at, occurred_at)
-     VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8)`,
-    marker === undefined ? values : [...values, marker],
-  );
-  const event = {
-    eventType: draft.eventType,
-    runId: draft.runId,
-    eventId,
-    createdAt: now,
-    specVersion: draft.specVersion,
-    ...(draft.correlationId !== undefined ? { correlationId: draft.correlationId } : {}),
-    ...(draft.eventData !== undefined ? { eventData: draft.eventData } : {}),
-    ...(params?.occurredAt ? { occurredAt: params.occurredAt } : {}),
-  } as Event;
-  return stripEventDataRefs(event, resolveData);
-}
-
-async function lockRun(
-  client: Client,
-  tables: TableNames,
-  runId: string,
-): Promise<LockedRun | undefined> {
-  const result = await client.query<LockedRun>(
-    `SELECT run_id, status, spec_version, external_update_at::float8 AS external_update_at
-     FROM ${tables.runs} WHERE run_id = $1 FOR UPDATE`,
-    [runId],
-  );
-  return result.rows[0];
-}
-
-async function readRun(client: Client, tables: TableNames, runId: string): Promise<RunRow> {
-  const result = await query<RunRow>(
-    client,
-    `SELECT ${runColumns(true)} FROM ${tables.runs} WHERE run_id = $1`,
-    [runId],
-  );
-  return result.rows[0] as RunRow;
-}
-
-async function updateRun(
-  client: Client,
-  tables: TableNames,
-  runId: string,
-  assignments: string,
-  values: unknown[],
-): Promise<RunRow> {
-  const result = await query<RunRow>(
-    client,
-    `UPDATE ${tables.runs} SET ${assignments} WHERE run_id = $1 RETURNING ${runColumns(true)}`,
-    [runId, ...values],
-  );
-  return result.rows[0] as RunRow;
-}
-
-type InsertEvent = (draft: EventDraft) => Promise<Event>;
-
-async function insertRunRow(
-  client: Client,
-  tables: TableNames,
-  runId: string,
-  fields: {
-    deploymentId: string;
-    workflowName: string;
-    input: unknown;
-    executionContext?: unknown;
-  },
-  specVersion: number,
-  now: Date,
-): Promise<RunRow | undefined> {
-  const result = await query<RunRow>(
-    client,
-    `INSERT INTO ${tables.runs}
-       (run_id, deployment_id, workflow_name, status, spec_version, execution_context, input, created_at, updated_at)
-     VALUES ($1, $2, $3, 'pending', $4, $5::jsonb, $6::jsonb, $7, $7)
-     ON CONFLICT (run_id) DO NOTHING
-     RETURNING ${runColumns(true)}`,
-    [
-      runId,
-      fields.deploymentId,
-      fields.workflowName,
-      specVersion,
-      toStoredJson(fields.executionContext),
-      toStoredJson(fields.input),
-      now,
-    ],
-  );
-  return result.rows[0];
-}
-
-async function createRun(
-  client: Client,
-  tables: TableNames,
-  requestedRunId: string | null,
-  data: RunCreatedEventRequest,
-  specVersion: number,
-  now: Date,
-  write: InsertEvent,
-): Promise<EventResult> {
-  let runId = requestedRunId;
-  if (runId) {
-    const problem = validateUlidTimestamp(runId, 'wrun_');
-    if (problem) throw new WorkflowWorldError(problem);
-  } else {
-    runId = `wrun_${nextUlid()}`;
-  }
-  const row = await insertRunRow(client, tables, runId, data.eventData, specVersion, now);
-  if (!row) throw new EntityConflictError(`Workflow run "${runId}" already exists`);
-  const event = await write({
-    runId,
-    eventType: 'run_created',
-    eventData: data.eventData,
-    specVersion,
-  });
-  return { event, run: toRun(row) };
-}
-
-/**
- * storage rule 5 in docs/contract.md: `run_started` for a run that does not exist yet, carrying the run's input,
- * creates the run and its `run_created` event in this same transaction. A concurrent
- * `run_created` either wins the insert (we then start its run) or waits for us.
- */
-async function createRunForResilientStart(
-  client: Client,
-  tables: TableNames,
-  runId: string,
-  data: Extract<AnyEventRequest, { eventType: 'run_started' }>,
-  specVersion: number,
-  now: Date,
-  write: InsertEvent,
-): Promise<LockedRun | undefined> {
-  const carried = data.eventData;
-  if (!carried?.deploymentId || !carried.workflowName || carried.input === undefined)
-    return undefined;
-  const creation = {
-    deploymentId: carried.deploymentId,
-    workflowName: carried.workflowName,
-    input: carried.input,
-    executionContext: carried.executionContext,
-  };
-  const row = await insertRunRow(client, tables, runId, creation, specVersion, now);
-  if (row) {
-    await write({ runId, eventType: 'run_created', eventData: creation, specVersion });
-  }
-  return lockRun(client, tables, runId);
-}
-
-async function endRun(
-  client: Client,
-  tables: TableNames,
-  runId: string,
-  data: Extract<AnyEventRequest, { eventType: 'run_completed' | 'run_failed' | 'run_cancelled' }>,
-  now: Date,
-): Promise<RunRow> {
-  let updated: RunRow;
-  if (data.eventType === 'run_completed') {
-    updated = await updateRun(
-      client,
-      tables,
-      runId,
-      `status = 'completed', output = $2::jsonb, completed_at = $3, updated_at = $3`,
-      [toStoredJson(data.eventData.output), now],
-    );
-  } else if (data.eventType === 'run_failed') {
-    const error = {
-      ...structuredError(data.eventData.error),
-      ...(data.eventData.errorCode ? { code: data.eventData.errorCode } : {}),
-    };
-    updated = await updateRun(
-      client,
-      tables,
-      runId,
-      `status = 'failed', error = $2::jsonb, completed_at = $3, updated_at = $3`,
-      [toStoredJson(error), now],
-    );
-  } else {
-    updated = await updateRun(
-      client,
-      tables,
-      runId,
-      `status = 'cancelled', completed_at = $2, updated_at = $2`,
-      [now],
-    );
-  }
-  // A run ending releases its hook tokens and pending waits in the same transaction.
-  await client.query(`DELETE FROM ${tables.hooks} WHERE run_id = $1`, [runId]);
-  await client.query(`DELETE FROM ${tables.waits} WHERE run_id = $1`, [runId]);
-  return updated;
-}
-
-function structuredError(error: unknown, stack?: string): { message: string; stack?: string } {
-  const source = error as { message?: unknown; stack?: unknown } | undefined;
-  const message =
-    typeof error === 'string'
-      ? error
-      : typeof source?.message === 'string'
-        ? source.message
-        : 'Unknown error';
-  const resolvedStack = stack ?? (typeof source?.stack === 'string' ? source.stack : undefined);
-  return resolvedStack === undefined ? { message } : { message, stack: resolvedStack };
-}
-
-async function transitionStep(
-  client: Client,
-  tables: TableNames,
-  run: LockedRun,
-  data: Extract<
-    AnyEventRequest,
-    { eventType: 'step_started' | 'step_completed' | 'step_failed' | 'step_retrying' }
-  >,
-  now: Date,
-): Promise<StepRow> {
-  const found = await client.query<{ status: StepRow['status']; retry_after: Date | null }>(
-    `SELECT status, retry_after FROM ${tables.steps} WHERE run_id = $1 AND step_id = $2 FOR UPDATE`,
-    [run.run_id, data.correlationId],
-  );
-  const step = found.rows[0];
-  if (!step) throw new WorkflowWorldError(`Step "${data.correlationId}" not found`);
-  if (isTerminalStepStatus(step.status)) {
-    throw new EntityConflictError(`Cannot modify step in terminal state "${step.status}"`);
-  }
-  if (isTerminalWorkflowRunStatus(run.status) && step.status !== 'running') {
-    throw new RunExpiredError(
-      `Cannot modify non-running step on run in terminal state "${run.status}"`,
-    );
-  }
-  const update = (assignments: string, values: unknown[]) =>
-    query<StepRow>(
-      client,
-      `UPDATE ${tables.steps} SET ${assignments}
-       WHERE run_id = $1 AND step_id = $2 RETURNING ${stepColumns(true)}`,
-      [run.run_id, data.correlationId, ...values],
-    ).then((result) => result.rows[0] as StepRow);
-
-  switch (data.eventType) {
-    case 'step_started': {
-      if (step.retry_after && step.retry_after.getTime() > now.getTime()) {
-        throw new TooEarlyError(
-          `Cannot start step "${data.correlationId}": retryAfter timestamp has not been reached yet`,
-          { retryAfter: Math.ceil((step.retry_after.getTime() - now.getTime()) / 1000) },
-        );
-      }
-      return update(
-        `status = 'running', attempt = attempt + 1, started_at = COALESCE(started_at, $3),
-         retry_after = NULL, updated_at = $3`,
-        [now],
-      );
-    }
-    case 'step_completed':
-      return update(
-        `status = 'completed', output = $3::jsonb, completed_at = $4, updated_at = $4`,
-        [toStoredJson(data.eventData.result), now],
-      );
-    case 'step_failed':
-      return update(`status = 'failed', error = $3::jsonb, completed_at = $4, updated_at = $4`, [
-        toStoredJson(structuredError(data.eventData.error, data.eventData.stack)),
-        now,
-      ]);
-    case 'step_retrying':
-      return update(`status = 'pending', error = $3::jsonb, retry_after = $4, updated_at = $5`, [
-        toStoredJson(structuredError(data.eventData.error, data.eventData.stack)),
-        data.eventData.retryAfter ? toDate(data.eventData.retryAfter) : null,
-        now,
-      ]);
-  }
-}
-
-/**
- * storage rule 4 in docs/contract.md: the unique token index decides between concurrent claimants. A token held by
- * another live hook is not an error: the claimant gets a `hook_conflict` event and no hook.
- */
-async function createHook(
-  client: Client,
-  tables: TableNames,
-  runId: string,
-  data: Extract<AnyEventRequest, { eventType: 'hook_created' }>,
-  specVersion: number,
-  now: Date,
-  write: InsertEvent,
-): Promise<EventResult> {
-  const { token, metadata, isWebhook } = data.eventData;
-  const hookId = data.correlationId;
-  // A holder can vanish between our conflicting insert and the lookup (its run ended); then
-  // the token is free and the insert is worth another try.
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const inserted = await query<HookRow>(
-      client,
-      `INSERT INTO ${tables.hooks} (hook_id, run_id, token, metadata, is_webhook, spec_version, created_at)
-       VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7)
-       ON CONFLICT DO NOTHING
-       RETURNING ${hookColumns(true)}`,
-      [hookId, runId, token, toStoredJson(metadata), isWebhook ?? false, specVersion, now],
-    );
-    const row = inserted.rows[0];
-    if (row) {
-      const event = await write({
-        runId,
-        eventType: 'hook_created',
-        correlationId: hookId,
-        eventData: data.eventData,
-        specVersion,
-      });
-      return { event, hook: toHook(row) };
-    }
-    const sameHook = await client.query(`SELECT 1 FROM ${tables.hooks} WHERE hook_id = $1`, [
-      hookId,
-    ]);
-    if (sameHook.rowCount) throw new EntityConflictError(`Hook "${hookId}" already exists`);
-    const holder = await client.query<{ run_id: string }>(
-      `SELECT run_id FROM ${tables.hooks} WHERE token = $1`,
-      [token],
-    );
-    const conflictingRunId = holder.rows[0]?.run_id;
-    if (conflictingRunId) {
-      const event = await write({
-        runId,
-        eventType: 'hook_conflict',
-        correlationId: hookId,
-        eventData: { token, conflictingRunId },
-        specVersion,
-      });
-      return { event };
-    }
-  }
-  throw new EntityConflictError(`Hook "${hookId}" could not claim its token; try again`);
-}
-
-function toDate(value: Date | string | number): Date {
-  return value instanceof Date ? value : new Date(value);
 }

@@ -1,4 +1,3 @@
-import { PreconditionFailedError } from '@workflow/errors';
 import type { CreateEventParams, Event } from '@workflow/world';
 import { decodeTime } from 'ulid';
 
@@ -6,24 +5,10 @@ import { decodeTime } from 'ulid';
  * The optional optimistic-concurrency guard of `CreateEventParams.stateUpdatedAt`
  * (`@workflow/world` 4.5). `runs.external_update_at` holds the ULID time of the run's newest
  * `step_completed` / `hook_received` written without `stateUpdatedAt`; a create whose snapshot is
- * older was decided by a replay that had not seen that event. Both the check and the advance run
- * under the run's row lock, so they are ordered against every other writer of the run.
+ * older was decided by a replay that had not seen that event, and the shared state machine
+ * (`decide`, `@worldkit/core`) refuses it with 412. Both the check and the advance run under the
+ * run's row lock, so they are ordered against every other writer of the run.
  */
-
-/** Throws `PreconditionFailedError` (412) when the caller's snapshot predates the marker. */
-export function checkStateSnapshot(
-  runId: string,
-  marker: number,
-  params: CreateEventParams | undefined,
-): void {
-  const snapshot = params?.stateUpdatedAt;
-  // Equal passes: a replay that loaded the newest external event must never be refused.
-  if (snapshot === undefined || snapshot >= marker) return;
-  throw new PreconditionFailedError(
-    `Run "${runId}" changed at ${marker}, after the snapshot this write was based on ` +
-      `(${snapshot}); reload the event log and retry`,
-  );
-}
 
 /**
  * The marker value an event sets, or `undefined` when it leaves the marker alone: only results
