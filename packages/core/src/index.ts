@@ -1,6 +1,7 @@
 export { type FromWorldSettings, fromWorld, type WorldSlots } from './adapters/from-world.js';
 export { type ComposedWorld, createWorld, type WorldkitHandle } from './compose/create-world.js';
 export { negotiate } from './compose/negotiate.js';
+export { SPAN_ATTRIBUTES, TRACER_NAME } from './compose/tracing.js';
 export { currentDeliveryScope, withDeliveryScope } from './compute/delivery-scope.js';
 export { findHandler, loadedDeployments, registerHandler } from './compute/handler-registry.js';
 export { inProcessCompute } from './compute/in-process.js';

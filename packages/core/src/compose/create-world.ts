@@ -32,6 +32,8 @@ import { hooksWithTokenAliases } from './hooks-with-token-aliases.js';
 import { negotiate } from './negotiate.js';
 import { createOrphanGuard } from './orphan-guard.js';
 import { asRetryableRunCreationFailure } from './run-creation-failure.js';
+import { tracedCompute, tracedReceiver, traceWorld } from './traced-world.js';
+import { createWorldTracer } from './tracing.js';
 
 /** What Worldkit adds to a World, under one key so it never collides with the contract. */
 export interface WorldkitHandle {
@@ -111,7 +113,19 @@ export function createWorld(config: WorldConfig): ComposedWorld {
     versions: asFunction(({ context }: Cradle) => providers.versions.create(context)).singleton(),
     compute: asFunction(({ context }: Cradle) => providers.compute.create(context)).singleton(),
   });
-  const { storage, queue, streamer, versions, compute } = container.cradle;
+  const { storage, queue, streamer, versions } = container.cradle;
+  // Spans for every World call and delivery when `@opentelemetry/api` is installed; otherwise
+  // nothing is wrapped.
+  const tracer = createWorldTracer();
+  const tracedProviders = {
+    storage: providers.storage.name,
+    queue: providers.queue.name,
+    streamer: providers.streamer.name,
+    compute: providers.compute.name,
+  };
+  const compute = tracer
+    ? tracedCompute(container.cradle.compute, tracer, tracedProviders)
+    : container.cradle.compute;
 
   const queueMethods =
     queue.kind === 'native'
@@ -135,13 +149,14 @@ export function createWorld(config: WorldConfig): ComposedWorld {
       await compute.start?.();
       await queue.start?.();
       if (queue.kind === 'transport') {
+        const receiver = createReceiver({
+          compute,
+          policy,
+          maxDelaySeconds: providers.queue.capabilities.maxDelaySeconds,
+          logger,
+        });
         await (queue as QueueTransport).consume(
-          createReceiver({
-            compute,
-            policy,
-            maxDelaySeconds: providers.queue.capabilities.maxDelaySeconds,
-            logger,
-          }),
+          tracer ? tracedReceiver(receiver, tracer, tracedProviders) : receiver,
         );
         if (!providers.queue.capabilities.durable) {
           // A memory queue forgot its messages on restart; durable storage still knows the runs.
@@ -232,6 +247,7 @@ export function createWorld(config: WorldConfig): ComposedWorld {
     close,
     worldkit: { deploymentId, versions, storage, queue, streamer, compute, providers, container },
   };
+  if (tracer) traceWorld(world as never, tracer, tracedProviders, deploymentId);
   return world;
 }
 
