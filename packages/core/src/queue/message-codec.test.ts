@@ -19,4 +19,13 @@ describe('message codec', () => {
     const payload = { value: { '$wk:bytes': 'AA==', other: 1 } };
     expect(decodeMessage(encodeMessage(payload))).toEqual(payload);
   });
+
+  it('round-trips objects shaped like its tags', () => {
+    const payload = {
+      date: { '$wk:date': '2026-01-02T03:04:05.678Z' },
+      bytes: { '$wk:bytes': 'AA==' },
+      escape: { '$wk:literal': { '$wk:date': new Date(0) } },
+    };
+    expect(decodeMessage(encodeMessage(payload))).toStrictEqual(payload);
+  });
 });

@@ -1,20 +1,23 @@
+import { decodeTaggedJson, encodeTaggedJson, NOT_A_TAG, type TagReader } from '@worldkit/provider';
 import { ulid } from 'ulid';
 
 /**
  * Worldkit's stored JSON for DynamoDB: every payload field (run input, step output, event data
- * …) is one JSON string attribute. JSON has no bytes or dates, so those become single-key tagged
- * objects revived on read; NULs and lone surrogates survive because `JSON.stringify` escapes them.
+ * …) is one JSON string attribute holding Worldkit's tagged JSON (`@worldkit/provider`: dates,
+ * bytes, and user objects shaped like tags escaped, so every value round-trips exactly). NULs
+ * and lone surrogates survive because `JSON.stringify` escapes them.
  *
- * An item may not exceed 400 KB, so large values move out of the entity into blob chunk items
- * (see `blob-items.ts`): a `Uint8Array` of at least `EXTERNAL_BYTES` is stored once as a blob
- * and referenced by id, and a field whose JSON still exceeds `INLINE_LIMIT` is stored as a blob
- * of its JSON text. The run item, its event and the step all reference the same blob when the
- * runtime hands them the same bytes (step output = step_completed result).
+ * What is DynamoDB's own: an item may not exceed 400 KB, so large values move out of the entity
+ * into blob chunk items (see `blob-items.ts`): a `Uint8Array` of at least `EXTERNAL_BYTES` is
+ * stored once as a blob and referenced as `{"$wk:blob": id}`, and a field whose JSON still
+ * exceeds `INLINE_LIMIT` is stored as a blob of its JSON text, the field holding
+ * `{"$wk:blobjson": id}`. The run item, its event and the step all reference the same blob when
+ * the runtime hands them the same bytes (step output = step_completed result).
  */
-const BYTES_TAG = '$wk:bytes';
-const DATE_TAG = '$wk:date';
 const BLOB_TAG = '$wk:blob';
 const BLOB_JSON_TAG = '$wk:blobjson';
+/** Blob ids as `BlobPlan` makes them; any other content is a user's plain object, not a reference. */
+const BLOB_ID = /^blob_[0-9A-HJKMNP-TV-Z]{26}$/;
 
 /** Byte arrays at least this large are stored as blobs, not inline base64. */
 export const EXTERNAL_BYTES = 16 * 1024;
@@ -43,25 +46,11 @@ export class BlobPlan {
 /** Encodes a value for a string attribute; `undefined` stays `undefined` (attribute omitted). */
 export function encodeValue(value: unknown, blobs: BlobPlan): string | undefined {
   if (value === undefined) return undefined;
-  const json = JSON.stringify(
-    value,
-    function replacer(this: Record<string, unknown>, key, encoded) {
-      const original = this[key];
-      if (original instanceof Uint8Array) {
-        if (original.byteLength >= EXTERNAL_BYTES) return { [BLOB_TAG]: blobs.add(original) };
-        return {
-          [BYTES_TAG]: Buffer.from(
-            original.buffer,
-            original.byteOffset,
-            original.byteLength,
-          ).toString('base64'),
-        };
-      }
-      if (original instanceof Date) return { [DATE_TAG]: original.toISOString() };
-      return encoded;
-    },
-  );
-  if (json.length <= INLINE_LIMIT) return json;
+  const json = encodeTaggedJson(value, {
+    bytes: (bytes) =>
+      bytes.byteLength >= EXTERNAL_BYTES ? { [BLOB_TAG]: blobs.add(bytes) } : undefined,
+  });
+  if (json === undefined || json.length <= INLINE_LIMIT) return json;
   return JSON.stringify({ [BLOB_JSON_TAG]: blobs.add(Buffer.from(json, 'utf8')) });
 }
 
@@ -75,24 +64,23 @@ class BlobReference {
 
 export type LoadBlob = (id: string) => Promise<Uint8Array>;
 
+const blobReference: TagReader = (content) =>
+  typeof content === 'string' && BLOB_ID.test(content)
+    ? new BlobReference(content, false)
+    : NOT_A_TAG;
+
+/** A whole-field blob is only ever written as the whole field. */
+const blobJsonReference: TagReader = (content, { root }) =>
+  root && typeof content === 'string' && BLOB_ID.test(content)
+    ? new BlobReference(content, true)
+    : NOT_A_TAG;
+
+const DYNAMODB_JSON = { tags: { [BLOB_TAG]: blobReference, [BLOB_JSON_TAG]: blobJsonReference } };
+
 /** Parses a stored value; blob references stay unresolved (see `resolveBlobs`). */
 export function parseStored(text: string | undefined): unknown {
   if (text === undefined) return undefined;
-  return JSON.parse(text, (_key, value) => {
-    if (value && typeof value === 'object' && !Array.isArray(value)) {
-      const keys = Object.keys(value);
-      if (keys.length === 1) {
-        const tagged = value[keys[0]];
-        if (typeof tagged === 'string') {
-          if (keys[0] === BYTES_TAG) return new Uint8Array(Buffer.from(tagged, 'base64'));
-          if (keys[0] === DATE_TAG) return new Date(tagged);
-          if (keys[0] === BLOB_TAG) return new BlobReference(tagged, false);
-          if (keys[0] === BLOB_JSON_TAG) return new BlobReference(tagged, true);
-        }
-      }
-    }
-    return value;
-  });
+  return decodeTaggedJson(text, DYNAMODB_JSON);
 }
 
 /** Replaces every blob reference in a parsed value with its content. */
@@ -105,7 +93,12 @@ export async function resolveBlobs(value: unknown, load: LoadBlob): Promise<unkn
   if (Array.isArray(value)) {
     return Promise.all(value.map((entry) => resolveBlobs(entry, load)));
   }
-  if (value && typeof value === 'object' && value.constructor === Object) {
+  // The prototype, not `constructor`: a user object may have a member named "constructor".
+  if (
+    value !== null &&
+    typeof value === 'object' &&
+    Object.getPrototypeOf(value) === Object.prototype
+  ) {
     const entries = await Promise.all(
       Object.entries(value).map(async ([key, entry]) => [key, await resolveBlobs(entry, load)]),
     );
