@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { findFreePort } from './free-port.js';
 import { onceSpawned, type RunningServer } from './redis-server.js';
 import { stopProcess } from './stop-process.js';
-import { waitForPort } from './wait-for-port.js';
+import { SERVER_START_TIMEOUT_MS, waitForPort } from './wait-for-port.js';
 
 const run = promisify(execFile);
 
@@ -143,7 +143,7 @@ export async function startDynamoDbLocal(): Promise<RunningDynamoDbLocal> {
   );
   await onceSpawned(child, 'java');
   try {
-    await waitForPort(port, 30_000, 'DynamoDB Local');
+    await waitForPort(port, SERVER_START_TIMEOUT_MS, 'DynamoDB Local');
   } catch (error) {
     await stopProcess(child);
     throw error;

@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { onceSpawned } from './redis-server.js';
 import { stopProcess } from './stop-process.js';
+import { SERVER_START_TIMEOUT_MS } from './wait-for-port.js';
 
 export interface RunningFauxqs {
   /** `http://127.0.0.1:<port>`: pass it as the SQS client's `endpoint`. */
@@ -31,7 +32,7 @@ process.on('SIGTERM', stop);
 process.on('SIGINT', stop);
 `;
 
-const START_TIMEOUT_MS = 15_000;
+const START_TIMEOUT_MS = SERVER_START_TIMEOUT_MS;
 
 /**
  * Starts fauxqs (an in-memory SQS emulator) in a child process bound to 127.0.0.1, so tests

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { findFreePort } from './free-port.js';
 import { onceSpawned, type RestartableServer } from './redis-server.js';
 import { stopProcess } from './stop-process.js';
-import { waitForPort } from './wait-for-port.js';
+import { SERVER_START_TIMEOUT_MS, waitForPort } from './wait-for-port.js';
 
 /** Finds Debian's PostgreSQL binaries (`/usr/lib/postgresql/<major>/bin`), newest first. */
 export function findPostgresBinaries(): string {
@@ -60,8 +60,8 @@ export async function startPostgresServer(): Promise<RestartableServer & { datab
       { stdio: 'ignore', ...identity },
     );
     await onceSpawned(child, 'postgres');
-    await waitForPort(port, 20_000, 'postgres');
-    await waitUntilAcceptingConnections(bin, port, 20_000);
+    await waitForPort(port, SERVER_START_TIMEOUT_MS, 'postgres');
+    await waitUntilAcceptingConnections(bin, port, SERVER_START_TIMEOUT_MS);
     return child;
   };
   let child = await launch();

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findFreePort } from './free-port.js';
 import { stopProcess } from './stop-process.js';
-import { waitForPort } from './wait-for-port.js';
+import { SERVER_START_TIMEOUT_MS, waitForPort } from './wait-for-port.js';
 
 export interface RunningServer {
   url: string;
@@ -51,7 +51,7 @@ export async function startRedisServer(binary = 'redis-server'): Promise<Restart
   const launch = async () => {
     const child: ChildProcess = spawn(binary, args, { stdio: 'ignore' });
     await onceSpawned(child, binary);
-    await waitForPort(port, 10_000, 'redis-server');
+    await waitForPort(port, SERVER_START_TIMEOUT_MS, 'redis-server');
     return child;
   };
   let child = await launch();
