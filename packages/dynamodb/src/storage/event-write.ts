@@ -1,32 +1,14 @@
-import { EntityConflictError } from '@workflow/errors';
-import {
-  type CreateEventParams,
-  type CreateEventRequest,
-  type Event,
-  type RunCreatedEventRequest,
-  SPEC_VERSION_CURRENT,
-  stripEventDataRefs,
-} from '@workflow/world';
+import type { CreateEventParams, Event } from '@workflow/world';
+import { stripEventDataRefs } from '@workflow/world';
+import type { PlannedEvent } from '@worldkit/core';
 import type { TableHandle } from '../connection/lazy-table.js';
 import { blobLoader } from '../encoding/blob-items.js';
 import { BlobPlan, encodeValue, type LoadBlob } from '../encoding/stored-value.js';
 import { commitWrite, readSnapshot, type TransactItem } from './commit-write.js';
 import { type EventItem, type LogItem, type RunItem, SCHEMA_VERSION } from './entity-items.js';
-import { eventIdTime, nextEventId } from './event-ids.js';
+import { nextEventId } from './event-ids.js';
 import { eventKey, logKey, lookup, runKey, runPartition } from './keys.js';
-import { isExternalUpdate } from './state-guard.js';
-
-export type AnyEventRequest = CreateEventRequest | RunCreatedEventRequest;
-export type Request<T extends AnyEventRequest['eventType']> = Extract<
-  AnyEventRequest,
-  { eventType: T }
->;
-
-export interface EventDraft {
-  eventType: Event['eventType'];
-  correlationId?: string;
-  eventData?: unknown;
-}
+import { markerAfter } from './state-guard.js';
 
 /**
  * Collects one event's writes: entity changes, event items and the run's write guard. The guard
@@ -48,7 +30,6 @@ export class EventWrite {
     private readonly handle: TableHandle,
     readonly runId: string,
     previous: LogItem | undefined,
-    readonly specVersion: number,
     readonly now: number,
     private readonly params: CreateEventParams | undefined,
   ) {
@@ -88,7 +69,7 @@ export class EventWrite {
   }
 
   /** Adds an event item; returns the event as the caller will see it. */
-  event(draft: EventDraft): Event {
+  event(draft: PlannedEvent): Event {
     this.lastEventId = nextEventId(this.lastEventId);
     const eventId = this.lastEventId;
     const item: EventItem = {
@@ -100,16 +81,17 @@ export class EventWrite {
       eventType: draft.eventType,
       correlationId: draft.correlationId,
       eventData: this.encode(draft.eventData),
-      specVersion: this.specVersion,
+      specVersion: draft.specVersion,
       createdAt: this.now,
-      occurredAt: this.params?.occurredAt?.getTime(),
+      occurredAt: draft.occurredAt?.getTime(),
       ...(draft.correlationId
         ? { gsi1pk: lookup.eventsOfCorrelation(draft.correlationId), gsi1sk: eventId }
         : {}),
     };
     this.put(item, 'attribute_not_exists(pk)');
-    if (isExternalUpdate(draft.eventType, this.params)) {
-      this.externalUpdateAt = Math.max(this.externalUpdateAt ?? 0, eventIdTime(eventId));
+    // A step result or hook payload from outside a replay moves the marker (`state-guard.ts`).
+    if (draft.external) {
+      this.externalUpdateAt = markerAfter(this.externalUpdateAt, eventId);
       this.externalUpdateMoved = true;
     }
     const event = {
@@ -117,10 +99,10 @@ export class EventWrite {
       runId: this.runId,
       eventId,
       createdAt: new Date(this.now),
-      specVersion: this.specVersion,
+      specVersion: draft.specVersion,
       ...(draft.correlationId !== undefined ? { correlationId: draft.correlationId } : {}),
       ...(draft.eventData !== undefined ? { eventData: draft.eventData } : {}),
-      ...(this.params?.occurredAt ? { occurredAt: this.params.occurredAt } : {}),
+      ...(draft.occurredAt ? { occurredAt: draft.occurredAt } : {}),
     } as Event;
     const visible = stripEventDataRefs(event, this.params?.resolveData ?? 'all');
     this.events.push(visible);
@@ -222,44 +204,4 @@ export async function readRun(
     ...extraKeys,
   ]);
   return { run: run as RunItem | undefined, log: log as LogItem | undefined, extra };
-}
-
-export function terminalRunRefuses(status: string): EntityConflictError {
-  return new EntityConflictError(`Cannot create new entities on run in terminal state "${status}"`);
-}
-
-export function structuredError(
-  error: unknown,
-  stack?: string,
-): { message: string; stack?: string } {
-  const source = error as { message?: unknown; stack?: unknown } | undefined;
-  const message =
-    typeof error === 'string'
-      ? error
-      : typeof source?.message === 'string'
-        ? source.message
-        : 'Unknown error';
-  const resolvedStack = stack ?? (typeof source?.stack === 'string' ? source.stack : undefined);
-  return resolvedStack === undefined ? { message } : { message, stack: resolvedStack };
-}
-
-export function toDate(value: Date | string | number): Date {
-  return value instanceof Date ? value : new Date(value);
-}
-
-export function newWrite(
-  handle: TableHandle,
-  runId: string,
-  log: LogItem | undefined,
-  data: AnyEventRequest,
-  params: CreateEventParams | undefined,
-): EventWrite {
-  return new EventWrite(
-    handle,
-    runId,
-    log,
-    data.specVersion ?? SPEC_VERSION_CURRENT,
-    Date.now(),
-    params,
-  );
 }

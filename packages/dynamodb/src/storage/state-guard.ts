@@ -1,13 +1,12 @@
-import { PreconditionFailedError } from '@workflow/errors';
-import type { CreateEventParams, Event } from '@workflow/world';
-import type { LogItem } from './entity-items.js';
+import { eventIdTime } from './event-ids.js';
 
 /**
  * The optimistic-concurrency guard of `CreateEventParams.stateUpdatedAt` (`@workflow/world`
  * ≥ 4.5). A replay sends the ULID time of the newest event it loaded; the run remembers the ULID
  * time of its newest *external* event — a `step_completed` or `hook_received` written without
  * `stateUpdatedAt` (a step worker, a hook delivery) — and a create whose snapshot is strictly
- * older than that was decided without seeing it, so it is refused with 412.
+ * older than that was decided without seeing it, so the shared state machine (`decide`,
+ * `@worldkit/core`) refuses it with 412.
  *
  * The marker lives on the run's write guard (`#LOG`, attribute `externalUpdateAt`) rather than
  * on the run item, because every event write already updates that item with the condition
@@ -16,7 +15,7 @@ import type { LogItem } from './entity-items.js';
  *
  * - Checking: the marker is read in the same `TransactGetItems` snapshot the event is decided on.
  *   If an external event commits after that read, our transaction's guard condition fails, the
- *   attempt is retried on a fresh snapshot, and this check then sees the new marker and refuses.
+ *   attempt is retried on a fresh snapshot, and the decision then sees the new marker and refuses.
  *   So a refused create throws before anything is written, and a stale create can never slip in
  *   behind a racing external write.
  * - Advancing: writers of one run take turns, so the marker read is the current one and the new
@@ -29,27 +28,6 @@ import type { LogItem } from './entity-items.js';
  * their next external event, which is what the contract allows ("a backend that ignores this
  * field simply disables the guard").
  */
-export function refuseStaleSnapshot(
-  runId: string,
-  log: LogItem | undefined,
-  params: CreateEventParams | undefined,
-): void {
-  const snapshot = params?.stateUpdatedAt;
-  const marker = log?.externalUpdateAt;
-  if (snapshot === undefined || marker === undefined || snapshot >= marker) return;
-  throw new PreconditionFailedError(
-    `Run "${runId}" changed at ${marker}, after the snapshot this write was based on ` +
-      `(${snapshot}); reload the event log and retry`,
-  );
-}
-
-/** Whether writing this event moves the marker: a step result or hook payload from outside a replay. */
-export function isExternalUpdate(
-  eventType: Event['eventType'],
-  params: CreateEventParams | undefined,
-): boolean {
-  return (
-    (eventType === 'step_completed' || eventType === 'hook_received') &&
-    params?.stateUpdatedAt === undefined
-  );
+export function markerAfter(marker: number | undefined, eventId: string): number {
+  return Math.max(marker ?? 0, eventIdTime(eventId));
 }
