@@ -17,6 +17,8 @@ export default defineConfig({
   test: {
     include: ['packages/*/src/**/*.test.ts', 'test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
     setupFiles: ['./test/setup/polyfills.ts'],
+    // Collects the figures the reliability tests measure and prints them as a table at the end.
+    globalSetup: ['./test/setup/reliability-report.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     // Suites share local servers and real workflow bundles; files run in separate forks.
