@@ -20,5 +20,6 @@ export {
   listHooks,
   waitFor,
   waitForRun,
+  waitForRunsWhileProgressing,
 } from './run-inspection.js';
 export { startWorkflowServer, type WorkflowServer } from './workflow-server.js';

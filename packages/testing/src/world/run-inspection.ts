@@ -24,6 +24,46 @@ export async function waitForRun(
   });
 }
 
+/**
+ * Waits until every run reaches a terminal status, for as long as they make progress: fails
+ * only when no run finished for `stallMs`. A batch of
+ * runs on a loaded machine or a slow emulator may take minutes in all; a fixed deadline for
+ * the batch would fail it for being slow rather than for being stuck. Polls every 250 ms.
+ */
+export async function waitForRunsWhileProgressing(
+  world: World,
+  runIds: string[],
+  stallMs: number,
+): Promise<WorkflowRun[]> {
+  const finished = new Map<string, WorkflowRun>();
+  let lastProgress = Date.now();
+  while (finished.size < runIds.length) {
+    const pending = runIds.filter((runId) => !finished.has(runId));
+    const runs = await Promise.all(
+      pending.map((runId) =>
+        world.runs.get(runId).catch((error: unknown) => {
+          if (WorkflowRunNotFoundError.is(error)) return undefined;
+          throw error;
+        }),
+      ),
+    );
+    for (const run of runs) {
+      if (run && TERMINAL_STATUSES.has(run.status)) {
+        finished.set(run.runId, run);
+        lastProgress = Date.now();
+      }
+    }
+    if (finished.size === runIds.length) break;
+    if (Date.now() - lastProgress > stallMs) {
+      throw new Error(
+        `${runIds.length - finished.size} of ${runIds.length} runs made no progress for ${stallMs} ms (none finished)`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return runIds.map((runId) => finished.get(runId)!);
+}
+
 /** Polls `check` until it returns a value, failing with `what` after `timeoutMs`. */
 export async function waitFor<T>(
   what: string,
