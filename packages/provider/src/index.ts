@@ -17,3 +17,35 @@ export {
   TEXT_TAG,
   tagNameOf,
 } from './codec/tags.js';
+export {
+  type ConfigProblem,
+  describeProblem,
+  MissingCapabilityError,
+  MissingSettingError,
+  ProviderVersionError,
+  WorldkitConfigError,
+} from './errors/config-errors.js';
+export { VersionConflictError, VersionNotFoundError } from './errors/version-errors.js';
+export { isWorldkitError, WorldkitError } from './errors/worldkit-error.js';
+export type { Logger } from './logging/logger.js';
+export {
+  createOutageReport,
+  type OutageReport,
+  type OutageReportSettings,
+} from './logging/outage-report.js';
+export {
+  createRateLimitedWarning,
+  type RateLimitedWarning,
+} from './logging/rate-limited-warning.js';
+export { exponentialBackoff } from './retry/backoff.js';
+export { describeValue } from './settings/describe-value.js';
+export { MASK, maskSecrets, maskUrlSecrets } from './settings/mask-secrets.js';
+export {
+  resolveSetting,
+  type SafeParseSchema,
+  type SettingSchema,
+  type SettingSpec,
+  type StandardSchemaLike,
+  type StandardSchemaResult,
+} from './settings/resolve-setting.js';
+export * from './v1/index.js';

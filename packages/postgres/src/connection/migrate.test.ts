@@ -1,4 +1,4 @@
-import { startPostgresServer } from '@worldkit/testing';
+import { startPostgresServer } from '@worldkit/test-servers';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresStorage } from '../storage/postgres-storage.js';
