@@ -1,42 +1,61 @@
-import { WorldkitConfigError } from '@worldkit/core';
+import {
+  MissingCapabilityError,
+  MissingSettingError,
+  ProviderVersionError,
+  WorldkitConfigError,
+  WorldkitError,
+} from '@worldkit/core';
 
 /** A bad argument or option value the parser could not catch (exit code 2). */
-export class UsageError extends Error {
+export class UsageError extends WorldkitError {
+  static override readonly code = 'WORLDKIT_CLI_USAGE';
   override readonly name = 'UsageError';
+  constructor(message: string) {
+    super(UsageError.code, message);
+  }
 }
 
 /** The config file exists but could not be evaluated (syntax error, missing import). */
-export class ConfigLoadError extends Error {
+export class ConfigLoadError extends WorldkitError {
+  static override readonly code = 'WORLDKIT_CONFIG_LOAD';
   override readonly name = 'ConfigLoadError';
+  constructor(message: string) {
+    super(ConfigLoadError.code, message);
+  }
 }
 
 /** Raised after a command already printed its report and only the exit code is left to set. */
-export class ReportedFailure extends Error {
+export class ReportedFailure extends WorldkitError {
+  static override readonly code = 'WORLDKIT_CLI_REPORTED_FAILURE';
   override readonly name = 'ReportedFailure';
   constructor(
     message: string,
     readonly exitCode: number,
   ) {
-    super(message);
+    super(ReportedFailure.code, message);
   }
 }
 
-/** Errors that mean "fix your command line or config", as opposed to a failure while running. */
-const USAGE_ERROR_NAMES = new Set([
-  'UsageError',
-  'ConfigLoadError',
-  'WorldkitConfigError',
-  'ProviderVersionError',
-  'MissingCapabilityError',
-  'MissingSettingError',
+/**
+ * Codes of the errors that mean "fix your command line or config", as opposed to a failure
+ * while running. Matched by `code` on any Worldkit error, so an error thrown by another copy of
+ * the packages (the config's own, loaded from the project) is classified the same way.
+ */
+const USAGE_ERROR_CODES = new Set<string>([
+  UsageError.code,
+  ConfigLoadError.code,
+  WorldkitConfigError.code,
+  ProviderVersionError.code,
+  MissingCapabilityError.code,
+  MissingSettingError.code,
 ]);
 
 export const EXIT_RUNTIME_FAILURE = 1;
 export const EXIT_USAGE = 2;
 
 export function exitCodeFor(error: unknown): number {
-  if (error instanceof ReportedFailure) return error.exitCode;
-  return error instanceof Error && USAGE_ERROR_NAMES.has(error.name)
+  if (ReportedFailure.is(error)) return error.exitCode;
+  return WorldkitError.is(error) && USAGE_ERROR_CODES.has(error.code)
     ? EXIT_USAGE
     : EXIT_RUNTIME_FAILURE;
 }
@@ -47,7 +66,7 @@ export function exitCodeFor(error: unknown): number {
  */
 export function describeError(error: unknown): string {
   if (WorldkitConfigError.is(error)) {
-    const problems = (error as WorldkitConfigError).problems ?? [];
+    const problems = error.problems ?? [];
     const heading = error.message.split('\n')[0] ?? 'Invalid world config';
     const lines = error.message
       .split('\n')

@@ -5,6 +5,7 @@ import {
   createWorld,
   type WorldConfig,
   WorldkitConfigError,
+  WorldkitError,
 } from '@worldkit/core';
 import { CONFIG_PATH_ENV, findConfigFile, loadWorldConfig } from '@worldkit/core/target-world';
 import { ConfigLoadError } from './cli-errors.js';
@@ -37,19 +38,12 @@ export function loadConfig(path: string): WorldConfig {
   try {
     return loadWorldConfig(path);
   } catch (error) {
-    if (error instanceof Error && isWorldkitError(error)) throw error;
+    // Any Worldkit error (a provider rejecting its settings, from whichever copy of the packages
+    // the config loaded) keeps its type and code.
+    if (WorldkitError.is(error)) throw error;
     const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
     throw new ConfigLoadError(`cannot load config ${path}: ${reason}`);
   }
-}
-
-function isWorldkitError(error: Error): boolean {
-  return [
-    'WorldkitConfigError',
-    'MissingSettingError',
-    'ProviderVersionError',
-    'MissingCapabilityError',
-  ].includes(error.name);
 }
 
 export interface OpenedWorld {

@@ -8,7 +8,8 @@ export interface WorldPart {
     name: string;
     packageName: string;
     specificationVersion: string;
-    capabilities: Record<string, unknown>;
+    /** Each slot's named capabilities, plus any more a provider declares. */
+    capabilities: object;
   };
 }
 
@@ -25,7 +26,7 @@ export function worldParts(world: ComposedWorld): WorldPart[] {
 }
 
 /** `a=1, b=true, maxDelaySeconds=unbounded`: capabilities on one table cell. */
-export function describeCapabilities(capabilities: Record<string, unknown>): string {
+export function describeCapabilities(capabilities: object): string {
   return Object.entries(capabilities)
     .map(([name, value]) => `${name}=${value === null ? 'unbounded' : String(value)}`)
     .join(', ');

@@ -35,6 +35,7 @@ export {
   MissingSettingError,
   ProviderVersionError,
   WorldkitConfigError,
+  WorldkitError,
 } from './errors.js';
 export { createConsoleLogger, type Logger } from './logging/logger.js';
 export {

@@ -1,4 +1,4 @@
-import { type ComposedWorld, createWorld } from '@worldkit/core';
+import { type ComposedWorld, createWorld, WorldkitConfigError } from '@worldkit/core';
 import { type Command, Option } from 'commander';
 import { describeError, exitCodeFor, ReportedFailure } from '../cli-errors.js';
 import type { CliIo } from '../cli-io.js';
@@ -57,7 +57,8 @@ export function registerDoctorCommand(program: Command, io: CliIo): void {
             name: provider.name,
             packageName: provider.packageName,
             specificationVersion: provider.specificationVersion,
-            capabilities: provider.capabilities,
+            // A plain record in the JSON report: the named capabilities and any extra ones.
+            capabilities: { ...provider.capabilities } as Record<string, unknown>,
           })),
           versions,
         };
@@ -77,13 +78,12 @@ export function registerDoctorCommand(program: Command, io: CliIo): void {
 }
 
 function reportConfigFailure(context: CommandContext, path: string | null, error: unknown): never {
-  const problems =
-    error instanceof Error && error.name === 'WorldkitConfigError'
-      ? error.message
-          .split('\n')
-          .slice(1)
-          .map((line) => line.replace(/^\s*-\s*/, '').trim())
-      : [];
+  const problems = WorldkitConfigError.is(error)
+    ? error.message
+        .split('\n')
+        .slice(1)
+        .map((line) => line.replace(/^\s*-\s*/, '').trim())
+    : [];
   printReport(context, {
     ok: false,
     config: path,

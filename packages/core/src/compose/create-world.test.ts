@@ -136,7 +136,7 @@ describe('createWorld rejects bad configs with one clear line per problem', () =
     const error = failure(() =>
       createWorld({
         storage: storage(),
-        queue: queue({ specificationVersion: 'v2' }),
+        queue: queue({ specificationVersion: 'v2' as 'v1' }),
         streamer: streamer(),
       }),
     );

@@ -5,7 +5,7 @@ import {
 } from '../contracts/provider.js';
 import { MissingCapabilityError, ProviderVersionError } from '../errors.js';
 
-type AnyProvider = ProviderBase<Slot, unknown, Record<string, unknown>>;
+type AnyProvider = ProviderBase<Slot, unknown, object>;
 
 /** A capability the composer cannot work without, and what to do when it is missing. */
 interface Requirement {
@@ -40,6 +40,8 @@ const REQUIREMENTS: Requirement[] = [
 
 /** Fails fast, before any provider is created, on contract drift between packages. */
 export function negotiate(provider: AnyProvider): void {
+  // Typed as the literal this package supports; a provider built for another generation
+  // (or plain JavaScript) can carry any string, which is what this check is for.
   if (
     !(SUPPORTED_SPECIFICATION_VERSIONS as readonly string[]).includes(provider.specificationVersion)
   ) {
@@ -52,7 +54,8 @@ export function negotiate(provider: AnyProvider): void {
   }
   for (const requirement of REQUIREMENTS) {
     if (requirement.slot !== provider.slot) continue;
-    if (!requirement.satisfied(provider.capabilities[requirement.capability])) {
+    const declared = (provider.capabilities as Record<string, unknown>)[requirement.capability];
+    if (!requirement.satisfied(declared)) {
       throw new MissingCapabilityError(
         provider.slot,
         provider.packageName,

@@ -1,8 +1,42 @@
 import { parseQueueName, type ValidQueueName } from '@workflow/world';
-import type { ComputeProvider, HandlerResult } from '../contracts/compute.js';
-import { SPECIFICATION_VERSION } from '../contracts/provider.js';
+import { defineComputeProvider } from '@worldkit/provider';
+import type { ComputeInstance, ComputeProvider, HandlerResult } from '../contracts/compute.js';
 import { withDeliveryScope } from './delivery-scope.js';
 import { findHandler, loadedDeployments, registerHandler } from './handler-registry.js';
+
+const inProcessComputeProvider = defineComputeProvider({
+  name: 'in-process',
+  packageName: '@worldkit/core',
+  capabilities: { multiVersion: true },
+  create: (): ComputeInstance => ({
+    register: registerHandler,
+    async deliver(envelope, message): Promise<HandlerResult> {
+      const { prefix } = parseQueueName(envelope.queueName as ValidQueueName);
+      const handler = findHandler(envelope.deploymentId, prefix);
+      if (!handler) {
+        return {
+          type: 'no-handler',
+          reason: `no code for version "${envelope.deploymentId}" (${prefix}) is loaded in this process; loaded: ${loadedDeployments().join(', ') || 'none'}`,
+        };
+      }
+      try {
+        const result = await withDeliveryScope(envelope.deploymentId, () =>
+          handler(message, {
+            attempt: envelope.attempt,
+            queueName: envelope.queueName,
+            messageId: envelope.messageId,
+          }),
+        );
+        if (result && typeof result.timeoutSeconds === 'number') {
+          return { type: 'timeout', timeoutSeconds: Math.max(0, result.timeoutSeconds) };
+        }
+        return { type: 'done' };
+      } catch (error) {
+        return { type: 'failed', error: error instanceof Error ? error.message : String(error) };
+      }
+    },
+  }),
+});
 
 /**
  * Delivers each message to the handlers that the code of its version registered in this
@@ -10,39 +44,5 @@ import { findHandler, loadedDeployments, registerHandler } from './handler-regis
  * process may host it) and dead-lettered by the delivery policy if nobody ever does.
  */
 export function inProcessCompute(): ComputeProvider {
-  return {
-    slot: 'compute',
-    specificationVersion: SPECIFICATION_VERSION,
-    name: 'in-process',
-    packageName: '@worldkit/core',
-    capabilities: { multiVersion: true },
-    create: () => ({
-      register: registerHandler,
-      async deliver(envelope, message): Promise<HandlerResult> {
-        const { prefix } = parseQueueName(envelope.queueName as ValidQueueName);
-        const handler = findHandler(envelope.deploymentId, prefix);
-        if (!handler) {
-          return {
-            type: 'no-handler',
-            reason: `no code for version "${envelope.deploymentId}" (${prefix}) is loaded in this process; loaded: ${loadedDeployments().join(', ') || 'none'}`,
-          };
-        }
-        try {
-          const result = await withDeliveryScope(envelope.deploymentId, () =>
-            handler(message, {
-              attempt: envelope.attempt,
-              queueName: envelope.queueName,
-              messageId: envelope.messageId,
-            }),
-          );
-          if (result && typeof result.timeoutSeconds === 'number') {
-            return { type: 'timeout', timeoutSeconds: Math.max(0, result.timeoutSeconds) };
-          }
-          return { type: 'done' };
-        } catch (error) {
-          return { type: 'failed', error: error instanceof Error ? error.message : String(error) };
-        }
-      },
-    }),
-  };
+  return inProcessComputeProvider();
 }

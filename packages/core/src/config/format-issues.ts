@@ -1,6 +1,6 @@
+import { describeValue } from '@worldkit/provider';
 import type { z } from 'zod';
 import type { ConfigProblem } from '../errors.js';
-import { maskSecrets } from './mask-secrets.js';
 
 /**
  * Turns zod issues into one problem per key. `envVars` maps a dotted key to the
@@ -72,21 +72,4 @@ function valueAt(input: unknown, path: PropertyKey[]): unknown {
   return current;
 }
 
-/**
- * The user-info part of `scheme://user:password@host`, up to the last `@` so a password
- * holding `@` or spaces is covered too. Config errors end up in logs; credentials must not.
- */
-
-export function describeValue(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  if (value === null) return 'null';
-  if (typeof value === 'string') {
-    // Hidden before shortening, so a cut cannot leave half a password behind.
-    const shown = maskSecrets(value);
-    return JSON.stringify(shown.length > 60 ? `${shown.slice(0, 57)}...` : shown);
-  }
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (typeof value === 'function') return 'a function';
-  if (Array.isArray(value)) return `an array of ${value.length}`;
-  return 'an object';
-}
+export { describeValue };

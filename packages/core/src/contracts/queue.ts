@@ -1,10 +1,17 @@
 import type { Queue } from '@workflow/world';
+import type {
+  DeliveryOutcomeV1,
+  QueueCapabilitiesV1,
+  QueueEnvelopeV1,
+  QueueReceiverV1,
+  QueueTransportV1,
+} from '@worldkit/provider';
 import { z } from 'zod';
 import type { Lifecycle, ProviderBase } from './provider.js';
 
 /**
- * What travels through a queue transport. The composer builds it from the runtime's
- * `queue(name, payload, options)` call; transports store and return it unchanged.
+ * What travels through a queue transport (`QueueEnvelopeV1`): the composer validates every
+ * envelope a transport hands back against this schema.
  */
 export const queueEnvelopeSchema = z.object({
   /** Envelope format version, so stored messages stay readable after upgrades. */
@@ -26,40 +33,16 @@ export const queueEnvelopeSchema = z.object({
   notBefore: z.number().int().nonnegative(),
   createdAt: z.number().int().nonnegative(),
 });
-export type QueueEnvelope = z.infer<typeof queueEnvelopeSchema>;
-
-/** What the receiver tells the transport to do with a delivered message. */
-export type DeliveryOutcome =
-  | { type: 'ack' }
-  | { type: 'redeliver'; envelope: QueueEnvelope; delaySeconds: number }
-  | { type: 'dead-letter'; reason: string };
-
-export type QueueReceiver = (raw: unknown) => Promise<DeliveryOutcome>;
-
-export interface QueueCapabilities {
-  /** Longest delay the backend applies natively; `null` = unbounded. Longer delays are chained. */
-  maxDelaySeconds: number | null;
-  /** The transport drops a second message with an idempotency key it has already accepted. */
-  idempotencyKeys: boolean;
-  durable: boolean;
-  [capability: string]: unknown;
-}
+export type QueueEnvelope = QueueEnvelopeV1;
+export type DeliveryOutcome = DeliveryOutcomeV1;
+export type QueueReceiver = QueueReceiverV1;
+export type QueueCapabilities = QueueCapabilitiesV1;
+export type QueueTransport = QueueTransportV1;
 
 /**
- * A message transport: stores envelopes and hands them to the receiver, honouring delays.
- * Redelivery and dead-lettering are decided by the composer (one policy for every backend);
- * the transport only carries out the outcome.
+ * An existing World's queue used as-is (the composer's adapters, `fromWorld`): it routes
+ * messages itself. Not part of the provider contract; providers implement `QueueTransport`.
  */
-export interface QueueTransport extends Lifecycle {
-  kind: 'transport';
-  send(envelope: QueueEnvelope, options: { delaySeconds: number }): Promise<{ accepted: boolean }>;
-  /** Starts delivering to `receiver`; called once by the composite World's `start()`. */
-  consume(receiver: QueueReceiver): Promise<void>;
-  /** Messages that were dead-lettered, newest last, for inspection. */
-  deadLetters?(): Promise<Array<{ envelope: unknown; reason: string; at: number }>>;
-}
-
-/** An existing World's queue used as-is (adapters): it routes messages itself. */
 export interface NativeQueue extends Lifecycle {
   kind: 'native';
   queue: Queue['queue'];

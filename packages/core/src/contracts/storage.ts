@@ -1,22 +1,44 @@
-import type { Storage } from '@workflow/world';
-import type { Lifecycle, ProviderBase } from './provider.js';
-import type { VersionsProvider } from './versions.js';
+import type {
+  CreateEventRequest,
+  Event,
+  EventResult,
+  Hook,
+  RunCreatedEventRequest,
+  Step,
+  StepWithoutData,
+  WorkflowRun,
+  WorkflowRunWithoutData,
+} from '@workflow/world';
+import type {
+  StorageCapabilitiesV1,
+  StorageInstanceV1,
+  StorageProviderV1,
+} from '@worldkit/provider';
 
-export interface StorageCapabilities {
-  /** Each `events.create` writes the event and its entity change atomically (storage rule 1 in docs/contract.md). Required. */
-  atomicEventWrites: boolean;
-  /** Highest `@workflow/world` spec version of runs this storage can hold. */
-  maxSpecVersion: number;
-  /** Data survives a process restart. */
-  durable: boolean;
-  [capability: string]: unknown;
+export type StorageCapabilities = StorageCapabilitiesV1;
+
+/**
+ * The records of the runtime this composer serves (`@workflow/world` 4.x), bound into the
+ * provider contract's storage map. A later runtime line gets its own map (and, where the shapes
+ * differ, a mapping in the composer); providers keep implementing `StorageInstanceV1`.
+ */
+export interface WorkflowStorageRecords {
+  run: WorkflowRun;
+  runWithoutData: WorkflowRunWithoutData;
+  step: Step;
+  stepWithoutData: StepWithoutData;
+  event: Event;
+  hook: Hook;
+  eventResult: EventResult;
+  runCreatedEventRequest: RunCreatedEventRequest;
+  eventRequest: CreateEventRequest;
 }
 
-/** A storage instance is exactly the `Storage` part of a World, plus optional lifecycle. */
-export type StorageInstance = Storage & Lifecycle & { setup?(): Promise<void> };
+/**
+ * A storage instance: the provider contract's storage (`StorageInstanceV1`) over the runtime's
+ * records, which is exactly the `Storage` part of a World plus optional lifecycle and `setup`
+ * (checked both ways in `runtime-compatibility.ts`).
+ */
+export type StorageInstance = StorageInstanceV1<WorkflowStorageRecords>;
 
-export interface StorageProvider
-  extends ProviderBase<'storage', StorageInstance, StorageCapabilities> {
-  /** The version store this storage ships, used when the config names no `versions` provider. */
-  readonly versions?: VersionsProvider;
-}
+export type StorageProvider = StorageProviderV1<StorageCapabilities, WorkflowStorageRecords>;

@@ -1,13 +1,9 @@
-import type { Streamer } from '@workflow/world';
-import type { Lifecycle, ProviderBase } from './provider.js';
+import type { StreamerCapabilitiesV1, StreamerInstanceV1 } from '@worldkit/provider';
+import type { ProviderBase } from './provider.js';
 
-export interface StreamerCapabilities {
-  /** `readFromStream` keeps delivering chunks written after it was opened. */
-  liveTailing: boolean;
-  durable: boolean;
-  [capability: string]: unknown;
-}
+export type StreamerCapabilities = StreamerCapabilitiesV1;
 
-export type StreamerInstance = Streamer & Lifecycle;
+/** What a streamer provider's instance implements (`StreamerInstanceV1`). */
+export type StreamerInstance = StreamerInstanceV1;
 
 export type StreamerProvider = ProviderBase<'streamer', StreamerInstance, StreamerCapabilities>;

@@ -1,7 +1,21 @@
+import {
+  type CreateVersionInputV1,
+  UPGRADE_STRATEGIES_V1,
+  type UpdateVersionInputV1,
+  type UpgradeLogFilterV1,
+  type UpgradeLogV1,
+  type UpgradeRecordV1,
+  type UpgradeStrategyV1,
+  VERSION_STATUSES_V1,
+  type VersionManifestV1,
+  type VersionStoreV1,
+  type VersionsCapabilitiesV1,
+  type VersionV1,
+} from '@worldkit/provider';
 import { z } from 'zod';
-import type { Lifecycle, ProviderBase } from './provider.js';
+import type { ProviderBase } from './provider.js';
 
-export const VERSION_STATUSES = ['active', 'draining', 'retired'] as const;
+export const VERSION_STATUSES = VERSION_STATUSES_V1;
 
 /** `manifest.json` written by `wf build`, plus optional per-workflow input schemas (JSON Schema). */
 export const versionManifestSchema = z.looseObject({
@@ -14,7 +28,7 @@ export const versionManifestSchema = z.looseObject({
     .optional(),
   inputSchemas: z.record(z.string(), z.unknown()).optional(),
 });
-export type VersionManifest = z.infer<typeof versionManifestSchema>;
+export type VersionManifest = VersionManifestV1;
 
 export const versionSchema = z.object({
   /** Stored record format, so records written by older Worldkit releases stay readable. */
@@ -32,7 +46,7 @@ export const versionSchema = z.object({
   updatedAt: z.date(),
   promotedAt: z.date().optional(),
 });
-export type Version = z.infer<typeof versionSchema>;
+export type Version = VersionV1;
 
 export const createVersionInputSchema = z.object({
   id: z.string().min(1).optional(),
@@ -41,7 +55,7 @@ export const createVersionInputSchema = z.object({
   manifest: versionManifestSchema.optional(),
   metadata: z.record(z.string(), z.unknown()).optional(),
 });
-export type CreateVersionInput = z.infer<typeof createVersionInputSchema>;
+export type CreateVersionInput = CreateVersionInputV1;
 
 export const updateVersionInputSchema = z.object({
   label: z.string().optional(),
@@ -51,35 +65,13 @@ export const updateVersionInputSchema = z.object({
   rampPercent: z.number().min(0).max(100).nullable().optional(),
   metadata: z.record(z.string(), z.unknown()).optional(),
 });
-export type UpdateVersionInput = z.infer<typeof updateVersionInputSchema>;
+export type UpdateVersionInput = UpdateVersionInputV1;
 
-export interface VersionStore extends Lifecycle {
-  create(input: CreateVersionInput): Promise<Version>;
-  /** Resolves to `null` when no version has that id. */
-  get(id: string): Promise<Version | null>;
-  list(options?: { limit?: number; cursor?: string }): Promise<{
-    data: Version[];
-    cursor: string | null;
-    hasMore: boolean;
-  }>;
-  update(id: string, input: UpdateVersionInput): Promise<Version>;
-  delete(id: string): Promise<void>;
-  /** The promoted version new runs start on, or `null` before the first promotion. */
-  getCurrent(): Promise<Version | null>;
-  promote(id: string): Promise<Version>;
-  /**
-   * Durable log of run upgrades (optional: a store without it gets an in-process log and a
-   * warning). The log is the idempotency key of `upgradeRun`, so it should be as durable as runs.
-   */
-  upgrades?: UpgradeLog;
-}
+/** Version records with CRUD, `getCurrent()` and `promote()` (`VersionStoreV1`). */
+export type VersionStore = VersionStoreV1;
 
-export const UPGRADE_STRATEGIES = [
-  'cancel-and-restart',
-  'cancel-and-resume',
-  'cancel-and-partial-resume',
-] as const;
-export type UpgradeStrategy = (typeof UPGRADE_STRATEGIES)[number];
+export const UPGRADE_STRATEGIES = UPGRADE_STRATEGIES_V1;
+export type UpgradeStrategy = UpgradeStrategyV1;
 
 /**
  * One upgrade of one run. `started` is written before the old run is touched and `completed`
@@ -111,33 +103,13 @@ export const upgradeRecordSchema = z.object({
   createdAt: z.date(),
   updatedAt: z.date(),
 });
-export type UpgradeRecord = z.infer<typeof upgradeRecordSchema>;
+export type UpgradeRecord = UpgradeRecordV1;
 
-export interface UpgradeLogFilter {
-  /** Upgrades of this run (as the old run) or into it (as the new run). */
-  runId?: string;
-  /** Upgrades from or to this version. */
-  versionId?: string;
-}
+export type UpgradeLogFilter = UpgradeLogFilterV1;
 
-export interface UpgradeLog {
-  /** Inserts the record, or replaces the one with the same id. */
-  record(entry: UpgradeRecord): Promise<void>;
-  /** Upgrades whose old run is `runId`, oldest first. */
-  findByRun(runId: string): Promise<UpgradeRecord[]>;
-  /** Upgrades matching the filter, oldest first. */
-  list(filter?: UpgradeLogFilter): Promise<UpgradeRecord[]>;
-  /**
-   * The latest upgrade whose `tokenAliases` has `from: token`, or `null`. The World calls it
-   * when no live hook holds a token, so an old webhook URL reaches the run that replaced its
-   * owner; it should be an indexed lookup, since anyone can present an unknown token.
-   */
-  findByToken(token: string): Promise<UpgradeRecord | null>;
-}
+/** Durable log of run upgrades (`UpgradeLogV1`). */
+export type UpgradeLog = UpgradeLogV1;
 
-export interface VersionsCapabilities {
-  durable: boolean;
-  [capability: string]: unknown;
-}
+export type VersionsCapabilities = VersionsCapabilitiesV1;
 
 export type VersionsProvider = ProviderBase<'versions', VersionStore, VersionsCapabilities>;

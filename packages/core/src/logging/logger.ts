@@ -1,10 +1,7 @@
-/** The minimal logger Worldkit writes to; `console` satisfies it. */
-export interface Logger {
-  debug(message: string, details?: Record<string, unknown>): void;
-  info(message: string, details?: Record<string, unknown>): void;
-  warn(message: string, details?: Record<string, unknown>): void;
-  error(message: string, details?: Record<string, unknown>): void;
-}
+import type { Logger } from '@worldkit/provider';
+
+/** The minimal logger Worldkit writes to; `console` satisfies it (from `@worldkit/provider`). */
+export type { Logger };
 
 const LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 type Level = (typeof LEVELS)[number];

@@ -1,3 +1,4 @@
+import { exponentialBackoff } from '@worldkit/provider';
 import type { DeliveryPolicy } from '../config/world-config.js';
 import type { ComputeInstance } from '../contracts/compute.js';
 import {
@@ -101,10 +102,10 @@ export function createReceiver(settings: ReceiverSettings): QueueReceiver {
           });
           return { type: 'dead-letter', reason: `${failures} failed deliveries; last: ${reason}` };
         }
-        const backoff = Math.min(
-          settings.policy.backoffBaseSeconds * 2 ** (failures - 1),
-          settings.policy.backoffMaxSeconds,
-        );
+        const backoff = exponentialBackoff(failures, {
+          base: settings.policy.backoffBaseSeconds,
+          max: settings.policy.backoffMaxSeconds,
+        });
         return redeliver({ ...envelope, failures }, backoff);
       }
     }

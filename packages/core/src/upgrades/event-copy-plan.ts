@@ -1,4 +1,5 @@
 import type { Event } from '@workflow/world';
+import { WorldkitError } from '@worldkit/provider';
 
 /**
  * Which events of an old run a resumed run gets. Run lifecycle events are the new run's own;
@@ -23,10 +24,14 @@ const NOT_COPIED = new Set([
   'hook_conflict',
 ]);
 
-export class UnknownCutPointError extends Error {
+export class UnknownCutPointError extends WorldkitError {
+  static override readonly code = 'WORLDKIT_UNKNOWN_CUT_POINT';
   override readonly name = 'UnknownCutPointError';
   constructor(eventId: string, runId: string) {
-    super(`event "${eventId}" is not in the event log of run "${runId}"`);
+    super(
+      UnknownCutPointError.code,
+      `event "${eventId}" is not in the event log of run "${runId}"`,
+    );
   }
 }
 

@@ -1,3 +1,5 @@
+import { WorldkitError } from '@worldkit/provider';
+
 /** One reason a run cannot move to a version. */
 export interface CompatibilityProblem {
   kind:
@@ -14,7 +16,8 @@ export interface CompatibilityProblem {
 }
 
 /** Thrown by the `assert*Compatibility` helpers; `problems` lists every reason. */
-export class IncompatibleUpgradeError extends Error {
+export class IncompatibleUpgradeError extends WorldkitError {
+  static override readonly code = 'WORLDKIT_INCOMPATIBLE_UPGRADE';
   override readonly name = 'IncompatibleUpgradeError';
   constructor(
     readonly runId: string,
@@ -22,29 +25,26 @@ export class IncompatibleUpgradeError extends Error {
     readonly problems: CompatibilityProblem[],
   ) {
     super(
+      IncompatibleUpgradeError.code,
       `run "${runId}" cannot move to version "${versionId}": ${problems
         .map((problem) => problem.message)
         .join('; ')}`,
     );
   }
-  static is(value: unknown): value is IncompatibleUpgradeError {
-    return value instanceof Error && value.name === 'IncompatibleUpgradeError';
-  }
 }
 
 /** Thrown by `deleteVersion` while runs are still pinned to the version. */
-export class VersionInUseError extends Error {
+export class VersionInUseError extends WorldkitError {
+  static override readonly code = 'WORLDKIT_VERSION_IN_USE';
   override readonly name = 'VersionInUseError';
   constructor(
     readonly versionId: string,
     readonly activeRuns: number,
   ) {
     super(
+      VersionInUseError.code,
       `version "${versionId}" still has ${activeRuns} active run${activeRuns === 1 ? '' : 's'}; ` +
         'wait for them to drain (see drainReport), upgrade them, or delete with { force: true }',
     );
-  }
-  static is(value: unknown): value is VersionInUseError {
-    return value instanceof Error && value.name === 'VersionInUseError';
   }
 }

@@ -1,15 +1,15 @@
-import { SPECIFICATION_VERSION } from '../contracts/provider.js';
+import { defineVersionsProvider } from '@worldkit/provider';
 import type { VersionsProvider } from '../contracts/versions.js';
 import { createMemoryVersionStore } from './memory-version-store.js';
 
+const memoryVersionsProvider = defineVersionsProvider({
+  name: 'memory',
+  packageName: '@worldkit/core',
+  capabilities: { durable: false },
+  create: () => createMemoryVersionStore(),
+});
+
 /** Non-durable version store; the composer's fallback when storage ships none. */
 export function memoryVersions(): VersionsProvider {
-  return {
-    slot: 'versions',
-    specificationVersion: SPECIFICATION_VERSION,
-    name: 'memory',
-    packageName: '@worldkit/core',
-    capabilities: { durable: false },
-    create: () => createMemoryVersionStore(),
-  };
+  return memoryVersionsProvider();
 }
