@@ -9,7 +9,7 @@ export default defineConfig({
   resolve: {
     alias: [
       {
-        find: /^@worldkit\/(core|local|testing|http|postgres|redis|dynamodb|sqs|provider)$/,
+        find: /^@worldkit\/(core|local|testing|test-servers|http|postgres|redis|dynamodb|sqs|provider)$/,
         replacement: packageSource('$1'),
       },
     ],

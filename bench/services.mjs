@@ -14,12 +14,9 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 
-/**
- * `@worldkit/testing`'s root entry imports vitest (its suites), which refuses to load outside
- * a vitest run; the server helpers have their own subpath export.
- */
+/** The server launchers live in their own package, which loads outside a vitest run. */
 function testingServers() {
-  return import('@worldkit/testing/servers');
+  return import('@worldkit/test-servers');
 }
 
 /** A name safe for every service here (table, queue): letters, digits, `_` and `-`. */

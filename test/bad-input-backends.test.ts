@@ -7,10 +7,10 @@ import { postgresStorage } from '@worldkit/postgres';
 import {
   type RunningDynamoDbLocal,
   type RunningServer,
-  silentLogger,
   startDynamoDbLocal,
   startPostgresServer,
-} from '@worldkit/testing';
+} from '@worldkit/test-servers';
+import { silentLogger } from '@worldkit/testing';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 

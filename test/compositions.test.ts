@@ -1,12 +1,8 @@
 import { createWorld } from '@worldkit/core';
 import { postgresStorage } from '@worldkit/postgres';
 import { bullmqQueue, redisStreamer } from '@worldkit/redis';
-import {
-  describeWorldConformance,
-  type RunningServer,
-  startPostgresServer,
-  startRedisServer,
-} from '@worldkit/testing';
+import { type RunningServer, startPostgresServer, startRedisServer } from '@worldkit/test-servers';
+import { describeWorldConformance } from '@worldkit/testing';
 import { afterAll, beforeAll } from 'vitest';
 
 /**

@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  buildWorkflowFixtures,
   type RunningDynamoDbLocal,
   type RunningFauxqs,
   type RunningServer,
@@ -12,7 +11,8 @@ import {
   startFauxqs,
   startPostgresServer,
   startRedisServer,
-} from '@worldkit/testing';
+} from '@worldkit/test-servers';
+import { buildWorkflowFixtures } from '@worldkit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const WORKER = join(dirname(fileURLToPath(import.meta.url)), 'crash', 'crash-worker.mjs');

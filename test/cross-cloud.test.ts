@@ -2,13 +2,12 @@ import { createWorld } from '@worldkit/core';
 import { postgresStorage, postgresStreamer } from '@worldkit/postgres';
 import { sqsQueue } from '@worldkit/sqs';
 import {
-  describeWorldConformance,
   type RunningFauxqs,
   type RunningServer,
-  silentLogger,
   startFauxqs,
   startPostgresServer,
-} from '@worldkit/testing';
+} from '@worldkit/test-servers';
+import { describeWorldConformance, silentLogger } from '@worldkit/testing';
 import { afterAll, beforeAll } from 'vitest';
 
 /**

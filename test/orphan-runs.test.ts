@@ -2,12 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { createWorld, loadWorkflowCode } from '@worldkit/core';
 import { localStorage, localStreamer } from '@worldkit/local';
 import { sqsQueue } from '@worldkit/sqs';
-import {
-  buildWorkflowFixtures,
-  type RunningFauxqs,
-  recordingLogger,
-  startFauxqs,
-} from '@worldkit/testing';
+import { type RunningFauxqs, startFauxqs } from '@worldkit/test-servers';
+import { buildWorkflowFixtures, recordingLogger } from '@worldkit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { start } from 'workflow/api';
 

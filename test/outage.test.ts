@@ -7,12 +7,12 @@ import {
   type OutageProxy,
   type RestartableServer,
   type RunningFauxqs,
-  recordingLogger,
   startFauxqs,
   startOutageProxy,
   startPostgresServer,
   startRedisServer,
-} from '@worldkit/testing';
+} from '@worldkit/test-servers';
+import { recordingLogger } from '@worldkit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Outage, type OutageResult, runThroughOutage } from './outage/run-through-outage.js';
 

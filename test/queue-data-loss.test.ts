@@ -6,13 +6,11 @@ import { createWorld, recoverStalledRuns } from '@worldkit/core';
 import { postgres, postgresStorage, postgresStreamer } from '@worldkit/postgres';
 import { bullmqQueue } from '@worldkit/redis';
 import {
-  listAllEvents,
   type RestartableServer,
-  recordingLogger,
   startPostgresServer,
   startRedisServer,
-  waitFor,
-} from '@worldkit/testing';
+} from '@worldkit/test-servers';
+import { listAllEvents, recordingLogger, waitFor } from '@worldkit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type OutageResult, runThroughOutage } from './outage/run-through-outage.js';
 

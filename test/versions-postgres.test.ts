@@ -10,12 +10,8 @@ import {
   VersionInUseError,
 } from '@worldkit/core';
 import { createPostgresVersionStore, postgres } from '@worldkit/postgres';
-import {
-  listAllEvents,
-  type RunningServer,
-  silentLogger,
-  startPostgresServer,
-} from '@worldkit/testing';
+import { type RunningServer, startPostgresServer } from '@worldkit/test-servers';
+import { listAllEvents, silentLogger } from '@worldkit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getRun, resumeHook } from 'workflow/api';
 import {

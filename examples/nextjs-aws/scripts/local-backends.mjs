@@ -11,7 +11,7 @@ import {
   startFauxqs,
   startPostgresServer,
   startRedisServer,
-} from '@worldkit/testing/servers';
+} from '@worldkit/test-servers';
 
 const only = process.argv[2];
 const want = (backend) => !only || only === backend;

@@ -9,7 +9,7 @@ import {
   type RunningServer,
   startFauxqs,
   startPostgresServer,
-} from '@worldkit/testing';
+} from '@worldkit/test-servers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appClient, waitForStatus, waitUntilPaused, worldkitCli } from './support/clients.js';
 import { type LoggedProcess, runToEnd, spawnLogged, waitUntil } from './support/processes.js';

@@ -13,7 +13,7 @@ import {
   startFauxqs,
   startPostgresServer,
   startRedisServer,
-} from '@worldkit/testing';
+} from '@worldkit/test-servers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type AppClient,

@@ -4,15 +4,14 @@ import { fileURLToPath } from 'node:url';
 import { type ComposedWorld, createWorld } from '@worldkit/core';
 import { loadWorldConfig } from '@worldkit/core/target-world';
 import {
-  describeWorldConformance,
   type RunningDynamoDbLocal,
   type RunningFauxqs,
   type RunningServer,
-  silentLogger,
   startDynamoDbLocal,
   startFauxqs,
   startRedisServer,
-} from '@worldkit/testing';
+} from '@worldkit/test-servers';
+import { describeWorldConformance, silentLogger } from '@worldkit/testing';
 import { afterAll, beforeAll } from 'vitest';
 
 /**

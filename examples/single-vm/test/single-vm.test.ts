@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type RunningServer, startPostgresServer, startRedisServer } from '@worldkit/testing';
+import { type RunningServer, startPostgresServer, startRedisServer } from '@worldkit/test-servers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const EXAMPLE_DIRECTORY = join(dirname(fileURLToPath(import.meta.url)), '..');

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { createWorld } from '@worldkit/core';
 import { loadWorldConfig } from '@worldkit/core/target-world';
-import { findFreePort, startPostgresServer } from '@worldkit/testing';
+import { findFreePort, startPostgresServer } from '@worldkit/test-servers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTempDir, packageUrl, runWorldkit, writeConfig } from './test-support/cli-harness.js';
 import { seedRuns } from './test-support/seed-runs.js';

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { type RunningFauxqs, startFauxqs } from '@worldkit/testing';
+import { type RunningFauxqs, startFauxqs } from '@worldkit/test-servers';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { makeTempDir, packageUrl, runWorldkit, writeConfig } from './test-support/cli-harness.js';
 

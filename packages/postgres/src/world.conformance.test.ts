@@ -1,5 +1,6 @@
 import { createWorld } from '@worldkit/core';
-import { describeWorldConformance, startPostgresServer } from '@worldkit/testing';
+import { startPostgresServer } from '@worldkit/test-servers';
+import { describeWorldConformance } from '@worldkit/testing';
 import { afterAll, beforeAll } from 'vitest';
 import { postgres } from './providers.js';
 

@@ -1,10 +1,5 @@
-import {
-  type LoggedLine,
-  type RestartableServer,
-  recordingLogger,
-  startRedisServer,
-  testEnvelope,
-} from '@worldkit/testing';
+import { type RestartableServer, startRedisServer } from '@worldkit/test-servers';
+import { type LoggedLine, recordingLogger, testEnvelope } from '@worldkit/testing';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { createBullmqQueue } from './queue/bullmq-queue.js';
 import { createRedisStreamer } from './streamer/redis-streamer.js';

@@ -1,6 +1,7 @@
 import { createWorld } from '@worldkit/core';
 import { localStorage } from '@worldkit/local';
-import { describeWorldConformance, type RunningServer, startRedisServer } from '@worldkit/testing';
+import { type RunningServer, startRedisServer } from '@worldkit/test-servers';
+import { describeWorldConformance } from '@worldkit/testing';
 import { afterAll, beforeAll } from 'vitest';
 import { bullmqQueue, redisStreamer } from './providers.js';
 

@@ -1,5 +1,5 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { type RunningFauxqs, startFauxqs } from '@worldkit/testing';
+import { type RunningFauxqs, startFauxqs } from '@worldkit/test-servers';
 import { afterAll, beforeAll } from 'vitest';
 import type { SqsQueueSettings } from './settings.js';
 

@@ -19,7 +19,7 @@ export interface RunningFauxqs {
 /**
  * Runs in the child. fauxqs's own CLI listens on 0.0.0.0, so the launcher builds the app and
  * listens on loopback itself; port 0 lets the kernel pick, and the chosen port is printed as
- * the first stdout line. Loaded from the testing package's directory so `fauxqs` resolves
+ * the first stdout line. Loaded from this package's directory so `fauxqs` resolves
  * from its dependencies wherever this package is installed.
  */
 const LAUNCHER = `
@@ -42,7 +42,7 @@ const START_TIMEOUT_MS = SERVER_START_TIMEOUT_MS;
  */
 export async function startFauxqs(options: { port?: number } = {}): Promise<RunningFauxqs> {
   const child: ChildProcess = spawn(process.execPath, ['--input-type=module', '--eval', LAUNCHER], {
-    cwd: testingPackageDirectory(),
+    cwd: serversPackageDirectory(),
     env: { ...process.env, FAUXQS_LISTEN_PORT: String(options.port ?? 0) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -107,12 +107,12 @@ function readAnnouncedPort(child: ChildProcess): Promise<number> {
   });
 }
 
-/** The directory of `@worldkit/testing`'s package.json, from source or from dist. */
-function testingPackageDirectory(): string {
+/** The directory of `@worldkit/test-servers`'s package.json, from source or from dist. */
+function serversPackageDirectory(): string {
   let directory = dirname(realpathSync(fileURLToPath(import.meta.url)));
   while (!existsSync(join(directory, 'package.json'))) {
     const parent = dirname(directory);
-    if (parent === directory) throw new Error('could not find the @worldkit/testing package');
+    if (parent === directory) throw new Error('could not find the @worldkit/test-servers package');
     directory = parent;
   }
   return directory;

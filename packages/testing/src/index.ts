@@ -1,7 +1,6 @@
 export * from './provider-context.js';
 export * from './queue/index.js';
 export { type LoggedLine, recordingLogger } from './recording-logger.js';
-export * from './servers/index.js';
 export * from './storage/index.js';
 export * from './streamer/index.js';
 export * from './versions/index.js';

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { stopProcess } from '@worldkit/testing';
+import { stopProcess } from '@worldkit/test-servers';
 
 /** A child process whose output is kept (the last lines) for failure messages. */
 export interface LoggedProcess {

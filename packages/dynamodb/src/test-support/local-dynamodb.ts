@@ -1,5 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { type RunningDynamoDbLocal, startDynamoDbLocal } from '@worldkit/testing';
+import { type RunningDynamoDbLocal, startDynamoDbLocal } from '@worldkit/test-servers';
 import { ulid } from 'ulid';
 import { afterAll, beforeAll } from 'vitest';
 import type { DynamoDbSettings } from '../settings.js';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { startPostgresServer } from '@worldkit/testing';
+import { startPostgresServer } from '@worldkit/test-servers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadMigrations, migrationLabel } from './migrate.js';
 

@@ -1,4 +1,5 @@
-import { type RestartableServer, recordingLogger, startPostgresServer } from '@worldkit/testing';
+import { type RestartableServer, startPostgresServer } from '@worldkit/test-servers';
+import { recordingLogger } from '@worldkit/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NotificationHub } from './notification-hub.js';

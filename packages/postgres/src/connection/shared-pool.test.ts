@@ -1,4 +1,4 @@
-import { startPostgresServer } from '@worldkit/testing';
+import { startPostgresServer } from '@worldkit/test-servers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolvePostgresSettings } from '../settings.js';
 import { loadMigrations } from './migrate.js';

@@ -1,5 +1,6 @@
 import { createReceiver, encodeMessage } from '@worldkit/core';
-import { startPostgresServer, testEnvelope } from '@worldkit/testing';
+import { startPostgresServer } from '@worldkit/test-servers';
+import { testEnvelope } from '@worldkit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresQueue } from './postgres-queue.js';
 

@@ -1,10 +1,6 @@
 import type { DeliveryOutcome, QueueEnvelope } from '@worldkit/core';
-import {
-  type RestartableServer,
-  recordingLogger,
-  startPostgresServer,
-  testEnvelope,
-} from '@worldkit/testing';
+import { type RestartableServer, startPostgresServer } from '@worldkit/test-servers';
+import { recordingLogger, testEnvelope } from '@worldkit/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresQueue } from './postgres-queue.js';

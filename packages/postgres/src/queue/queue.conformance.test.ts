@@ -1,4 +1,5 @@
-import { describeQueueConformance, startPostgresServer } from '@worldkit/testing';
+import { startPostgresServer } from '@worldkit/test-servers';
+import { describeQueueConformance } from '@worldkit/testing';
 import { afterAll, beforeAll } from 'vitest';
 import { postgresQueue } from '../providers.js';
 

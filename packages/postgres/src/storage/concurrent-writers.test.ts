@@ -5,7 +5,7 @@ import {
   type RunCreatedEventRequest,
   SPEC_VERSION_CURRENT,
 } from '@workflow/world';
-import { startPostgresServer } from '@worldkit/testing';
+import { startPostgresServer } from '@worldkit/test-servers';
 import pg from 'pg';
 import { monotonicFactory } from 'ulid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

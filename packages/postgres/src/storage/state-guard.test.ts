@@ -1,6 +1,6 @@
 import { PreconditionFailedError } from '@workflow/errors';
 import { type CreateEventRequest, SPEC_VERSION_CURRENT } from '@workflow/world';
-import { startPostgresServer } from '@worldkit/testing';
+import { startPostgresServer } from '@worldkit/test-servers';
 import pg from 'pg';
 import { decodeTime, monotonicFactory } from 'ulid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

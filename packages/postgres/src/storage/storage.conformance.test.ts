@@ -1,4 +1,5 @@
-import { describeStorageConformance, startPostgresServer } from '@worldkit/testing';
+import { startPostgresServer } from '@worldkit/test-servers';
+import { describeStorageConformance } from '@worldkit/testing';
 import { afterAll, beforeAll } from 'vitest';
 import { createPostgresStorage } from './postgres-storage.js';
 

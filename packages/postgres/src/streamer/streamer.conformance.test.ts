@@ -1,4 +1,5 @@
-import { describeStreamerConformance, startPostgresServer } from '@worldkit/testing';
+import { startPostgresServer } from '@worldkit/test-servers';
+import { describeStreamerConformance } from '@worldkit/testing';
 import { afterAll, beforeAll } from 'vitest';
 import { createPostgresStreamer } from './postgres-streamer.js';
 

@@ -1,5 +1,5 @@
 import type { UpgradeRecord } from '@worldkit/core';
-import { startPostgresServer } from '@worldkit/testing';
+import { startPostgresServer } from '@worldkit/test-servers';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresVersionStore } from './postgres-version-store.js';

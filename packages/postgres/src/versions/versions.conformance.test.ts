@@ -1,4 +1,5 @@
-import { describeVersionStoreConformance, startPostgresServer } from '@worldkit/testing';
+import { startPostgresServer } from '@worldkit/test-servers';
+import { describeVersionStoreConformance } from '@worldkit/testing';
 import { afterAll, beforeAll } from 'vitest';
 import { createPostgresVersionStore } from './postgres-version-store.js';
 

@@ -1,4 +1,5 @@
-import { describeQueueConformance, type RunningServer, startRedisServer } from '@worldkit/testing';
+import { type RunningServer, startRedisServer } from '@worldkit/test-servers';
+import { describeQueueConformance } from '@worldkit/testing';
 import { afterAll, beforeAll } from 'vitest';
 import { bullmqQueue } from '../providers.js';
 

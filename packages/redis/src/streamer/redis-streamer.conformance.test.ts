@@ -1,8 +1,5 @@
-import {
-  describeStreamerConformance,
-  type RunningServer,
-  startRedisServer,
-} from '@worldkit/testing';
+import { type RunningServer, startRedisServer } from '@worldkit/test-servers';
+import { describeStreamerConformance } from '@worldkit/testing';
 import { afterAll, beforeAll } from 'vitest';
 import { createRedisStreamer } from './redis-streamer.js';
 

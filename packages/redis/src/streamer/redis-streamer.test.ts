@@ -1,5 +1,5 @@
 import type { StreamerInstance } from '@worldkit/core';
-import { type RunningServer, startRedisServer } from '@worldkit/testing';
+import { type RunningServer, startRedisServer } from '@worldkit/test-servers';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { createRedisStreamer } from './redis-streamer.js';

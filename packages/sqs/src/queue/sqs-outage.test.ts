@@ -1,11 +1,7 @@
 import { DeleteMessageCommand } from '@aws-sdk/client-sqs';
 import { createOutageReport } from '@worldkit/core';
-import {
-  type OutageProxy,
-  recordingLogger,
-  startOutageProxy,
-  testEnvelope,
-} from '@worldkit/testing';
+import { type OutageProxy, startOutageProxy } from '@worldkit/test-servers';
+import { recordingLogger, testEnvelope } from '@worldkit/testing';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { fauxqsClient, fauxqsSettings, useFauxqs } from '../fauxqs.fixture.js';
 import { reportedSqsCall, SqsUnreachableError } from './sqs-outage.js';
