@@ -25,7 +25,7 @@ const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
 describeWorldConformance({
   name: 'PostgreSQL storage + BullMQ queue + Redis streamer',
-  createWorld: () =>
+  create: () =>
     createWorld({
       storage: postgresStorage({ connectionString: postgres.url }),
       queue: bullmqQueue({ url: redis.url, prefix: 'compositions' }),

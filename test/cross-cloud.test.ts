@@ -32,7 +32,7 @@ afterAll(async () => {
 
 describeWorldConformance({
   name: 'PostgreSQL storage and streamer + SQS queue',
-  createWorld: () =>
+  create: () =>
     createWorld({
       storage: postgresStorage({ connectionString: postgres.url }),
       streamer: postgresStreamer({ connectionString: postgres.url }),

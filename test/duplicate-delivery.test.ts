@@ -60,7 +60,7 @@ afterAll(() => {
 
 describeWorldConformance({
   name: '@worldkit/local with every message delivered twice, out of order',
-  createWorld: () => {
+  create: () => {
     const parts = local({ memory: true });
     return createWorld({ ...parts, queue: duplicatingQueue(parts.queue, deliveries) });
   },

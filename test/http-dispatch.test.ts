@@ -198,7 +198,7 @@ afterAll(() => {
 describeWorldConformance({
   name: '@worldkit/local + httpCompute (signed HTTP dispatch)',
   concurrentRuns: 25,
-  createWorld: ({ baseUrl }) => {
+  create: ({ baseUrl }) => {
     const world = createWorld({
       ...local({ memory: true }),
       compute: httpCompute({ secret: SECRET, fetch: countingFetch }),

@@ -8,7 +8,7 @@ import { afterAll } from 'vitest';
 
 describeWorldConformance({
   name: '@worldkit/local in memory',
-  createWorld: () => createWorld({ ...local({ memory: true }) }),
+  create: () => createWorld({ ...local({ memory: true }) }),
 });
 
 const dataDir = mkdtempSync(join(tmpdir(), 'worldkit-local-'));
@@ -16,5 +16,5 @@ afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 describeWorldConformance({
   name: '@worldkit/local with a data directory',
-  createWorld: () => createWorld({ ...local({ dataDir }) }),
+  create: () => createWorld({ ...local({ dataDir }) }),
 });

@@ -54,8 +54,8 @@ describeWorldConformance({
   name: 'examples/nextjs-aws config (WORLD_BACKEND=dynamodb): DynamoDB + SQS + Redis streams + signed HTTP dispatch',
   // DynamoDB Local (Java over SQLite) answers in tens of milliseconds under load: fewer runs, more time.
   concurrentRuns: 20,
-  runTimeoutMs: 120_000,
-  createWorld: ({ baseUrl }) => {
+  timeoutMs: 120_000,
+  create: ({ baseUrl }) => {
     const world: ComposedWorld = createWorld({ ...loadWorldConfig(CONFIG), logger: silentLogger });
     const startWorld = world.start;
     // What `worldkit setup` and the deploy step do: create the table, register this version's address.

@@ -11,7 +11,7 @@ const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
 describeWorldConformance({
   name: '@worldkit/dynamodb storage (local memory queue and streamer)',
-  createWorld: () =>
+  create: () =>
     createWorld({
       storage: dynamodbStorage(local.settings('worldkit_world')),
       queue: localQueue({ memory: true }),

@@ -60,6 +60,7 @@ describe('local providers declare what they are', () => {
       maxDelaySeconds: null,
       idempotencyKeys: true,
       durable: true,
+      concurrency: 100,
     });
     expect(parts.streamer.capabilities).toEqual({ liveTailing: true, durable: true });
     expect(parts.versions.capabilities).toEqual({ durable: true });

@@ -10,7 +10,7 @@ import {
   type VersionsProvider,
 } from '@worldkit/core';
 import { acquireShared } from './process-registry.js';
-import { createLocalQueue } from './queue/local-queue.js';
+import { createLocalQueue, DEFAULT_QUEUE_CONCURRENCY } from './queue/local-queue.js';
 import {
   type LocalQueueProviderSettings,
   type LocalSettings,
@@ -56,6 +56,7 @@ export function localQueue(settings?: LocalQueueProviderSettings): QueueProvider
       maxDelaySeconds: null,
       idempotencyKeys: true,
       durable: location.kind === 'disk',
+      concurrency: concurrency ?? DEFAULT_QUEUE_CONCURRENCY,
     },
     create: ({ logger }) =>
       location.kind === 'disk'

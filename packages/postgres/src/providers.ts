@@ -60,13 +60,13 @@ export function postgresStreamer(settings: PostgresSettings = {}): StreamerProvi
 /** A durable queue transport: delays of any length, idempotency keys, dead letters. */
 export function postgresQueue(settings: PostgresQueueSettings = {}): QueueProvider {
   // Validates the queue-only options too (concurrency and timings).
-  createPostgresQueue(settings);
+  const { concurrency } = createPostgresQueue(settings);
   return {
     slot: 'queue',
     specificationVersion: SPECIFICATION_VERSION,
     name: NAME,
     packageName: PACKAGE_NAME,
-    capabilities: { maxDelaySeconds: null, idempotencyKeys: true, durable: true },
+    capabilities: { maxDelaySeconds: null, idempotencyKeys: true, durable: true, concurrency },
     create: (context) => createPostgresQueue(settings, context.logger),
   };
 }

@@ -117,6 +117,7 @@ describe('postgres settings', () => {
       maxDelaySeconds: null,
       idempotencyKeys: true,
       durable: true,
+      concurrency: 10,
     });
     expect(parts.streamer.capabilities).toEqual({ liveTailing: true, durable: true });
     expect(parts.versions.capabilities).toEqual({ durable: true });

@@ -17,7 +17,7 @@ const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
 describeWorldConformance({
   name: '@worldkit/postgres (storage, queue, streamer, versions)',
-  createWorld: () =>
+  create: () =>
     createWorld({
       ...postgres({ connectionString: server.url, pollIntervalMs: 250 }),
       logger: quiet,

@@ -18,7 +18,7 @@ const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
 describeWorldConformance({
   name: '@worldkit/redis queue and streamer (local memory storage)',
-  createWorld: () =>
+  create: () =>
     createWorld({
       storage: localStorage({ memory: true }),
       queue: bullmqQueue({ url: redis.url, prefix: 'world' }),

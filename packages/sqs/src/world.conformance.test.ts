@@ -9,7 +9,7 @@ const fauxqs = useFauxqs();
 
 describeWorldConformance({
   name: '@worldkit/sqs queue (local memory storage and streamer)',
-  createWorld: () =>
+  create: () =>
     createWorld({
       storage: localStorage({ memory: true }),
       queue: sqsQueue(fauxqsSettings(fauxqs.server, { closeTimeoutMs: 5_000 })),

@@ -1,3 +1,4 @@
+export type { ConformanceOptions, KnownGaps } from './conformance.js';
 export * from './provider-context.js';
 export * from './queue/index.js';
 export { type LoggedLine, recordingLogger } from './recording-logger.js';

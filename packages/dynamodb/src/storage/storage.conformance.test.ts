@@ -1,6 +1,6 @@
 import { describeStorageConformance } from '@worldkit/testing';
+import { dynamodbStorage } from '../providers.js';
 import { useLocalDynamoDb } from '../test-support/local-dynamodb.js';
-import { createDynamoDbStorage } from './dynamodb-storage.js';
 
 const local = useLocalDynamoDb();
 // One table for the whole file: the suite scopes its data by unique ids, so tests share it.
@@ -8,5 +8,5 @@ const table = 'worldkit_storage_conformance';
 
 describeStorageConformance({
   name: '@worldkit/dynamodb',
-  createStorage: () => createDynamoDbStorage(local.settings(table)),
+  create: () => dynamodbStorage(local.settings(table)),
 });

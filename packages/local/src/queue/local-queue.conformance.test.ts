@@ -1,11 +1,12 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtempSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeQueueConformance } from '@worldkit/testing';
 import { afterAll } from 'vitest';
 import { localQueue } from '../providers.js';
 
-/** Small, so the suite can check that the limit is reached and never exceeded. */
+/** Small, so the suite can check that the declared limit is reached and never exceeded. */
 const CONCURRENCY = 4;
 const dataDirs: string[] = [];
 
@@ -15,17 +16,15 @@ afterAll(async () => {
 
 describeQueueConformance({
   name: 'local (memory)',
-  createProvider: () => localQueue({ memory: true, concurrency: CONCURRENCY }),
-  capabilities: { concurrencyLimit: CONCURRENCY, durable: false },
+  create: () => localQueue({ memory: true, concurrency: CONCURRENCY }),
 });
 
 describeQueueConformance({
   name: 'local (dataDir)',
   // A fresh directory per test; the durability tests restart on the same provider object.
-  createProvider: async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'worldkit-queue-'));
+  create: () => {
+    const dir = mkdtempSync(join(tmpdir(), 'worldkit-queue-'));
     dataDirs.push(dir);
     return localQueue({ dataDir: dir, concurrency: CONCURRENCY });
   },
-  capabilities: { concurrencyLimit: CONCURRENCY, durable: true },
 });

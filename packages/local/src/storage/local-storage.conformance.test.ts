@@ -1,27 +1,27 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtempSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describeStorageConformance } from '@worldkit/testing';
-import { createLocalStorage } from './local-storage.js';
+import { afterAll } from 'vitest';
+import { localStorage } from '../providers.js';
 
-// Every capability stays on: the local storage must satisfy the whole suite.
+// The local storage declares every capability: it must satisfy the whole suite.
+const dataDirs: string[] = [];
+afterAll(async () => {
+  await Promise.all(dataDirs.map((dir) => rm(dir, { recursive: true, force: true })));
+});
 
 describeStorageConformance({
   name: '@worldkit/local (memory)',
-  createStorage: () => createLocalStorage({}),
+  create: () => localStorage({ memory: true }),
 });
 
 describeStorageConformance({
   name: '@worldkit/local (dataDir journal)',
-  createStorage: async () => {
-    const dataDir = await mkdtemp(path.join(tmpdir(), 'worldkit-local-conformance-'));
-    const storage = createLocalStorage({ dataDir });
-    return {
-      ...storage,
-      async close() {
-        await storage.close?.();
-        await rm(dataDir, { recursive: true, force: true });
-      },
-    };
+  create: () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'worldkit-local-conformance-'));
+    dataDirs.push(dataDir);
+    return localStorage({ dataDir });
   },
 });

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describeStreamerConformance } from '@worldkit/testing';
 import { afterAll, describe, expect, it } from 'vitest';
+import { localStreamer } from '../providers.js';
 import { createLocalStreamer } from './local-streamer.js';
 
 const tempDirs: string[] = [];
@@ -35,12 +36,12 @@ async function readAll(stream: ReadableStream<Uint8Array>): Promise<string> {
 
 describeStreamerConformance({
   name: 'local (memory)',
-  createStreamer: () => createLocalStreamer(),
+  create: () => localStreamer({ memory: true }),
 });
 
 describeStreamerConformance({
   name: 'local (data dir)',
-  createStreamer: async () => createLocalStreamer({ dataDir: await freshDataDir() }),
+  create: async () => localStreamer({ dataDir: await freshDataDir() }),
 });
 
 describe('local streamer with a data dir', () => {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describeVersionStoreConformance } from '@worldkit/testing';
 import { afterAll, describe, expect, it } from 'vitest';
+import { localVersions } from '../providers.js';
 import { createLocalVersionStore } from './local-versions.js';
 
 const tempDirs: string[] = [];
@@ -17,14 +18,12 @@ afterAll(async () => {
 
 describeVersionStoreConformance({
   name: 'local (memory)',
-  createStore: () => createLocalVersionStore(),
-  upgradeLog: true,
+  create: () => localVersions({ memory: true }),
 });
 
 describeVersionStoreConformance({
   name: 'local (data dir)',
-  createStore: async () => createLocalVersionStore({ dataDir: await freshDataDir() }),
-  upgradeLog: true,
+  create: async () => localVersions({ dataDir: await freshDataDir() }),
 });
 
 describe('local version store with a data dir', () => {

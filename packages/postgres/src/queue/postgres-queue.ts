@@ -40,7 +40,12 @@ export interface PostgresQueueSettings extends PostgresSettings {
   deployments?: () => readonly string[];
 }
 
-export type PostgresQueue = QueueTransport & { start(): Promise<void>; close(): Promise<void> };
+export type PostgresQueue = QueueTransport & {
+  /** Most handler calls at once (the `concurrency` setting, default 10). */
+  readonly concurrency: number;
+  start(): Promise<void>;
+  close(): Promise<void>;
+};
 
 /** A handler whose receiver threw is retried after this many seconds (the receiver normally never throws). */
 const RECEIVER_ERROR_RETRY_SECONDS = 5;
@@ -306,6 +311,7 @@ export function createPostgresQueue(
 
   return {
     kind: 'transport',
+    concurrency,
     send,
     async consume(receiver) {
       if (loop) throw new Error(`${PACKAGE_NAME}: consume() was already called on this queue`);

@@ -11,18 +11,18 @@ afterAll(async () => {
   await server?.stop();
 });
 
+/** Small, so the suite can check that the declared limit is reached and never exceeded. */
 const CONCURRENCY = 4;
 let schemaCounter = 0;
 
 // Tests run concurrently and each expects an empty queue: every provider gets its own schema.
 describeQueueConformance({
   name: '@worldkit/postgres',
-  createProvider: () =>
+  create: () =>
     postgresQueue({
       connectionString: server.url,
       schema: `queue_test_${++schemaCounter}`,
       concurrency: CONCURRENCY,
       pollIntervalMs: 200,
     }),
-  capabilities: { concurrencyLimit: CONCURRENCY, idempotencyKeys: true, durable: true },
 });

@@ -1,7 +1,7 @@
 import { startPostgresServer } from '@worldkit/test-servers';
 import { describeStorageConformance } from '@worldkit/testing';
 import { afterAll, beforeAll } from 'vitest';
-import { createPostgresStorage } from './postgres-storage.js';
+import { postgresStorage } from '../providers.js';
 
 let server: Awaited<ReturnType<typeof startPostgresServer>>;
 beforeAll(async () => {
@@ -14,5 +14,5 @@ afterAll(async () => {
 // One database for the whole file: the suite scopes its data by unique ids, so tests share it.
 describeStorageConformance({
   name: '@worldkit/postgres',
-  createStorage: () => createPostgresStorage({ connectionString: server.url }),
+  create: () => postgresStorage({ connectionString: server.url }),
 });

@@ -1,7 +1,7 @@
 import { startPostgresServer } from '@worldkit/test-servers';
 import { describeStreamerConformance } from '@worldkit/testing';
 import { afterAll, beforeAll } from 'vitest';
-import { createPostgresStreamer } from './postgres-streamer.js';
+import { postgresStreamer } from '../providers.js';
 
 let server: Awaited<ReturnType<typeof startPostgresServer>>;
 beforeAll(async () => {
@@ -13,5 +13,5 @@ afterAll(async () => {
 
 describeStreamerConformance({
   name: '@worldkit/postgres',
-  createStreamer: () => createPostgresStreamer({ connectionString: server.url }),
+  create: () => postgresStreamer({ connectionString: server.url }),
 });

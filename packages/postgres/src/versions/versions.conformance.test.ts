@@ -1,7 +1,7 @@
 import { startPostgresServer } from '@worldkit/test-servers';
 import { describeVersionStoreConformance } from '@worldkit/testing';
 import { afterAll, beforeAll } from 'vitest';
-import { createPostgresVersionStore } from './postgres-version-store.js';
+import { postgresVersions } from '../providers.js';
 
 let server: Awaited<ReturnType<typeof startPostgresServer>>;
 beforeAll(async () => {
@@ -16,10 +16,9 @@ let schemaCounter = 0;
 // The listing and promotion tests expect an empty store: each test gets its own schema.
 describeVersionStoreConformance({
   name: '@worldkit/postgres',
-  createStore: () =>
-    createPostgresVersionStore({
+  create: () =>
+    postgresVersions({
       connectionString: server.url,
       schema: `versions_test_${++schemaCounter}`,
     }),
-  upgradeLog: true,
 });

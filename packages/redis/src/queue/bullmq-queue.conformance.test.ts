@@ -17,12 +17,11 @@ let providers = 0;
 describeQueueConformance({
   name: 'bullmq',
   // Tests run concurrently on one server; each provider gets a key prefix of its own.
-  createProvider: () =>
+  create: () =>
     bullmqQueue({
       url: redis.url,
       prefix: `qc${++providers}`,
       concurrency: CONCURRENCY,
       closeTimeoutMs: 5_000,
     }),
-  capabilities: { concurrencyLimit: CONCURRENCY, idempotencyKeys: true, durable: true },
 });

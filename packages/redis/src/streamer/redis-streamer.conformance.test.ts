@@ -1,7 +1,7 @@
 import { type RunningServer, startRedisServer } from '@worldkit/test-servers';
 import { describeStreamerConformance } from '@worldkit/testing';
 import { afterAll, beforeAll } from 'vitest';
-import { createRedisStreamer } from './redis-streamer.js';
+import { redisStreamer } from '../providers.js';
 
 let redis: RunningServer;
 beforeAll(async () => {
@@ -13,5 +13,5 @@ afterAll(async () => {
 
 describeStreamerConformance({
   name: 'redis',
-  createStreamer: () => createRedisStreamer({ url: redis.url, prefix: 'sc' }),
+  create: () => redisStreamer({ url: redis.url, prefix: 'sc' }),
 });

@@ -8,12 +8,8 @@ const CONCURRENCY = 4;
 describeQueueConformance({
   name: 'sqs (fauxqs)',
   // One queue (and dead-letter queue) per provider; the restart tests reuse the provider.
-  createProvider: () =>
+  // Standard queues do not deduplicate across processes, so the provider declares
+  // idempotencyKeys: false and that group is skipped (see README, "Idempotency keys").
+  create: () =>
     sqsQueue(fauxqsSettings(fauxqs.server, { concurrency: CONCURRENCY, closeTimeoutMs: 5_000 })),
-  capabilities: {
-    concurrencyLimit: CONCURRENCY,
-    // Standard queues do not deduplicate across processes (see README, "Idempotency keys").
-    idempotencyKeys: false,
-    durable: true,
-  },
 });

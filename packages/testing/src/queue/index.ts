@@ -1,7 +1,4 @@
-export type {
-  QueueConformanceCapabilities,
-  QueueConformanceOptions,
-} from './conformance-options.js';
+export type { QueueConformanceOptions } from './conformance-options.js';
 export { describeQueueConformance } from './describe-queue-conformance.js';
 export {
   openQueueHarness,

@@ -1,12 +1,13 @@
-import type { QueueProvider } from '@worldkit/core';
+import type { QueueCapabilities, QueueProvider } from '@worldkit/core';
 import type { TestContext } from 'vitest';
-import type { ResolvedQueueCapabilities } from './conformance-options.js';
 import { openQueueHarness, type QueueHarness, type QueueHarnessSettings } from './queue-harness.js';
 
 /** What every group of the queue suite receives. */
 export interface QueueSuiteContext {
-  capabilities: ResolvedQueueCapabilities;
+  /** A fresh provider for one test. */
   createProvider(): Promise<QueueProvider>;
+  /** What the provider declares (read from one provider, once per suite). */
+  declared(): Promise<QueueCapabilities>;
 }
 
 /** A harness on a fresh provider, closed when the test finishes (tests run concurrently). */
@@ -18,4 +19,10 @@ export async function openForTest(
   const harness = openQueueHarness(await suite.createProvider(), settings);
   test.onTestFinished(() => harness.close());
   return harness;
+}
+
+/** The provider's declared concurrency limit, when it declares a number. */
+export function declaredConcurrency(capabilities: QueueCapabilities): number | undefined {
+  const { concurrency } = capabilities as unknown as Record<string, unknown>;
+  return typeof concurrency === 'number' && concurrency > 0 ? concurrency : undefined;
 }

@@ -1,11 +1,12 @@
 import { describe } from 'vitest';
+import { skipUnlessCapable } from '../conformance.js';
 import type { ResolvedCapabilities } from './conformance-options.js';
 
 type BooleanCapability = {
   [K in keyof ResolvedCapabilities]: ResolvedCapabilities[K] extends boolean ? K : never;
 }[keyof ResolvedCapabilities];
 
-/** Why a group is off when its capability is `false`; the text lands in the skipped group's name. */
+/** What a capability declared `false` means; the text is shown next to each skipped test. */
 const WHAT_IS_MISSING: Record<BooleanCapability, string> = {
   concurrentWriters: 'storage does not arbitrate concurrent writers',
   atomicRunStart: 'concurrent run_started on one run may write more than one run_started event',
@@ -16,21 +17,18 @@ const WHAT_IS_MISSING: Record<BooleanCapability, string> = {
 };
 
 /**
- * `describe` for a group that needs `capability`. When the storage lacks it, the group is skipped
- * under a name that says which switch turned it off and what that switch means.
+ * `describe` for a group that needs `capability`. The group's name says so; when the provider
+ * under test declares the capability `false`, each test is skipped with the capability and what
+ * it means as the reason.
  */
 export function describeWhen(
-  capabilities: ResolvedCapabilities,
+  capabilities: () => ResolvedCapabilities,
   capability: BooleanCapability,
   name: string,
   body: () => void,
 ): void {
-  if (capabilities[capability]) {
-    describe(name, body);
-    return;
-  }
-  describe.skip(
-    `${name} (skipped: capability ${capability}=false — ${WHAT_IS_MISSING[capability]})`,
-    body,
-  );
+  describe(`${name} (needs ${capability})`, () => {
+    skipUnlessCapable(capability, () => capabilities()[capability], WHAT_IS_MISSING[capability]);
+    body();
+  });
 }

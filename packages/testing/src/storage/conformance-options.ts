@@ -1,18 +1,22 @@
 import type { Storage } from '@workflow/world';
 import { SPEC_VERSION_CURRENT } from '@workflow/world';
+import type { StorageCapabilities, StorageProvider } from '@worldkit/core';
+import type { ConformanceOptions } from '../conformance.js';
+import type { DeprecatedStorageConformanceOptions } from '../deprecated-options.js';
 
-/** The storage a provider hands the suite: the `Storage` part of a World, optionally closable. */
+/** The storage instance the suite checks: the `Storage` part of a World, optionally closable. */
 export type StorageUnderTest = Storage & { close?(): Promise<void> };
 
 /**
- * Switches for behaviour a storage may legitimately lack. Each switch turns whole groups off, and
- * the skipped group's name states which switch did it and why, so a report never hides a gap.
- * Everything defaults to "supported": a provider opts out explicitly.
+ * Capabilities the storage suite reads from the provider's declared `capabilities`, beyond the
+ * ones every storage declares (`atomicEventWrites`, `maxSpecVersion`, `durable`). Each defaults
+ * to "supported": a provider opts out by declaring `false`, and the groups that need it are
+ * skipped with the capability and its meaning as the reason, so a report never hides a gap.
  */
 export interface StorageConformanceCapabilities {
   /**
    * The storage arbitrates concurrent writers to one entity (two `step_completed` for one step,
-   * many `hook_created` claiming one token, simultaneous `run_started`). Set `false` only for a
+   * many `hook_created` claiming one token, simultaneous `run_started`). `false` only for a
    * store that is documented as single-writer.
    */
   concurrentWriters?: boolean;
@@ -34,44 +38,40 @@ export interface StorageConformanceCapabilities {
   /**
    * The storage honours `CreateEventParams.stateUpdatedAt` (`@workflow/world` ≥ 4.5): a create
    * carrying a snapshot older than the run's newest external `step_completed` / `hook_received`
-   * throws `PreconditionFailedError` and writes nothing. Optional in the World contract (a storage
-   * that ignores it only disables the guard), so `false` is a legitimate choice.
+   * throws `PreconditionFailedError` and writes nothing. Optional in the World contract, so
+   * `false` is a legitimate declaration.
    */
   stateGuard?: boolean;
-  /**
-   * Highest spec version of runs the storage accepts. Runs from a newer spec must throw
-   * `RunNotSupportedError` (storage rule 6 in docs/contract.md). Defaults to the current `@workflow/world` spec version.
-   */
-  maxSpecVersion?: number;
 }
 
-export interface StorageConformanceOptions {
-  /** Shown in the suite's name, e.g. `local` or `dynamodb`. */
-  name: string;
-  /**
-   * Returns a fresh, empty storage. Called before every test; the suite calls `close()` after it.
-   * Tests scope their data by unique ids and workflow names, so a store shared between tests
-   * also works, as long as it starts empty of those ids.
-   */
-  createStorage: () => Promise<StorageUnderTest> | StorageUnderTest;
-  capabilities?: StorageConformanceCapabilities;
-  /** Per-test timeout in milliseconds for slow remote backends (default 30 000). */
-  timeoutMs?: number;
-}
+/**
+ * `create` returns a storage provider (e.g. `postgresStorage({...})`). Before every test the
+ * suite calls it, then the provider's `create(context)` and the instance's `start()`; it calls
+ * `close()` after the test. Tests scope their data by unique ids and workflow names, so a
+ * backend shared between tests works. Default `timeoutMs`: 30 000.
+ */
+export type StorageConformanceOptions =
+  | ConformanceOptions<StorageProvider>
+  | DeprecatedStorageConformanceOptions;
 
 /** Capabilities with every default applied. */
-export type ResolvedCapabilities = Required<StorageConformanceCapabilities>;
+export interface ResolvedCapabilities extends Required<StorageConformanceCapabilities> {
+  maxSpecVersion: number;
+}
 
-export function resolveCapabilities(
-  capabilities: StorageConformanceCapabilities = {},
-): ResolvedCapabilities {
-  const concurrentWriters = capabilities.concurrentWriters ?? true;
+export function resolveCapabilities(capabilities: StorageCapabilities): ResolvedCapabilities {
+  // Read as a plain record: these are optional declarations a provider may add.
+  const declared = capabilities as unknown as Record<string, unknown>;
+  const flag = (value: unknown, fallback: boolean) =>
+    typeof value === 'boolean' ? value : fallback;
+  const concurrentWriters = flag(declared.concurrentWriters, true);
   return {
     concurrentWriters,
-    atomicRunStart: capabilities.atomicRunStart ?? concurrentWriters,
-    atomicStepCreate: capabilities.atomicStepCreate ?? concurrentWriters,
-    orderedResilientStart: capabilities.orderedResilientStart ?? true,
-    stateGuard: capabilities.stateGuard ?? true,
-    maxSpecVersion: capabilities.maxSpecVersion ?? SPEC_VERSION_CURRENT,
+    atomicRunStart: flag(declared.atomicRunStart, concurrentWriters),
+    atomicStepCreate: flag(declared.atomicStepCreate, concurrentWriters),
+    orderedResilientStart: flag(declared.orderedResilientStart, true),
+    stateGuard: flag(declared.stateGuard, true),
+    maxSpecVersion:
+      typeof declared.maxSpecVersion === 'number' ? declared.maxSpecVersion : SPEC_VERSION_CURRENT,
   };
 }

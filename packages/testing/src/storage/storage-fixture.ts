@@ -1,27 +1,45 @@
+import type { StorageProvider } from '@worldkit/core';
 import { afterEach, beforeEach } from 'vitest';
-import type { StorageConformanceOptions, StorageUnderTest } from './conformance-options.js';
+import { testProviderContext } from '../provider-context.js';
+import {
+  type ResolvedCapabilities,
+  resolveCapabilities,
+  type StorageUnderTest,
+} from './conformance-options.js';
+
+export interface FreshStorage {
+  /** The storage of the running test. */
+  storage: () => StorageUnderTest;
+  /** What the provider of the running test declares, with defaults applied. */
+  capabilities: () => ResolvedCapabilities;
+}
 
 /**
- * Gives every test its own storage from the provider's factory and closes it afterwards, even
- * when the test failed. Returns an accessor because the storage only exists while a test runs.
+ * Gives every test its own storage from the provider `create` returns, started, and closes it
+ * afterwards, even when the test failed. Accessors, because the storage only exists while a
+ * test runs.
  */
 export function useFreshStorage(
-  createStorage: StorageConformanceOptions['createStorage'],
-): () => StorageUnderTest {
-  let current: StorageUnderTest | undefined;
+  create: () => StorageProvider | Promise<StorageProvider>,
+): FreshStorage {
+  let current: { storage: StorageUnderTest; capabilities: ResolvedCapabilities } | undefined;
 
   beforeEach(async () => {
-    current = await createStorage();
+    const provider = await create();
+    const storage = provider.create(testProviderContext({ deploymentId: 'storage-conformance' }));
+    await storage.start?.();
+    current = { storage, capabilities: resolveCapabilities(provider.capabilities) };
   });
 
   afterEach(async () => {
-    const storage = current;
+    const storage = current?.storage;
     current = undefined;
     await storage?.close?.();
   });
 
-  return () => {
+  const running = () => {
     if (!current) throw new Error('the conformance storage is only available inside a test');
     return current;
   };
+  return { storage: () => running().storage, capabilities: () => running().capabilities };
 }

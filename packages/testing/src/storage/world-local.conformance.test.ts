@@ -1,15 +1,19 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtempSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { SPEC_VERSION_CURRENT } from '@workflow/world';
 import { createLocalWorld } from '@workflow/world-local';
+import { SPECIFICATION_VERSION, type StorageProvider } from '@worldkit/core';
 import { describeStorageConformance } from './index.js';
 
 /**
  * Validates the suite itself against the reference storage, `@workflow/world-local@4.4.1`.
  * Each test gets its own data directory, so no state leaks between tests.
  *
- * world-local breaks three storage rules of docs/contract.md and predates one optional feature; those groups are
- * switched off (not weakened) and the skipped group names say why:
+ * world-local breaks three storage rules of docs/contract.md and predates one optional feature; the provider
+ * below declares those capabilities false, so their groups are skipped (not weakened), each test
+ * with the reason:
  * - atomicRunStart: concurrent `run_started` on one pending run each read "pending" and each
  *   append a `run_started` event (5 racers → 5 events).
  * - atomicStepCreate: `step_created` checks for an existing step file, then writes it; racers
@@ -19,26 +23,42 @@ import { describeStorageConformance } from './index.js';
  * - stateGuard: 4.4.1 ignores `CreateEventParams.stateUpdatedAt` (added in `@workflow/world` 4.5),
  *   so a stale snapshot is accepted instead of refused with PreconditionFailedError.
  */
+const declared = {
+  atomicEventWrites: true,
+  maxSpecVersion: SPEC_VERSION_CURRENT,
+  durable: true,
+  atomicRunStart: false,
+  atomicStepCreate: false,
+  orderedResilientStart: false,
+  stateGuard: false,
+};
+
+/** world-local's storage as a provider that declares what it lacks; a data directory per instance. */
+function worldLocalStorage(): StorageProvider {
+  return {
+    slot: 'storage',
+    specificationVersion: SPECIFICATION_VERSION,
+    name: 'world-local',
+    packageName: '@workflow/world-local',
+    capabilities: declared,
+    create: () => {
+      const dataDir = mkdtempSync(path.join(tmpdir(), 'worldkit-storage-conformance-'));
+      const world = createLocalWorld({ dataDir, recoverActiveRuns: false });
+      return {
+        runs: world.runs,
+        steps: world.steps,
+        events: world.events,
+        hooks: world.hooks,
+        async close() {
+          await world.close?.();
+          await rm(dataDir, { recursive: true, force: true });
+        },
+      };
+    },
+  };
+}
+
 describeStorageConformance({
   name: '@workflow/world-local (reference)',
-  createStorage: async () => {
-    const dataDir = await mkdtemp(path.join(tmpdir(), 'worldkit-storage-conformance-'));
-    const world = createLocalWorld({ dataDir, recoverActiveRuns: false });
-    return {
-      runs: world.runs,
-      steps: world.steps,
-      events: world.events,
-      hooks: world.hooks,
-      async close() {
-        await world.close?.();
-        await rm(dataDir, { recursive: true, force: true });
-      },
-    };
-  },
-  capabilities: {
-    atomicRunStart: false,
-    atomicStepCreate: false,
-    orderedResilientStart: false,
-    stateGuard: false,
-  },
+  create: worldLocalStorage,
 });

@@ -1,7 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtempSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createLocalWorld } from '@workflow/world-local';
+import { SPECIFICATION_VERSION, type StreamerProvider } from '@worldkit/core';
 import { afterAll } from 'vitest';
 import type { StreamerUnderTest } from './conformance-options.js';
 import { describeStreamerConformance } from './index.js';
@@ -15,8 +17,8 @@ afterAll(async () => {
   await Promise.all(tempDirs.map((dir) => rm(dir, { recursive: true, force: true })));
 });
 
-async function worldLocalStreamer(): Promise<StreamerUnderTest> {
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'worldkit-reference-streamer-'));
+function worldLocalStreamerInstance(): StreamerUnderTest {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'worldkit-reference-streamer-'));
   tempDirs.push(dataDir);
   const world = createLocalWorld({ dataDir });
   return {
@@ -31,9 +33,21 @@ async function worldLocalStreamer(): Promise<StreamerUnderTest> {
   };
 }
 
+/** world-local's streamer as a provider. */
+function worldLocalStreamer(): StreamerProvider {
+  return {
+    slot: 'streamer',
+    specificationVersion: SPECIFICATION_VERSION,
+    name: 'world-local',
+    packageName: '@workflow/world-local',
+    capabilities: { liveTailing: true, durable: true },
+    create: worldLocalStreamerInstance,
+  };
+}
+
 describeStreamerConformance({
   name: 'world-local (reference)',
-  createStreamer: worldLocalStreamer,
+  create: worldLocalStreamer,
   // Where world-local 4.4.1 departs from the Streamer doc comments in @workflow/world 4.5.0.
   knownGaps: {
     'ends with nothing when the index is at or past the end of a closed stream':

@@ -1,26 +1,26 @@
-import type { VersionStore } from '@worldkit/core';
+import type { VersionStore, VersionsProvider } from '@worldkit/core';
 import { afterEach, beforeEach, describe } from 'vitest';
+import { type ConformanceOptions, registerGroups, skipUnlessCapable } from '../conformance.js';
+import {
+  type DeprecatedVersionStoreConformanceOptions,
+  versionsFromDeprecated,
+} from '../deprecated-options.js';
+import { testProviderContext } from '../provider-context.js';
 import { describeVersionCrud } from './groups/crud.js';
 import { describeVersionListing } from './groups/listing.js';
 import { describeVersionPromotion } from './groups/promotion.js';
 import { describeUpgradeLog } from './groups/upgrade-log.js';
 
-export interface VersionStoreConformanceOptions {
-  /** Shown in the suite's name, e.g. `local` or `postgres`. */
-  name: string;
-  /**
-   * Returns an empty version store for one test; the suite calls `close()` after it. The listing
-   * and promotion tests assume the store starts empty, so give each call fresh state.
-   */
-  createStore: () => Promise<VersionStore> | VersionStore;
-  /** Per-test timeout in milliseconds for slow remote backends (default 30 000). */
-  timeoutMs?: number;
-  /**
-   * Whether the store implements the optional `upgrades` log. `true` runs its group; absent or
-   * a string skips it (the string is the reason shown).
-   */
-  upgradeLog?: true | string;
-}
+/**
+ * `create` returns a versions provider (e.g. `postgresVersions({...})`) whose store starts
+ * empty: the listing and promotion tests assume so. Before every test the suite calls it, then
+ * the provider's `create(context)` and the store's `start()`; it calls `close()` after the
+ * test. The upgrade-log group runs when the store has the optional `upgrades` log. Default
+ * `timeoutMs`: 30 000.
+ */
+export type VersionStoreConformanceOptions =
+  | ConformanceOptions<VersionsProvider>
+  | DeprecatedVersionStoreConformanceOptions;
 
 /**
  * The `VersionStore` contract of `@worldkit/core`: create (generated and explicit ids, duplicate
@@ -32,9 +32,11 @@ export function describeVersionStoreConformance(options: VersionStoreConformance
   describe(`version store conformance: ${options.name}`, {
     timeout: options.timeoutMs ?? 30_000,
   }, () => {
+    const create = 'create' in options ? options.create : versionsFromDeprecated(options);
     let current: VersionStore | undefined;
     beforeEach(async () => {
-      current = await options.createStore();
+      const provider = await create();
+      current = provider.create(testProviderContext({ deploymentId: 'versions-conformance' }));
       await current.start?.();
     });
     afterEach(async () => {
@@ -47,13 +49,18 @@ export function describeVersionStoreConformance(options: VersionStoreConformance
         throw new Error('the conformance version store is only available inside a test');
       return current;
     };
-    describeVersionCrud(store);
-    describeVersionListing(store);
-    describeVersionPromotion(store);
-    if (options.upgradeLog === true) describeUpgradeLog(store);
-    else {
-      const reason = options.upgradeLog ?? 'the store declares no upgrade log';
-      describe.skip(`upgrade log (skipped: ${reason})`, () => describeUpgradeLog(store));
-    }
+    registerGroups(options.knownGaps, () => {
+      describeVersionCrud(store);
+      describeVersionListing(store);
+      describeVersionPromotion(store);
+      describe('upgrade log (needs upgrades)', () => {
+        skipUnlessCapable(
+          'upgrades',
+          () => store().upgrades !== undefined,
+          'the store has no `upgrades` log (optional; upgrades are then not recorded)',
+        );
+        describeUpgradeLog(store);
+      });
+    });
   });
 }

@@ -183,7 +183,15 @@ function listFiles(directory: string): string[] {
  * entry point and walks up to the package root.
  */
 function workflowPackage(): { version: string; bin: Record<string, string>; root: string } {
-  let directory = dirname(require.resolve('workflow'));
+  let entry: string;
+  try {
+    entry = require.resolve('workflow');
+  } catch {
+    throw new Error(
+      'The whole-World suite and buildWorkflows need the `workflow` package (the Workflow SDK), an optional peer of @worldkit/testing: install it next to the kit (npm install -D workflow).',
+    );
+  }
+  let directory = dirname(entry);
   while (true) {
     const path = join(directory, 'package.json');
     if (existsSync(path)) {

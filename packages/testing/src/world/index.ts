@@ -7,10 +7,8 @@ export {
 } from './build-workflows.js';
 export {
   describeWorldConformance,
-  type WorldConformanceCapabilities,
   type WorldConformanceOptions,
   type WorldFactoryContext,
-  type WorldFeature,
 } from './describe-world-conformance.js';
 export {
   duplicateEvents,

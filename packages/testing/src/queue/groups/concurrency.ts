@@ -1,16 +1,14 @@
-import { describe, test } from 'vitest';
+import { describe } from 'vitest';
+import { test } from '../../conformance.js';
 import { sleep, waitUntil } from '../queue-harness.js';
-import { openForTest, type QueueSuiteContext } from '../suite-context.js';
+import { declaredConcurrency, openForTest, type QueueSuiteContext } from '../suite-context.js';
 
 export function concurrencyGroup(suite: QueueSuiteContext): void {
-  const limit = suite.capabilities.concurrencyLimit;
   describe('concurrency', () => {
-    const name =
-      limit === undefined
-        ? 'runs deliveries in parallel'
-        : `runs deliveries in parallel, never more than ${limit} at once`;
-    test(name, async (context) => {
+    // Without a declared numeric `concurrency`, only parallelism is checked.
+    test('runs deliveries in parallel, never more than the declared concurrency at once', async (context) => {
       const { expect } = context;
+      const limit = declaredConcurrency(await suite.declared());
       const queue = await openForTest(suite, context);
       let running = 0;
       let mostAtOnce = 0;
@@ -27,8 +25,16 @@ export function concurrencyGroup(suite: QueueSuiteContext): void {
       await queue.start();
       await waitUntil(() => deliveries.length === count && running === 0, `${count} deliveries`);
 
-      expect(mostAtOnce).toBeGreaterThanOrEqual(2);
-      if (limit !== undefined) expect(mostAtOnce).toBe(Math.min(limit, count));
+      expect(
+        mostAtOnce,
+        'deliveries must run in parallel: at most one handler call ran at a time',
+      ).toBeGreaterThanOrEqual(2);
+      if (limit !== undefined) {
+        expect(
+          mostAtOnce,
+          `the provider declares concurrency: ${limit}; the most handler calls at once must reach that limit and never exceed it`,
+        ).toBe(Math.min(limit, count));
+      }
     });
   });
 }

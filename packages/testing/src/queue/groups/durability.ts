@@ -1,4 +1,5 @@
-import { describe, test } from 'vitest';
+import { describe } from 'vitest';
+import { skipUnlessCapable, test } from '../../conformance.js';
 import { awkwardPayload } from '../payloads.js';
 import { openQueueHarness, sleep, uniqueDeploymentId, waitUntil } from '../queue-harness.js';
 import type { QueueSuiteContext } from '../suite-context.js';
@@ -8,8 +9,12 @@ import type { QueueSuiteContext } from '../suite-context.js';
  * under the same deployment id (the messages name it).
  */
 export function durabilityGroup(suite: QueueSuiteContext): void {
-  const name = 'durability across a restart';
-  const body = () => {
+  describe('durability across a restart (needs durable)', () => {
+    skipUnlessCapable(
+      'durable',
+      async () => (await suite.declared()).durable === true,
+      'the provider declares durable: false, so messages live in memory only',
+    );
     test('delivers a delayed message sent before the restart', async (context) => {
       const { expect } = context;
       const provider = await suite.createProvider();
@@ -53,11 +58,5 @@ export function durabilityGroup(suite: QueueSuiteContext): void {
       await sleep(400);
       expect(afterDeliveries.map((delivery) => delivery.message)).toEqual([{ which: 'pending' }]);
     });
-  };
-  if (suite.capabilities.durable) describe(name, body);
-  else
-    describe.skip(
-      `${name} (skipped: durable=false — the queue keeps messages in memory only)`,
-      body,
-    );
+  });
 }

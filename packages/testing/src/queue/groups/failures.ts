@@ -1,5 +1,6 @@
 import { encodeMessage, type QueueEnvelope, type QueueTransport } from '@worldkit/core';
-import { describe, test } from 'vitest';
+import { describe } from 'vitest';
+import { test } from '../../conformance.js';
 import {
   queueNameFor,
   SUITE_DELIVERY_POLICY,

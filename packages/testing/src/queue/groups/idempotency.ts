@@ -1,19 +1,15 @@
-import { describe, test } from 'vitest';
-import type { ResolvedQueueCapabilities } from '../conformance-options.js';
+import { describe } from 'vitest';
+import { skipUnlessCapable, test } from '../../conformance.js';
 import { sleep, waitUntil } from '../queue-harness.js';
 import { openForTest, type QueueSuiteContext } from '../suite-context.js';
 
-function describeIf(capabilities: ResolvedQueueCapabilities, name: string, body: () => void) {
-  if (capabilities.idempotencyKeys) describe(name, body);
-  else
-    describe.skip(
-      `${name} (skipped: capability idempotencyKeys=false — duplicates are delivered)`,
-      body,
-    );
-}
-
 export function idempotencyGroup(suite: QueueSuiteContext): void {
-  describeIf(suite.capabilities, 'idempotency keys', () => {
+  describe('idempotency keys (needs idempotencyKeys)', () => {
+    skipUnlessCapable(
+      'idempotencyKeys',
+      async () => (await suite.declared()).idempotencyKeys === true,
+      'the provider declares idempotencyKeys: false, so duplicates are delivered',
+    );
     test('drops a second send with a key it already accepted', async (context) => {
       const { expect } = context;
       const queue = await openForTest(suite, context);

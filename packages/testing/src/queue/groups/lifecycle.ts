@@ -1,4 +1,5 @@
-import { describe, test } from 'vitest';
+import { describe } from 'vitest';
+import { test } from '../../conformance.js';
 import { sleep, waitUntil } from '../queue-harness.js';
 import { openForTest, type QueueSuiteContext } from '../suite-context.js';
 

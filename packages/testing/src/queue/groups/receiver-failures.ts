@@ -1,5 +1,6 @@
 import type { QueueEnvelope } from '@worldkit/core';
-import { describe, test } from 'vitest';
+import { describe } from 'vitest';
+import { test } from '../../conformance.js';
 import { sleep, waitUntil } from '../queue-harness.js';
 import { openForTest, type QueueSuiteContext } from '../suite-context.js';
 import { testEnvelope } from '../test-envelope.js';
@@ -37,12 +38,15 @@ export function receiverFailuresGroup(suite: QueueSuiteContext): void {
         'the message to be delivered again after its receiver threw',
         REDELIVERY_DEADLINE_MS,
       );
-      expect(calls.slice(0, 2), 'the same message must come back').toEqual([
-        envelope.messageId,
-        envelope.messageId,
-      ]);
+      expect(
+        calls.slice(0, 2),
+        'docs/contract.md, Queue, "Nothing is lost": a receiver that throws has not handled the message, so the transport must keep it and deliver the same message again (not ack or drop it)',
+      ).toEqual([envelope.messageId, envelope.messageId]);
       await sleep(300);
-      expect(calls, 'an acknowledged message must not be delivered again').toHaveLength(2);
+      expect(
+        calls,
+        'once the second delivery was acknowledged, the message must not be delivered again',
+      ).toHaveLength(2);
     });
 
     test('returning no outcome: the delivery counts as failed and the message comes back', {
@@ -63,7 +67,33 @@ export function receiverFailuresGroup(suite: QueueSuiteContext): void {
         'the message to be delivered again after its receiver returned no outcome',
         REDELIVERY_DEADLINE_MS,
       );
-      expect(calls.slice(0, 2)).toEqual([envelope.messageId, envelope.messageId]);
+      expect(
+        calls.slice(0, 2),
+        'docs/contract.md, Queue, "Nothing is lost": a receiver that returns no outcome has not handled the message, so the same message must come back',
+      ).toEqual([envelope.messageId, envelope.messageId]);
+    });
+
+    test('close() waits for a receiver call in flight before it resolves', async (context) => {
+      const { expect } = context;
+      const queue = await openForTest(suite, context);
+      let started = 0;
+      let finished = 0;
+      await queue.transport.consume(async () => {
+        started++;
+        await sleep(400);
+        finished++;
+        return { type: 'ack' };
+      });
+      await queue.transport.send(testEnvelope({ deploymentId: queue.deploymentId }), {
+        delaySeconds: 0,
+      });
+      await waitUntil(() => started === 1, 'the receiver to be called', REDELIVERY_DEADLINE_MS);
+
+      await queue.close();
+      expect(
+        finished,
+        'docs/contract.md, Queue: close() waits for deliveries in flight, so it must resolve only after the receiver call has returned (a process that exits on close() must not cut a delivery off halfway)',
+      ).toBe(1);
     });
   });
 }

@@ -1,5 +1,6 @@
 import { EntityConflictError } from '@workflow/errors';
-import { expect, it } from 'vitest';
+import { expect } from 'vitest';
+import { it } from '../../conformance.js';
 import { describeWhen } from '../capability-gate.js';
 import type { ResolvedCapabilities, StorageUnderTest } from '../conformance-options.js';
 import {
@@ -48,7 +49,7 @@ const countOf = (types: string[], type: string) => types.filter((each) => each =
  */
 export function describeConcurrentWriters(
   storage: () => StorageUnderTest,
-  capabilities: ResolvedCapabilities,
+  capabilities: () => ResolvedCapabilities,
 ): void {
   describeWhen(capabilities, 'concurrentWriters', 'concurrent writers', () => {
     it('two concurrent step_completed for one step: exactly one succeeds', async () => {

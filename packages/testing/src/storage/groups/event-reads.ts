@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
+import { it } from '../../conformance.js';
 import type { StorageUnderTest } from '../conformance-options.js';
 import { stepCompleted, stepCreated, stepStarted } from '../event-requests.js';
 import { expectSameBytes } from '../expectations.js';

@@ -1,5 +1,6 @@
 import { EntityConflictError, HookNotFoundError } from '@workflow/errors';
-import { describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
+import { it } from '../../conformance.js';
 import type { StorageUnderTest } from '../conformance-options.js';
 import { hookCreated, hookDisposed, hookReceived } from '../event-requests.js';
 import { expectDate, expectRejection, expectSameBytes } from '../expectations.js';

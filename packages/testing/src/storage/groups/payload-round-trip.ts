@@ -1,4 +1,5 @@
-import { describe, it } from 'vitest';
+import { describe } from 'vitest';
+import { it } from '../../conformance.js';
 import type { StorageUnderTest } from '../conformance-options.js';
 import {
   hookCreated,

@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
+import { it } from '../../conformance.js';
 import type { StorageUnderTest } from '../conformance-options.js';
 import { hookReceived, runCompleted, stepCompleted, stepStarted } from '../event-requests.js';
 import { createHook, createRunningRun, createStep } from '../scenario.js';

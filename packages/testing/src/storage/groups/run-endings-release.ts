@@ -1,5 +1,6 @@
 import { EntityConflictError, HookNotFoundError } from '@workflow/errors';
-import { describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
+import { it } from '../../conformance.js';
 import type { StorageUnderTest } from '../conformance-options.js';
 import { hookCreated, stepCreated, waitCompleted, waitCreated } from '../event-requests.js';
 import { expectAnyRejection, expectRejection } from '../expectations.js';

@@ -1,6 +1,7 @@
 import { EntityConflictError, RunExpiredError, WorkflowRunNotFoundError } from '@workflow/errors';
 import type { WorkflowRun } from '@workflow/world';
-import { describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
+import { it } from '../../conformance.js';
 import type { StorageUnderTest } from '../conformance-options.js';
 import {
   runCancelled,

@@ -1,6 +1,7 @@
 import { PreconditionFailedError } from '@workflow/errors';
 import type { EventResult } from '@workflow/world';
-import { expect, it } from 'vitest';
+import { expect } from 'vitest';
+import { it } from '../../conformance.js';
 import { describeWhen } from '../capability-gate.js';
 import type { ResolvedCapabilities, StorageUnderTest } from '../conformance-options.js';
 import {
@@ -60,7 +61,7 @@ async function startStep(storage: StorageUnderTest, runId: string): Promise<[str
  */
 export function describeStateGuard(
   storage: () => StorageUnderTest,
-  capabilities: ResolvedCapabilities,
+  capabilities: () => ResolvedCapabilities,
 ): void {
   describeWhen(capabilities, 'stateGuard', 'stateUpdatedAt guard', () => {
     it('a snapshot older than an external step_completed is refused and writes nothing', async () => {

@@ -1,6 +1,7 @@
 import { EntityConflictError, TooEarlyError } from '@workflow/errors';
 import type { Step } from '@workflow/world';
-import { describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
+import { it } from '../../conformance.js';
 import type { StorageUnderTest } from '../conformance-options.js';
 import {
   stepCompleted,

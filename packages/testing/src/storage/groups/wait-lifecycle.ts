@@ -1,5 +1,6 @@
 import { EntityConflictError } from '@workflow/errors';
-import { describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
+import { it } from '../../conformance.js';
 import type { StorageUnderTest } from '../conformance-options.js';
 import { waitCompleted, waitCreated } from '../event-requests.js';
 import { expectDate, expectRejection } from '../expectations.js';

@@ -1,5 +1,6 @@
 import type { Version, VersionStore } from '@worldkit/core';
-import { describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
+import { it } from '../../conformance.js';
 
 export function describeVersionListing(store: () => VersionStore): void {
   describe('list', () => {

@@ -1,5 +1,6 @@
 import type { VersionStore } from '@worldkit/core';
-import { describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
+import { it } from '../../conformance.js';
 import { expectRejectionNamed } from '../rejection.js';
 
 export function describeVersionPromotion(store: () => VersionStore): void {

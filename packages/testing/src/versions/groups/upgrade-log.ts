@@ -1,5 +1,6 @@
 import type { UpgradeRecord, VersionStore } from '@worldkit/core';
-import { describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
+import { it } from '../../conformance.js';
 
 const entry = (id: string, runId: string, status: UpgradeRecord['status']): UpgradeRecord => ({
   schemaVersion: 1,
@@ -18,11 +19,10 @@ const entry = (id: string, runId: string, status: UpgradeRecord['status']): Upgr
 
 /** The optional `upgrades` log: upsert by id, lookups by old run, filters by run and version. */
 export function describeUpgradeLog(store: () => VersionStore): void {
-  describe('upgrade log', () => {
+  describe('records', () => {
     const log = () => {
       const upgrades = store().upgrades;
-      if (!upgrades)
-        throw new Error('the store has no `upgrades` log but the suite was told it has');
+      if (!upgrades) throw new Error('the store has no `upgrades` log');
       return upgrades;
     };
 
