@@ -1,9 +1,33 @@
-import { SPECIFICATION_VERSION, type StorageProvider, type VersionsProvider } from '@worldkit/core';
+import type { StorageProvider, VersionsProvider } from '@worldkit/core';
+import { defineStorageProvider, defineVersionsProvider } from '@worldkit/provider';
 import { type DynamoDbSettings, PACKAGE_NAME, resolveDynamoDbSettings } from './settings.js';
 import { createDynamoDbStorage } from './storage/dynamodb-storage.js';
 import { createDynamoDbVersionStore } from './versions/dynamodb-version-store.js';
 
 const NAME = 'dynamodb';
+
+/** Checks the settings when the config loads; the parts resolve them again when created. */
+function checked(settings: DynamoDbSettings = {}): DynamoDbSettings {
+  resolveDynamoDbSettings(settings);
+  return settings;
+}
+
+const dynamodbVersionsProvider = defineVersionsProvider({
+  name: NAME,
+  packageName: PACKAGE_NAME,
+  settings: checked,
+  capabilities: { durable: true },
+  create: (settings) => createDynamoDbVersionStore(settings),
+});
+
+const dynamodbStorageProvider = defineStorageProvider({
+  name: NAME,
+  packageName: PACKAGE_NAME,
+  settings: checked,
+  capabilities: { atomicEventWrites: true, maxSpecVersion: 3, durable: true },
+  versions: (settings) => dynamodbVersionsProvider(settings),
+  create: (settings) => createDynamoDbStorage(settings),
+});
 
 /**
  * Storage provider (runs, steps, events, hooks, waits) on one DynamoDB table. Settings are
@@ -11,29 +35,12 @@ const NAME = 'dynamodb';
  * on first use. Ships `dynamodbVersions` on the same table as its version store.
  */
 export function dynamodbStorage(settings: DynamoDbSettings = {}): StorageProvider {
-  resolveDynamoDbSettings(settings);
-  return {
-    slot: 'storage',
-    specificationVersion: SPECIFICATION_VERSION,
-    name: NAME,
-    packageName: PACKAGE_NAME,
-    capabilities: { atomicEventWrites: true, maxSpecVersion: 3, durable: true },
-    versions: dynamodbVersions(settings),
-    create: () => createDynamoDbStorage(settings),
-  };
+  return dynamodbStorageProvider(settings);
 }
 
 /** Version records and the upgrade log in the same table. */
 export function dynamodbVersions(settings: DynamoDbSettings = {}): VersionsProvider {
-  resolveDynamoDbSettings(settings);
-  return {
-    slot: 'versions',
-    specificationVersion: SPECIFICATION_VERSION,
-    name: NAME,
-    packageName: PACKAGE_NAME,
-    capabilities: { durable: true },
-    create: () => createDynamoDbVersionStore(settings),
-  };
+  return dynamodbVersionsProvider(settings);
 }
 
 /**

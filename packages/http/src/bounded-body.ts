@@ -1,8 +1,10 @@
+import { WorldkitError } from '@worldkit/provider';
 /** Thrown when a request body is larger than the reader allows. */
-export class BodyTooLargeError extends Error {
+export class BodyTooLargeError extends WorldkitError {
+  static override readonly code = 'WORLDKIT_HTTP_BODY_TOO_LARGE';
   override readonly name = 'BodyTooLargeError';
   constructor(readonly limitBytes: number) {
-    super(`the body is larger than ${limitBytes} bytes`);
+    super(BodyTooLargeError.code, `the body is larger than ${limitBytes} bytes`);
   }
 }
 

@@ -7,6 +7,7 @@ import {
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { WorkflowWorldError } from '@workflow/errors';
+import { exponentialBackoff } from '@worldkit/provider';
 import { blobChunkItems } from '../encoding/blob-items.js';
 import type { BlobPlan } from '../encoding/stored-value.js';
 import type { ItemKey } from './keys.js';
@@ -183,7 +184,7 @@ export async function retryStaleWrites<T>(attempt: () => Promise<T>): Promise<T>
           `DynamoDB write kept losing to concurrent writers after ${MAX_ATTEMPTS} attempts (${error.message}); try again`,
         );
       }
-      const ceiling = Math.min(250, 4 * 2 ** Math.min(round, 6));
+      const ceiling = exponentialBackoff(round + 1, { base: 4, max: 250 });
       await new Promise((resolve) => setTimeout(resolve, Math.random() * ceiling));
     }
   }

@@ -6,6 +6,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { WorkflowWorldError } from '@workflow/errors';
 import type { PaginatedResponse, PaginationOptions } from '@workflow/world';
+import { exponentialBackoff } from '@worldkit/provider';
 import { type GlobalIndexName, INDEX, KEY_ATTRIBUTES } from '../connection/table-definition.js';
 
 const DEFAULT_LIMIT = 100;
@@ -109,7 +110,9 @@ export async function batchGet(
       .map(({ pk, sk }) => ({ pk, sk }));
     for (let round = 0; pending.length > 0; round++) {
       if (round > 0)
-        await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 20 * 2 ** round)));
+        await new Promise((resolve) =>
+          setTimeout(resolve, exponentialBackoff(round + 1, { base: 20, max: 1000 })),
+        );
       const result = await documents.send(
         new BatchGetCommand({
           RequestItems: { [table]: { Keys: pending, ConsistentRead: true } },

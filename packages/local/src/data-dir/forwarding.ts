@@ -6,6 +6,7 @@ import path from 'node:path';
 import * as workflowErrors from '@workflow/errors';
 import * as worldkitCore from '@worldkit/core';
 import { decodeMessage, encodeMessage, type Logger } from '@worldkit/core';
+import { WorldkitError } from '@worldkit/provider';
 import { DataDirLockedError, DataDirWriterUnavailableError } from './errors.js';
 
 /**
@@ -26,11 +27,11 @@ export type Operation = (...args: unknown[]) => Promise<unknown>;
  * The process asked to apply a write does not write the directory (any more): nothing was
  * applied, and the caller looks up the writer again. Internal to the session's retry.
  */
-export class WriterMovedError extends Error {
+export class WriterMovedError extends WorldkitError {
+  static override readonly code = 'WORLDKIT_LOCAL_WRITER_MOVED';
   override readonly name = 'WriterMovedError';
-
-  static is(value: unknown): value is WriterMovedError {
-    return value instanceof Error && value.name === 'WriterMovedError';
+  constructor(message: string) {
+    super(WriterMovedError.code, message);
   }
 }
 

@@ -1,3 +1,4 @@
+import { WorldkitError } from '@worldkit/provider';
 /**
  * The queue journal is JSON Lines, one record per line, replayed in order on open. Records
  * name messages by the queue's own id (`id`), never by the envelope's `messageId`: the
@@ -33,8 +34,13 @@ export interface JournalState {
   skipped: number;
 }
 
-export class JournalFormatError extends Error {
+/** A queue journal line this release cannot read. */
+export class JournalFormatError extends WorldkitError {
+  static override readonly code = 'WORLDKIT_LOCAL_JOURNAL_FORMAT';
   override readonly name = 'JournalFormatError';
+  constructor(message: string) {
+    super(JournalFormatError.code, message);
+  }
 }
 
 export function idempotencyKeyOf(envelope: unknown): string | undefined {

@@ -1,4 +1,5 @@
 import type { DeliveryOutcome, Logger, QueueReceiver } from '@worldkit/core';
+import { exponentialBackoff } from '@worldkit/provider';
 import { monotonicFactory } from 'ulid';
 import { DueQueue } from './due-queue.js';
 import { IdempotencyWindow } from './idempotency-window.js';
@@ -299,10 +300,10 @@ export class QueueEngine {
   #receiverFailed(message: StoredMessage, error: unknown): void {
     if (this.#closed) return;
     message.receiverCrashes++;
-    const backoffMs = Math.min(
-      RECEIVER_BACKOFF_BASE_MS * 2 ** (message.receiverCrashes - 1),
-      RECEIVER_BACKOFF_MAX_MS,
-    );
+    const backoffMs = exponentialBackoff(message.receiverCrashes, {
+      base: RECEIVER_BACKOFF_BASE_MS,
+      max: RECEIVER_BACKOFF_MAX_MS,
+    });
     this.settings.logger.error('the queue receiver threw; redelivering the message later', {
       id: message.id,
       crashes: message.receiverCrashes,

@@ -1,3 +1,4 @@
+import { WorldkitError } from '@worldkit/provider';
 import type pg from 'pg';
 import { EMBEDDED_MIGRATIONS } from './migrations.generated.js';
 import { quoteIdentifier, tableNames } from './table-names.js';
@@ -28,8 +29,8 @@ export function migrationLabel(migration: Pick<Migration, 'version' | 'name'>): 
  * A migration failed: nothing of this `migrate()` call was kept (one transaction). Names the
  * migration and the schema; `cause` is the database's error (with its `code`, `position`, …).
  */
-export class MigrationError extends Error {
-  readonly code = 'WORLDKIT_POSTGRES_MIGRATION_FAILED';
+export class MigrationError extends WorldkitError {
+  static override readonly code = 'WORLDKIT_POSTGRES_MIGRATION_FAILED';
   override readonly name = 'MigrationError';
   readonly migration: string;
 
@@ -41,15 +42,11 @@ export class MigrationError extends Error {
   ) {
     const label = migrationLabel({ version, name: migrationName });
     super(
+      MigrationError.code,
       `@worldkit/postgres: migration ${label} failed in schema "${schema}" and was rolled back with every migration of this run: ${cause instanceof Error ? cause.message : String(cause)}`,
       { cause },
     );
     this.migration = label;
-  }
-
-  /** By name, like the other Worldkit errors: several copies of the package may be loaded. */
-  static is(value: unknown): value is MigrationError {
-    return value instanceof Error && value.name === 'MigrationError';
   }
 }
 

@@ -6,6 +6,7 @@ import {
   type QueueReceiver,
   type QueueTransport,
 } from '@worldkit/core';
+import { exponentialBackoff } from '@worldkit/provider';
 import type { Job, JobsOptions, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { isConnectionTrouble } from '../connection-trouble.js';
@@ -210,7 +211,10 @@ export function createBullmqQueue(
       stalledInterval: resolved.lockDurationMs,
       settings: {
         backoffStrategy: (attemptsMade: number) =>
-          Math.min(RECEIVER_BACKOFF_BASE_MS * 2 ** (attemptsMade - 1), RECEIVER_BACKOFF_MAX_MS),
+          exponentialBackoff(attemptsMade, {
+            base: RECEIVER_BACKOFF_BASE_MS,
+            max: RECEIVER_BACKOFF_MAX_MS,
+          }),
       },
     });
     // BullMQ reports connection trouble and late completions (after a bounded close) as

@@ -1,4 +1,5 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { WorldkitError } from '@worldkit/provider';
 
 /**
  * SQS message bodies accept only XML characters. `JSON.stringify` already escapes control
@@ -25,13 +26,15 @@ const GZIP_TAG = '$wk:gzip';
  */
 export const MAX_INFLATED_BYTES = 32 * 1024 * 1024;
 
-export class MessageTooLargeError extends Error {
+export class MessageTooLargeError extends WorldkitError {
+  static override readonly code = 'WORLDKIT_SQS_MESSAGE_TOO_LARGE';
   override readonly name = 'MessageTooLargeError';
   constructor(
     readonly bytes: number,
     limit = `even compressed; SQS allows ${SQS_MAX_MESSAGE_BYTES}`,
   ) {
     super(
+      MessageTooLargeError.code,
       `@worldkit/sqs: the queue message is ${bytes} bytes ${limit}. Pass large workflow inputs by reference (e.g. an object-store key).`,
     );
   }

@@ -12,6 +12,7 @@ import {
   type QueueReceiver,
   type RateLimitedWarning,
 } from '@worldkit/core';
+import { exponentialBackoff } from '@worldkit/provider';
 import type { ResolvedSqsSettings } from '../settings.js';
 import { type DeliveryPlan, hasFollowUp, planDelivery, storeFollowUp } from './delivery-plan.js';
 import type { SqsQueueAddresses } from './queue-setup.js';
@@ -226,7 +227,11 @@ export class PollConsumer {
   async #handOutLater(message: Message, error: unknown): Promise<void> {
     const { connection, addresses, logger, settings, outage } = this.options;
     const receives = Number(message.Attributes?.ApproximateReceiveCount ?? 1);
-    const retryInSeconds = Math.min(2 ** receives, MAX_RETRY_VISIBILITY_SECONDS);
+    // 2^receives seconds: 2 s after the first receive, doubling up to the cap.
+    const retryInSeconds = exponentialBackoff(receives + 1, {
+      base: 1,
+      max: MAX_RETRY_VISIBILITY_SECONDS,
+    });
     if (!(error instanceof SqsUnreachableError)) {
       logger.error('an SQS delivery failed; SQS hands the message out again', {
         messageId: message.MessageId,

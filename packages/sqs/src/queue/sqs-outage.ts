@@ -1,4 +1,5 @@
 import { createOutageReport, type Logger, type OutageReport } from '@worldkit/core';
+import { WorldkitError } from '@worldkit/provider';
 import type { ResolvedSqsSettings } from '../settings.js';
 
 /**
@@ -21,15 +22,18 @@ function queueLabel(settings: ResolvedSqsSettings): string {
  * An SQS call failed because SQS could not be reached (or could not answer). It has been
  * counted by the queue's outage report already, so callers must not log it again per message.
  */
-export class SqsUnreachableError extends Error {
+export class SqsUnreachableError extends WorldkitError {
+  static override readonly code = 'WORLDKIT_SQS_UNREACHABLE';
+  override readonly name = 'SqsUnreachableError';
   constructor(
     readonly operation: string,
     cause: unknown,
   ) {
-    super(`SQS ${operation} failed: ${cause instanceof Error ? cause.message : String(cause)}`, {
-      cause,
-    });
-    this.name = 'SqsUnreachableError';
+    super(
+      SqsUnreachableError.code,
+      `SQS ${operation} failed: ${cause instanceof Error ? cause.message : String(cause)}`,
+      { cause },
+    );
   }
 }
 
