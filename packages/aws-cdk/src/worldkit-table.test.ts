@@ -127,12 +127,12 @@ describe('WorldkitTable', () => {
     expect(table.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
   });
 
-  it('keeps the data: retained on stack deletion, deletion protection on, no TTL', () => {
+  it('keeps the data: retained on stack deletion, deletion protection on, TTL for claims only', () => {
     expect(tableResource.DeletionPolicy).toBe('Retain');
     expect(tableResource.UpdateReplacePolicy).toBe('Retain');
     expect(table.DeletionProtectionEnabled).toBe(true);
-    // @worldkit/dynamodb writes no expiry attribute: a TTL would expire nothing.
-    expect(table.TimeToLiveSpecification).toBeUndefined();
+    // Only claims (replay protection) carry `ttl`; runs and versions never expire.
+    expect(table.TimeToLiveSpecification).toEqual({ AttributeName: 'ttl', Enabled: true });
   });
 
   it('takes a name and a removal policy', () => {

@@ -1,4 +1,4 @@
-import { GLOBAL_INDEXES, LOCAL_INDEXES } from '@worldkit/dynamodb';
+import { GLOBAL_INDEXES, LOCAL_INDEXES, TTL_ATTRIBUTE } from '@worldkit/dynamodb';
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
@@ -29,8 +29,8 @@ export interface WorldkitTableProps {
  * schema, local and global indexes and projections `setupTable` would create, on-demand
  * billing, point-in-time recovery on.
  *
- * There is no TTL: `@worldkit/dynamodb` writes no expiry attribute (ended runs are kept until
- * deleted), so a TTL setting would expire nothing.
+ * TTL is on for `ttl`, which only claims carry (`@worldkit/http`'s replay protection): DynamoDB
+ * deletes them once expired, as `setupTable` arranges. Runs carry no expiry and are kept.
  */
 export class WorldkitTable extends Construct {
   readonly table: dynamodb.Table;
@@ -46,6 +46,7 @@ export class WorldkitTable extends Construct {
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
       deletionProtection: props.deletionProtection ?? true,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+      timeToLiveAttribute: TTL_ATTRIBUTE,
     });
     for (const index of LOCAL_INDEXES) this.table.addLocalSecondaryIndex(localIndex(index));
     for (const index of GLOBAL_INDEXES) this.table.addGlobalSecondaryIndex(globalIndex(index));

@@ -1,4 +1,10 @@
 export { type FromWorldSettings, fromWorld, type WorldSlots } from './adapters/from-world.js';
+export {
+  type ClaimStore,
+  type ClaimsContext,
+  claimStoreOf,
+  claimsOf,
+} from './compose/claim-store.js';
 export { type ComposedWorld, createWorld, type WorldkitHandle } from './compose/create-world.js';
 export { negotiate } from './compose/negotiate.js';
 export { SPAN_ATTRIBUTES, TRACER_NAME } from './compose/tracing.js';

@@ -1,3 +1,4 @@
+export { createDynamoDbClaims, TTL_ATTRIBUTE } from './claims/dynamodb-claims.js';
 export type { SetupReport } from './connection/setup-table.js';
 export { setupTable } from './connection/setup-table.js';
 export { GLOBAL_INDEXES, INDEX, LOCAL_INDEXES } from './connection/table-definition.js';

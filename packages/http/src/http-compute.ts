@@ -1,7 +1,9 @@
 import {
+  type ClaimStore,
   type ComputeCapabilities,
   type ComputeInstance,
   type ComputeProvider,
+  claimStoreOf,
   type ProviderContext,
   type RuntimeQueueHandler,
   registerHandler,
@@ -50,7 +52,13 @@ function createHttpCompute(
   settings: ResolvedHttpComputeSettings,
   context: ProviderContext,
 ): ComputeInstance {
-  const replays = new ReplayCache(settings.replayCacheSize);
+  const memory = new ReplayCache(settings.replayCacheSize);
+  // Chosen on the first delivery, not at create(): the World's slots may be created in any order.
+  let replays: ClaimStore | undefined;
+  const replayStore = (): ClaimStore => {
+    replays ??= chooseReplayStore(settings, context, memory);
+    return replays;
+  };
   // Which versions' code registered each handler, so an app refuses deliveries for a
   // version it does not run (a wrong address in the version store) instead of running them.
   const versionsOfHandler = new WeakMap<RuntimeQueueHandler, Set<string>>();
@@ -83,14 +91,35 @@ function createHttpCompute(
         acceptedSecrets: settings.acceptedSecrets,
         toleranceSeconds: settings.toleranceSeconds,
         maxBodyBytes: settings.maxBodyBytes,
-        replays,
+        replays: replayStore(),
         servesVersion: (deploymentId) =>
           (versionsOfHandler.get(handler) ?? new Set([context.deploymentId])).has(deploymentId),
         logger: context.logger,
       }),
 
     async close() {
-      replays.clear();
+      memory.clear();
     },
   };
+}
+
+/**
+ * The `replayCache` setting, else the World's durable claim store, else memory with one
+ * warning: memory protects this process only, so a delivery captured on the network could be
+ * replayed to another instance, or to this one after a restart, within the tolerance window.
+ */
+function chooseReplayStore(
+  settings: ResolvedHttpComputeSettings,
+  context: ProviderContext,
+  memory: ReplayCache,
+): ClaimStore {
+  if (settings.replayCache === 'memory') return memory;
+  if (settings.replayCache) return settings.replayCache;
+  const durable = claimStoreOf(context);
+  if (durable) return durable;
+  context.logger.warn(
+    'replay protection is per process: the World has no durable claim store (PostgreSQL, DynamoDB or Redis), so a captured delivery could be replayed to another app instance or after a restart within the tolerance window',
+    { fallback: 'memory', silence: "httpCompute({ replayCache: 'memory' })" },
+  );
+  return memory;
 }

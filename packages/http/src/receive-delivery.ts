@@ -1,5 +1,6 @@
 import { parseQueueName, type ValidQueueName } from '@workflow/world';
 import {
+  type ClaimStore,
   decodeMessage,
   type Logger,
   type QueueEnvelope,
@@ -10,7 +11,6 @@ import {
   withDeliveryScope,
 } from '@worldkit/core';
 import { BodyTooLargeError, readBoundedBody } from './bounded-body.js';
-import type { ReplayCache } from './replay-cache.js';
 import {
   ATTEMPT_HEADER,
   MESSAGE_ID_HEADER,
@@ -52,6 +52,9 @@ const STATUS: Record<RejectionKind, number> = {
   'too-large': 413,
 };
 
+/** Claim keys of deliveries in a shared claim store: `delivery:<message id>#<attempt>`. */
+export const DELIVERY_CLAIM_PREFIX = 'delivery:';
+
 export interface ReceiveSettings {
   /** The queue prefix the endpoint serves (`__wkf_workflow_` or `__wkf_step_`). */
   prefix: string;
@@ -60,7 +63,11 @@ export interface ReceiveSettings {
   toleranceSeconds: number;
   /** Bodies past this are refused while they stream in, before anything else is checked. */
   maxBodyBytes: number;
-  replays: ReplayCache;
+  /**
+   * Where accepted deliveries are claimed: the World's durable claim store (shared by every
+   * app instance, survives restarts) or this process's memory.
+   */
+  replays: ClaimStore;
   /** Whether the code behind `handler` belongs to this version. */
   servesVersion: (deploymentId: string) => boolean;
   logger: Logger;
@@ -144,7 +151,7 @@ async function authenticate(request: Request, settings: ReceiveSettings): Promis
   // Claimed only once the signature holds: forged requests must not fill the cache or
   // block the real delivery they imitate.
   const deliveryKey = `${received.messageId}#${received.attempt}`;
-  if (!settings.replays.claim(deliveryKey, timestampMs + toleranceMs)) {
+  if (!(await claimDelivery(settings.replays, deliveryKey, timestampMs + toleranceMs))) {
     throw new Rejection('replayed', `delivery ${deliveryKey} was already accepted`);
   }
 
@@ -205,6 +212,24 @@ async function run(envelope: QueueEnvelope, settings: ReceiveSettings): Promise<
       { error: error instanceof Error ? error.message : String(error) },
       { status: 500 },
     );
+  }
+}
+
+/**
+ * Claims the delivery until its timestamp can no longer pass the tolerance check. A store
+ * that cannot answer (its database down) fails the request with a 500: the delivery is neither
+ * run unchecked nor marked as a replay, and the dispatcher retries it with backoff.
+ */
+async function claimDelivery(
+  replays: ClaimStore,
+  deliveryKey: string,
+  expiresAtMs: number,
+): Promise<boolean> {
+  try {
+    return await replays.claimOnce(`${DELIVERY_CLAIM_PREFIX}${deliveryKey}`, expiresAtMs);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`the replay store could not record delivery ${deliveryKey}: ${reason}`);
   }
 }
 

@@ -1,10 +1,13 @@
+import type { ClaimStore } from '@worldkit/core';
+
 /**
  * Deliveries this process has already accepted, remembered until their timestamp can no
  * longer pass the tolerance check (after that the timestamp check refuses a replay anyway).
  * Bounded: beyond `maxEntries` the oldest are forgotten first, so a flood of valid
- * deliveries costs memory up to the bound and no more.
+ * deliveries costs memory up to the bound and no more. The fallback when the World's backend
+ * keeps no claims: it protects one process only (see "Replay window" in the README).
  */
-export class ReplayCache {
+export class ReplayCache implements ClaimStore {
   /** Key → epoch ms after which it may be forgotten. Insertion order ≈ arrival order. */
   private readonly entries = new Map<string, number>();
 
@@ -23,6 +26,10 @@ export class ReplayCache {
       this.entries.delete(oldest);
     }
     return true;
+  }
+
+  async claimOnce(key: string, expiresAtMs: number): Promise<boolean> {
+    return this.claim(key, expiresAtMs);
   }
 
   get size(): number {

@@ -1,4 +1,9 @@
-import { describeValue, resolveSetting, WorldkitConfigError } from '@worldkit/core';
+import {
+  type ClaimStore,
+  describeValue,
+  resolveSetting,
+  WorldkitConfigError,
+} from '@worldkit/core';
 import { z } from 'zod';
 
 export const PACKAGE_NAME = '@worldkit/http';
@@ -42,7 +47,14 @@ export interface HttpComputeSettings {
   toleranceSeconds?: number;
   /** How long a dispatch waits for the app's answer (default 300000, env `WORLDKIT_DISPATCH_TIMEOUT_MS`). */
   requestTimeoutMs?: number;
-  /** Deliveries remembered for replay detection (default 100000). */
+  /**
+   * Where the receiving app claims each accepted delivery, so a replay is refused: by default
+   * the World's durable claim store (PostgreSQL, DynamoDB or Redis: shared by every instance,
+   * kept across restarts), else this process's memory, with a warning. `'memory'` chooses the
+   * memory without the warning (a single instance); any object with `claimOnce` is used as is.
+   */
+  replayCache?: ClaimStore | 'memory';
+  /** Deliveries remembered for replay detection when they are kept in memory (default 100000). */
   replayCacheSize?: number;
   /** Largest delivery body the app reads, in bytes (default 32 MiB, env `WORLDKIT_DISPATCH_MAX_BODY_BYTES`). */
   maxBodyBytes?: number;
@@ -56,6 +68,8 @@ export interface ResolvedHttpComputeSettings {
   acceptedSecrets: readonly string[];
   toleranceSeconds: number;
   requestTimeoutMs: number;
+  /** `undefined`: the World's claim store, else memory. */
+  replayCache: ClaimStore | 'memory' | undefined;
   replayCacheSize: number;
   maxBodyBytes: number;
   fetch: typeof fetch;
@@ -66,6 +80,7 @@ const KNOWN_OPTIONS = new Set([
   'previousSecrets',
   'toleranceSeconds',
   'requestTimeoutMs',
+  'replayCache',
   'replayCacheSize',
   'maxBodyBytes',
   'fetch',
@@ -119,6 +134,7 @@ export function resolveHttpComputeSettings(
       settings.requestTimeoutMs,
       DEFAULT_REQUEST_TIMEOUT_MS,
     ),
+    replayCache: resolveReplayCache(settings.replayCache),
     replayCacheSize: resolveReplayCacheSize(settings.replayCacheSize),
     maxBodyBytes: resolveSetting(
       {
@@ -185,6 +201,20 @@ function resolvePreviousSecrets(value: unknown): string[] {
     ]);
   });
   return candidate as string[];
+}
+
+function resolveReplayCache(value: unknown): ClaimStore | 'memory' | undefined {
+  if (value === undefined || value === 'memory') return value;
+  if (value && typeof value === 'object' && typeof (value as ClaimStore).claimOnce === 'function') {
+    return value as ClaimStore;
+  }
+  throw configError([
+    {
+      key: 'replayCache',
+      expected: "'memory' or a claim store (an object with claimOnce(key, expiresAtMs))",
+      received: describeValue(value),
+    },
+  ]);
 }
 
 function resolveReplayCacheSize(value: number | undefined): number {

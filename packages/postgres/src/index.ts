@@ -1,3 +1,4 @@
+export { createPostgresClaims } from './claims/postgres-claims.js';
 export {
   loadMigrations,
   type Migration,

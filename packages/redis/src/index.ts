@@ -1,3 +1,4 @@
+export { claimRedisKey, createRedisClaims, type RedisClaimStore } from './claims/redis-claims.js';
 export { bullmqQueue, redisStreamer } from './providers.js';
 export {
   BULLMQ_QUEUE_NAME,

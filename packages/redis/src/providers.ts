@@ -1,4 +1,5 @@
 import { type QueueProvider, SPECIFICATION_VERSION, type StreamerProvider } from '@worldkit/core';
+import { createRedisClaims, withRedisClaims } from './claims/redis-claims.js';
 import { type BullmqQueueSettings, createBullmqQueue } from './queue/bullmq-queue.js';
 import { PACKAGE_NAME, resolveRedisSettings } from './settings.js';
 import { createRedisStreamer, type RedisStreamerSettings } from './streamer/redis-streamer.js';
@@ -36,12 +37,16 @@ export function redisStreamer(settings: RedisStreamerSettings = {}): StreamerPro
     packageName: PACKAGE_NAME,
     capabilities: { liveTailing: true, durable: true },
     create: (context) =>
-      createRedisStreamer({
-        url: resolved.url,
-        connection: resolved.connection,
-        prefix: resolved.prefix,
-        closeTimeoutMs: resolved.closeTimeoutMs,
-        logger: resolved.logger ?? context.logger,
-      }),
+      withRedisClaims(
+        createRedisStreamer({
+          url: resolved.url,
+          connection: resolved.connection,
+          prefix: resolved.prefix,
+          closeTimeoutMs: resolved.closeTimeoutMs,
+          logger: resolved.logger ?? context.logger,
+        }),
+        // Claims (the World's durable replay store for @worldkit/http) on the same Redis.
+        createRedisClaims(resolved, resolved.logger ?? context.logger),
+      ),
   };
 }

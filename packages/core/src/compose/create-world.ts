@@ -28,6 +28,7 @@ import { checkedList } from '../storage/list-params-check.js';
 import { upgradeLogOf } from '../upgrades/upgrade-log.js';
 import { chooseVersionForNewRun } from '../versions/choose-version-for-new-run.js';
 import { memoryVersions } from '../versions/memory-versions-provider.js';
+import { type ClaimsContext, claimsOf } from './claim-store.js';
 import { hooksWithTokenAliases } from './hooks-with-token-aliases.js';
 import { negotiate } from './negotiate.js';
 import { createOrphanGuard } from './orphan-guard.js';
@@ -106,7 +107,17 @@ export function createWorld(config: WorldConfig): ComposedWorld {
 
   const container = createContainer<Cradle>({ injectionMode: InjectionMode.PROXY, strict: true });
   container.register({
-    context: asValue({ deploymentId, logger, versions: () => container.cradle.versions }),
+    context: asValue({
+      deploymentId,
+      logger,
+      versions: () => container.cradle.versions,
+      // The first slot whose backend keeps claims durably (see ClaimStore).
+      claims: () =>
+        claimsOf(container.cradle.versions) ??
+        claimsOf(container.cradle.storage) ??
+        claimsOf(container.cradle.queue) ??
+        claimsOf(container.cradle.streamer),
+    } satisfies ProviderContext & ClaimsContext),
     storage: asFunction(({ context }: Cradle) => providers.storage.create(context)).singleton(),
     queue: asFunction(({ context }: Cradle) => providers.queue.create(context)).singleton(),
     streamer: asFunction(({ context }: Cradle) => providers.streamer.create(context)).singleton(),

@@ -2,6 +2,7 @@ import {
   CreateTableCommand,
   DeleteTableCommand,
   DescribeTableCommand,
+  DescribeTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { createDynamoDbStorage } from '../storage/dynamodb-storage.js';
@@ -29,6 +30,12 @@ describe('setupTable', () => {
     expect(description?.LocalSecondaryIndexes?.map((index) => index.IndexName)).toEqual([
       INDEX.runOrder,
     ]);
+    // Expired claims (replay protection) are deleted by DynamoDB's TTL on `ttl`.
+    const ttl = await local.client().send(new DescribeTimeToLiveCommand({ TableName: table }));
+    expect(ttl.TimeToLiveDescription).toMatchObject({
+      AttributeName: 'ttl',
+      TimeToLiveStatus: expect.stringMatching(/^ENABL/),
+    });
 
     const second = await setupTable(local.client(), table);
     expect(second).toEqual({ table, createdTable: false, addedIndexes: [] });

@@ -1,12 +1,15 @@
 import {
   CreateTableCommand,
   DescribeTableCommand,
+  DescribeTimeToLiveCommand,
   type DynamoDBClient,
   ResourceNotFoundException,
   type TableDescription,
   UpdateTableCommand,
+  UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { WorkflowWorldError } from '@workflow/errors';
+import { TTL_ATTRIBUTE } from '../claims/dynamodb-claims.js';
 import { ATTRIBUTE_DEFINITIONS, GLOBAL_INDEXES, INDEX, LOCAL_INDEXES } from './table-definition.js';
 
 export interface SetupReport {
@@ -86,7 +89,29 @@ export async function setupTable(client: DynamoDBClient, table: string): Promise
     report.addedIndexes.push(index.IndexName as string);
     description = await waitUntilActive(client, table);
   }
+  await enableTimeToLive(client, table);
   return report;
+}
+
+/**
+ * Turns on TTL for `ttl`, so DynamoDB deletes expired claims by itself. Best effort: claims
+ * are correct without it (their condition checks expiry), only expired items then stay, and a
+ * table whose TTL uses another attribute is left as it is.
+ */
+async function enableTimeToLive(client: DynamoDBClient, table: string): Promise<void> {
+  try {
+    const current = await client.send(new DescribeTimeToLiveCommand({ TableName: table }));
+    const status = current.TimeToLiveDescription?.TimeToLiveStatus;
+    if (status && status !== 'DISABLED') return;
+    await client.send(
+      new UpdateTimeToLiveCommand({
+        TableName: table,
+        TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true },
+      }),
+    );
+  } catch {
+    // A concurrent setup enabled it first, or the role may not change TTL: claims still hold.
+  }
 }
 
 async function describe(

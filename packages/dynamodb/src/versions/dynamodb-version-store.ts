@@ -1,5 +1,6 @@
 import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import {
+  type ClaimStore,
   type CreateVersionInput,
   createVersionInputSchema,
   newVersionRecord,
@@ -15,6 +16,7 @@ import {
   type VersionStore,
 } from '@worldkit/core';
 import { ulid } from 'ulid';
+import { createDynamoDbClaims } from '../claims/dynamodb-claims.js';
 import { type LazyTable, lazyTable, type TableHandle } from '../connection/lazy-table.js';
 import { INDEX } from '../connection/table-definition.js';
 import { blobLoader } from '../encoding/blob-items.js';
@@ -28,6 +30,8 @@ import { pageRequest, queryPage, toEntityPage } from '../storage/pagination.js';
 
 export type DynamoDbVersionStore = VersionStore & {
   upgrades: UpgradeLog;
+  /** Claims in the same table (the World's durable replay store for `@worldkit/http`). */
+  claims: ClaimStore;
   start(): Promise<void>;
   close(): Promise<void>;
 };
@@ -192,6 +196,7 @@ function versionStoreOn(table: LazyTable): DynamoDbVersionStore {
 
   return {
     upgrades,
+    claims: createDynamoDbClaims(table),
     async create(input: CreateVersionInput) {
       const parsed = createVersionInputSchema.parse(input);
       const handle = await table.ready();

@@ -1,4 +1,5 @@
 import {
+  type ClaimStore,
   type CreateVersionInput,
   createVersionInputSchema,
   newVersionRecord,
@@ -14,6 +15,7 @@ import {
 } from '@worldkit/core';
 import type pg from 'pg';
 import { ulid } from 'ulid';
+import { createPostgresClaims } from '../claims/postgres-claims.js';
 import { query } from '../connection/raw-json-types.js';
 import { lazyConnection } from '../connection/shared-pool.js';
 import type { TableNames } from '../connection/table-names.js';
@@ -24,6 +26,8 @@ import { createPostgresUpgradeLog } from './postgres-upgrade-log.js';
 
 export type PostgresVersionStore = VersionStore & {
   upgrades: UpgradeLog;
+  /** Claims in the same database (the World's durable replay store for `@worldkit/http`). */
+  claims: ClaimStore;
   start(): Promise<void>;
   close(): Promise<void>;
 };
@@ -63,6 +67,7 @@ export function createPostgresVersionStore(settings: PostgresSettings = {}): Pos
 
   return {
     upgrades: createPostgresUpgradeLog(() => connection.ready()),
+    claims: createPostgresClaims(() => connection.ready()),
     async create(input: CreateVersionInput) {
       const parsed = createVersionInputSchema.parse(input);
       const { pool, tables } = await connection.ready();
