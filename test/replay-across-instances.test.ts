@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   type ComposedWorld,
   createWorld,
@@ -42,8 +45,10 @@ beforeAll(async () => {
   process.env.AWS_ACCESS_KEY_ID ??= 'local';
   process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
 }, 240_000);
+const dataDir = mkdtempSync(join(tmpdir(), 'worldkit-replays-'));
 afterAll(async () => {
   await Promise.all([postgres?.stop(), redis?.stop(), dynamo?.stop()]);
+  rmSync(dataDir, { recursive: true, force: true });
 });
 
 let sequence = 0;
@@ -109,6 +114,12 @@ const backends: Array<[string, () => Partial<WorldConfig>]> = [
     () => ({ versions: postgresVersions({ connectionString: postgres.url, schema: 'replays' }) }),
   ],
   ['Redis (streamer)', () => ({ streamer: redisStreamer({ url: redis.url, prefix: 'replays' }) })],
+  [
+    // One process owns a data directory, so its instances share the claims in memory; the
+    // file keeps them across restarts (packages/local/src/claims/local-claims.test.ts).
+    'a local data directory (version store)',
+    () => ({ versions: local({ dataDir }).versions }),
+  ],
   [
     'DynamoDB (version store)',
     () => ({

@@ -7,6 +7,7 @@ import {
   type UpgradeLog,
   type VersionStore,
 } from '@worldkit/core';
+import { localClaims } from '../claims/local-claims.js';
 import { DataDirSession } from '../data-dir/session.js';
 import { acquireShared } from '../process-registry.js';
 import { readVersionFile, type VersionState, writeVersionFile } from './version-file.js';
@@ -32,7 +33,10 @@ export function createLocalVersionStore(settings: LocalVersionStoreSettings = {}
     const store = createPersistedStore(dataDir, settings.logger ?? createConsoleLogger());
     return { value: store, dispose: () => store.close?.() ?? Promise.resolve() };
   });
-  return createHandle(shared.value, shared.release);
+  // Claims (the World's replay store for @worldkit/http) in the same directory.
+  return Object.assign(createHandle(shared.value, shared.release), {
+    claims: localClaims(dataDir),
+  });
 }
 
 type Mutation = 'create' | 'update' | 'delete' | 'promote' | 'upgrades.record';
