@@ -4,6 +4,7 @@ import type { World } from '@workflow/world';
 import { loadWorkflowCode } from '@worldkit/core';
 import { buildWorkflows, duplicateEvents, type LoggedLine, listAllEvents } from '@worldkit/testing';
 import { start } from 'workflow/api';
+import { countDuplicateEvents } from '../reliability/figures.js';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
 const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
@@ -22,12 +23,20 @@ export interface OutageResult {
   completed: number;
   /** Extra `step_completed` events beyond one per step, over all runs. */
   duplicated: number;
+  /** Events of any once-only type (see countDuplicateEvents) written more than once, over all runs. */
+  duplicateEvents: number;
+  /** Runs that ended without completing (failed or cancelled). */
+  lost: number;
+  /** Runs still not finished when `recoveryTimeoutMs` had passed. */
+  stuck: number;
   /** warn and error lines the World logged from the outage until every run finished. */
   errorsLogged: number;
   /** The same lines counted by message: one outage should say each thing once, not per retry. */
   errorsByMessage: Record<string, number>;
   /** How long the runs took to finish after the backend came back. */
   recoveryMs: number;
+  /** From the fault (the outage's beginning) to the last run finishing. */
+  durationMs: number;
   /** Runs that did not complete, with their status and last events, to diagnose a failure. */
   unfinished: string[];
 }
@@ -68,6 +77,7 @@ export async function runThroughOutage(options: {
   ).length;
 
   const firstLineOfOutage = logEntries.length;
+  const faultAt = Date.now();
   await outage.begin();
   await new Promise((resolve) => setTimeout(resolve, options.outageMs));
   await outage.end();
@@ -82,6 +92,7 @@ export async function runThroughOutage(options: {
     if (pending.length > 0) await new Promise((resolve) => setTimeout(resolve, 200));
   }
   const recoveryMs = Date.now() - backAt;
+  const durationMs = Date.now() - faultAt;
   const errorEntries = logEntries
     .slice(firstLineOfOutage)
     .filter((entry) => entry.level === 'warn' || entry.level === 'error');
@@ -92,11 +103,17 @@ export async function runThroughOutage(options: {
 
   let completed = 0;
   let duplicated = 0;
+  let duplicateEventCount = 0;
+  let lost = 0;
+  let stuck = 0;
   const unfinished: string[] = [];
   for (const runId of runIds) {
     const run = await world.runs.get(runId, { resolveData: 'none' });
     if (run.status === 'completed') completed++;
+    else if (TERMINAL.has(run.status)) lost++;
+    else stuck++;
     const events = await listAllEvents(world, runId);
+    duplicateEventCount += countDuplicateEvents(events);
     if (run.status !== 'completed') {
       const last = events.slice(-4).map((event) => event.eventType);
       unfinished.push(`${runId} ${run.status} after ${last.join(', ')}`);
@@ -114,9 +131,13 @@ export async function runThroughOutage(options: {
     activeAtOutage,
     completed,
     duplicated,
+    duplicateEvents: duplicateEventCount,
+    lost,
+    stuck,
     errorsLogged,
     errorsByMessage,
     recoveryMs,
+    durationMs,
     unfinished,
   };
 }
