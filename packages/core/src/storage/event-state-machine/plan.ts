@@ -84,6 +84,7 @@ export interface NewRun {
 export interface RunUpdate {
   status: 'running' | 'completed' | 'failed' | 'cancelled';
   updatedAt: Date;
+  /** `run_started`: the first start only, so a backend keeps a `startedAt` the run already has. */
   startedAt?: Date;
   completedAt?: Date;
   /** Set when the key is present (`run_completed`). */
@@ -137,7 +138,10 @@ export interface ResultShape {
    * step for `step_*`, the hook for `hook_created`, the wait for `wait_*`.
    */
   entity?: 'run' | 'step' | 'hook' | 'wait';
-  /** `run_started`: also return the run's log as of this write (saves the runtime a list call). */
+  /**
+   * `run_started`: also return the run's log as of this write, which saves the runtime its first
+   * `events.list`. Optional: a backend that cannot read the log inside its write leaves it out.
+   */
   preloadEvents: boolean;
   /** The per-run event ceiling the runtime enforces, on every result that carries the run. */
   maxEvents?: number;

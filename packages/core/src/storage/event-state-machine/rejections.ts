@@ -9,7 +9,7 @@ import {
   WorkflowWorldError,
 } from '@workflow/errors';
 import { SPEC_VERSION_CURRENT } from '@workflow/world';
-import type { Rejection } from './plan.js';
+import type { Acceptance, EventPlan, Rejection } from './plan.js';
 
 const rejection = (
   error: Rejection['error'],
@@ -71,10 +71,8 @@ export function rejectionError(plan: Rejection): Error {
   return error;
 }
 
-/** Throws the refusal, or returns the acceptance: `const plan = applicable(decide(…))`. */
-export function acceptedOrThrow<T extends { kind: string }>(
-  plan: T | Rejection,
-): Exclude<T, Rejection> {
-  if (plan.kind === 'reject') throw rejectionError(plan as Rejection);
-  return plan as Exclude<T, Rejection>;
+/** Throws the refusal, or returns the acceptance: `const plan = acceptedOrThrow(decide(…))`. */
+export function acceptedOrThrow(plan: EventPlan): Acceptance {
+  if (plan.kind === 'reject') throw rejectionError(plan);
+  return plan;
 }
