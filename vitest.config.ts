@@ -9,6 +9,11 @@ export default defineConfig({
   resolve: {
     alias: [
       {
+        // Internals Worldkit's packages share: the same module instance as the root entry's.
+        find: /^@worldkit\/core\/internal$/,
+        replacement: fileURLToPath(new URL('./packages/core/src/internal.ts', import.meta.url)),
+      },
+      {
         find: /^@worldkit\/(core|local|testing|test-servers|http|postgres|redis|dynamodb|sqs|provider)$/,
         replacement: packageSource('$1'),
       },

@@ -6,9 +6,9 @@ import {
   claimStoreOf,
   type ProviderContext,
   type RuntimeQueueHandler,
-  registerHandler,
   SPECIFICATION_VERSION,
 } from '@worldkit/core';
+import { registerHandler } from '@worldkit/core/internal';
 import { DeliveryFailureLog } from './delivery-failure-log.js';
 import { dispatchDelivery, type VersionEndpointSettings } from './dispatch-delivery.js';
 import { receiveDelivery } from './receive-delivery.js';

@@ -1,15 +1,14 @@
 import { parseQueueName, type ValidQueueName } from '@workflow/world';
 import {
   type ClaimStore,
-  decodeMessage,
   type Logger,
   type QueueEnvelope,
   queueEnvelopeSchema,
   type RuntimeQueueHandler,
   replayOnVersion,
   replayRequestOf,
-  withDeliveryScope,
 } from '@worldkit/core';
+import { decodeMessage, withDeliveryScope } from '@worldkit/core/internal';
 import { BodyTooLargeError, readBoundedBody } from './bounded-body.js';
 import {
   ATTEMPT_HEADER,

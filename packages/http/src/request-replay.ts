@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import {
-  encodeMessage,
   type QueueEnvelope,
   type ReplayRequest,
   type ReplayVerdict,
   replayRequestMessage,
 } from '@worldkit/core';
+import { encodeMessage } from '@worldkit/core/internal';
 import { endpointFor, type VersionEndpointSettings } from './dispatch-delivery.js';
 import { postSignedEnvelope } from './post-signed-envelope.js';
 

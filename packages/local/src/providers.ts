@@ -1,14 +1,19 @@
 import { SPEC_VERSION_CURRENT } from '@workflow/world';
-import {
-  type Lifecycle,
-  type QueueProvider,
-  type QueueReceiver,
-  type QueueTransport,
-  SPECIFICATION_VERSION,
-  type StorageProvider,
-  type StreamerProvider,
-  type VersionsProvider,
+import type {
+  Lifecycle,
+  QueueProvider,
+  QueueReceiver,
+  QueueTransport,
+  StorageProvider,
+  StreamerProvider,
+  VersionsProvider,
 } from '@worldkit/core';
+import {
+  defineQueueProvider,
+  defineStorageProvider,
+  defineStreamerProvider,
+  defineVersionsProvider,
+} from '@worldkit/provider';
 import { acquireShared } from './process-registry.js';
 import { createLocalQueue, DEFAULT_QUEUE_CONCURRENCY } from './queue/local-queue.js';
 import {
@@ -42,43 +47,47 @@ export function localStorage(settings?: LocalSettings): LocalStorageProvider {
   return storageProvider(location, versionsProvider(location));
 }
 
+const localQueueProvider = defineQueueProvider({
+  name: 'local',
+  packageName: PACKAGE_NAME,
+  settings: (settings?: LocalQueueProviderSettings) => ({
+    concurrency: resolveQueueConcurrency(settings),
+    location: resolveLocation({ dataDir: settings?.dataDir, memory: settings?.memory }),
+    memoryKey: newMemoryKey('queue'),
+  }),
+  // Delays are one in-process timer per due time, so any length works natively.
+  capabilities: ({ location, concurrency }) => ({
+    maxDelaySeconds: null,
+    idempotencyKeys: true,
+    durable: location.kind === 'disk',
+    concurrency: concurrency ?? DEFAULT_QUEUE_CONCURRENCY,
+  }),
+  create: ({ location, concurrency, memoryKey }, { logger }) =>
+    location.kind === 'disk'
+      ? createLocalQueue({ dataDir: location.dataDir, concurrency, logger })
+      : shareMemoryQueue(memoryKey, () => createLocalQueue({ concurrency, logger })),
+});
+
 export function localQueue(settings?: LocalQueueProviderSettings): QueueProvider {
-  const concurrency = resolveQueueConcurrency(settings);
-  const location = resolveLocation({ dataDir: settings?.dataDir, memory: settings?.memory });
-  const memoryKey = newMemoryKey('queue');
-  return {
-    slot: 'queue',
-    specificationVersion: SPECIFICATION_VERSION,
-    name: 'local',
-    packageName: PACKAGE_NAME,
-    // Delays are one in-process timer per due time, so any length works natively.
-    capabilities: {
-      maxDelaySeconds: null,
-      idempotencyKeys: true,
-      durable: location.kind === 'disk',
-      concurrency: concurrency ?? DEFAULT_QUEUE_CONCURRENCY,
-    },
-    create: ({ logger }) =>
-      location.kind === 'disk'
-        ? createLocalQueue({ dataDir: location.dataDir, concurrency, logger })
-        : shareMemoryQueue(memoryKey, () => createLocalQueue({ concurrency, logger })),
-  };
+  return localQueueProvider(settings);
 }
 
+const localStreamerProvider = defineStreamerProvider({
+  name: 'local',
+  packageName: PACKAGE_NAME,
+  settings: (settings?: LocalSettings) => ({
+    location: resolveLocation(settings),
+    memoryKey: newMemoryKey('streamer'),
+  }),
+  capabilities: ({ location }) => ({ liveTailing: true, durable: location.kind === 'disk' }),
+  create: ({ location, memoryKey }, { logger }) =>
+    location.kind === 'disk'
+      ? createLocalStreamer({ dataDir: location.dataDir, logger })
+      : shareMemoryPart(memoryKey, () => createLocalStreamer({ logger })),
+});
+
 export function localStreamer(settings?: LocalSettings): StreamerProvider {
-  const location = resolveLocation(settings);
-  const memoryKey = newMemoryKey('streamer');
-  return {
-    slot: 'streamer',
-    specificationVersion: SPECIFICATION_VERSION,
-    name: 'local',
-    packageName: PACKAGE_NAME,
-    capabilities: { liveTailing: true, durable: location.kind === 'disk' },
-    create: ({ logger }) =>
-      location.kind === 'disk'
-        ? createLocalStreamer({ dataDir: location.dataDir, logger })
-        : shareMemoryPart(memoryKey, () => createLocalStreamer({ logger })),
-  };
+  return localStreamerProvider(settings);
 }
 
 export function localVersions(settings?: LocalSettings): VersionsProvider {
@@ -107,43 +116,49 @@ export function local(settings?: LocalSettings): {
   };
 }
 
+const localStorageProvider = defineStorageProvider({
+  name: 'local',
+  packageName: PACKAGE_NAME,
+  settings: (location: ResolvedLocation, versions: VersionsProvider) => ({
+    location,
+    versions,
+    memoryKey: newMemoryKey('storage'),
+  }),
+  capabilities: ({ location }) => ({
+    atomicEventWrites: true,
+    maxSpecVersion: SPEC_VERSION_CURRENT,
+    durable: location.kind === 'disk',
+  }),
+  versions: ({ versions }) => versions,
+  properties: ({ location }) => ({
+    dataDir: location.kind === 'disk' ? location.dataDir : null,
+  }),
+  create: ({ location, memoryKey }, { logger }) =>
+    location.kind === 'disk'
+      ? createLocalStorage({ dataDir: location.dataDir, logger })
+      : shareMemoryPart(memoryKey, () => createLocalStorage({ logger })),
+});
+
 function storageProvider(
   location: ResolvedLocation,
   versions: VersionsProvider,
 ): LocalStorageProvider {
-  const memoryKey = newMemoryKey('storage');
-  return {
-    dataDir: location.kind === 'disk' ? location.dataDir : null,
-    slot: 'storage',
-    specificationVersion: SPECIFICATION_VERSION,
-    name: 'local',
-    packageName: PACKAGE_NAME,
-    capabilities: {
-      atomicEventWrites: true,
-      maxSpecVersion: SPEC_VERSION_CURRENT,
-      durable: location.kind === 'disk',
-    },
-    versions,
-    create: ({ logger }) =>
-      location.kind === 'disk'
-        ? createLocalStorage({ dataDir: location.dataDir, logger })
-        : shareMemoryPart(memoryKey, () => createLocalStorage({ logger })),
-  };
+  return localStorageProvider(location, versions);
 }
 
+const localVersionsProvider = defineVersionsProvider({
+  name: 'local',
+  packageName: PACKAGE_NAME,
+  settings: (location: ResolvedLocation) => ({ location, memoryKey: newMemoryKey('versions') }),
+  capabilities: ({ location }) => ({ durable: location.kind === 'disk' }),
+  create: ({ location, memoryKey }, { logger }) =>
+    location.kind === 'disk'
+      ? createLocalVersionStore({ dataDir: location.dataDir, logger })
+      : shareMemoryPart(memoryKey, () => createLocalVersionStore()),
+});
+
 function versionsProvider(location: ResolvedLocation): VersionsProvider {
-  const memoryKey = newMemoryKey('versions');
-  return {
-    slot: 'versions',
-    specificationVersion: SPECIFICATION_VERSION,
-    name: 'local',
-    packageName: PACKAGE_NAME,
-    capabilities: { durable: location.kind === 'disk' },
-    create: ({ logger }) =>
-      location.kind === 'disk'
-        ? createLocalVersionStore({ dataDir: location.dataDir, logger })
-        : shareMemoryPart(memoryKey, () => createLocalVersionStore()),
-  };
+  return localVersionsProvider(location);
 }
 
 let memoryProviders = 0;

@@ -1,5 +1,5 @@
 import type { AnyEventRequest } from '@workflow/world';
-import { checkEventRequest as checkRequestShape } from '@worldkit/core';
+import { checkEventRequest as checkRequestShape } from '@worldkit/core/internal';
 import { copyValue } from './copies.js';
 
 /**

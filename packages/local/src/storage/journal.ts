@@ -1,6 +1,6 @@
 import { type FileHandle, open, stat, truncate } from 'node:fs/promises';
 import type { Logger } from '@worldkit/core';
-import { decodeMessage, encodeMessage } from '@worldkit/core';
+import { decodeMessage, encodeMessage } from '@worldkit/core/internal';
 import { frameLine, scanLines } from '../data-dir/line-framing.js';
 import type { JournalEntry } from './apply-entry.js';
 
