@@ -6,7 +6,14 @@ import {
   type ReadableSpan,
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
-import { createWorld, loadWorkflowCode, type StorageProvider } from '@worldkit/core';
+import {
+  createWorld,
+  encodeMessage,
+  loadWorkflowCode,
+  type RuntimeQueueHandler,
+  type StorageProvider,
+} from '@worldkit/core';
+import { httpCompute, signDelivery } from '@worldkit/http';
 import { local } from '@worldkit/local';
 import { buildWorkflowFixtures, silentLogger, waitForRun } from '@worldkit/testing';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -208,5 +215,63 @@ describe('OpenTelemetry spans from the composed World', () => {
     expect(span).toBeDefined();
     expect(JSON.stringify(span?.attributes)).not.toContain('secret-token-value');
     expect(span?.status.code).toBe(SpanStatusCode.ERROR);
+  });
+
+  it('records a delivery received over HTTP, with the World calls of its handler beneath it', async () => {
+    exporter.reset();
+    const secret = 'tracing-http-secret-0123456789abcdef-xyz';
+    const app = createWorld({
+      ...local({ memory: true }),
+      deploymentId: 'tracing-app',
+      logger: silentLogger,
+      compute: httpCompute({ secret, replayCache: 'memory' }),
+    });
+    try {
+      const handler: RuntimeQueueHandler = async () => {
+        await app.hooks.get('hook_missing').catch(() => undefined);
+      };
+      app.worldkit.compute.register('tracing-app', '__wkf_step_', handler);
+      const body = JSON.stringify({
+        format: 1,
+        messageId: 'msg_traced',
+        queueName: '__wkf_step_add',
+        deploymentId: 'tracing-app',
+        body: encodeMessage({ n: 1 }),
+        attempt: 3,
+        failures: 0,
+        notBefore: 0,
+        createdAt: 0,
+      });
+      const request = new Request('http://app.test/.well-known/workflow/v1/step', {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...signDelivery(
+            secret,
+            { timestamp: Math.floor(Date.now() / 1000), messageId: 'msg_traced', attempt: 3 },
+            body,
+          ),
+        },
+        body,
+      });
+      const response = await app.worldkit.compute.handleRequest!('__wkf_step_', handler, request);
+      expect(response.status).toBe(200);
+
+      const spans = ours();
+      const received = spans.find((span) => span.name === 'worldkit.compute.handleRequest');
+      expect(received?.kind).toBe(SpanKind.CONSUMER);
+      expect(received?.attributes).toMatchObject({
+        'worldkit.slot': 'compute',
+        'worldkit.provider': 'http',
+        'messaging.message.id': 'msg_traced',
+        'worldkit.delivery.attempt': 3,
+        'http.response.status_code': 200,
+      });
+      const hookRead = spans.find((span) => span.name === 'worldkit.storage.hooks.get');
+      expect(parentOf(hookRead!)).toBe(received?.spanContext().spanId);
+      expect(hookRead?.status.code).toBe(SpanStatusCode.ERROR);
+    } finally {
+      await app.close();
+    }
   });
 });

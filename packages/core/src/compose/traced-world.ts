@@ -188,6 +188,9 @@ export function tracedCompute(
 ): ComputeInstance {
   return new Proxy(compute, {
     get(target, property, receiver) {
+      if (property === 'handleRequest' && target.handleRequest) {
+        return tracedHandleRequest(target, tracer, providers);
+      }
       if (property !== 'deliver') return Reflect.get(target, property, receiver);
       const deliver: ComputeInstance['deliver'] = (envelope, message) =>
         tracer.run(
@@ -217,6 +220,38 @@ export function tracedCompute(
       return deliver;
     },
   });
+}
+
+/**
+ * The receiving side of a delivery that arrives as a request (`@worldkit/http` apps): a
+ * `worldkit.compute.handleRequest` consumer span around the check and the handler, so the
+ * handler's World calls nest under it. The message id and attempt come from the delivery's
+ * headers, unverified (the span only describes what arrived); a 5xx answer is an error.
+ */
+function tracedHandleRequest(
+  target: ComputeInstance,
+  tracer: WorldTracer,
+  providers: TracedProviders,
+): NonNullable<ComputeInstance['handleRequest']> {
+  return (prefix, handler, request) =>
+    tracer.run<Response>(
+      {
+        name: 'worldkit.compute.handleRequest',
+        kind: 'consumer',
+        attributes: {
+          [A.slot]: 'compute',
+          [A.provider]: providers.compute,
+          [A.method]: 'handleRequest',
+          'worldkit.queue_prefix': prefix,
+          [A.messageId]: request.headers.get('x-worldkit-message-id') ?? undefined,
+          [A.attempt]: Number(request.headers.get('x-worldkit-attempt')) || undefined,
+        },
+        fromResult: (response) => ({ 'http.response.status_code': response.status }),
+        failureOf: (response) =>
+          response.status >= 500 ? `answered ${response.status}` : undefined,
+      },
+      () => target.handleRequest!(prefix, handler, request),
+    );
 }
 
 /** The run (and step) a runtime queue payload belongs to. */
