@@ -1,10 +1,15 @@
-import {
-  type QueueProvider,
-  SPECIFICATION_VERSION,
-  type StorageProvider,
-  type StreamerProvider,
-  type VersionsProvider,
+import type {
+  QueueProvider,
+  StorageProvider,
+  StreamerProvider,
+  VersionsProvider,
 } from '@worldkit/core';
+import {
+  defineQueueProvider,
+  defineStorageProvider,
+  defineStreamerProvider,
+  defineVersionsProvider,
+} from '@worldkit/provider';
 import { createPostgresQueue, type PostgresQueueSettings } from './queue/postgres-queue.js';
 import { PACKAGE_NAME, type PostgresSettings, resolvePostgresSettings } from './settings.js';
 import { createPostgresStorage } from './storage/postgres-storage.js';
@@ -13,62 +18,76 @@ import { createPostgresVersionStore } from './versions/postgres-version-store.js
 
 const NAME = 'postgres';
 
+/** Checks the settings when the config loads; the parts resolve them again when created. */
+function checked(settings: PostgresSettings = {}): PostgresSettings {
+  resolvePostgresSettings(settings);
+  return settings;
+}
+
+const postgresVersionsProvider = defineVersionsProvider({
+  name: NAME,
+  packageName: PACKAGE_NAME,
+  settings: checked,
+  capabilities: { durable: true },
+  create: (settings) => createPostgresVersionStore(settings),
+});
+
+const postgresStorageProvider = defineStorageProvider({
+  name: NAME,
+  packageName: PACKAGE_NAME,
+  settings: checked,
+  capabilities: { atomicEventWrites: true, maxSpecVersion: 3, durable: true },
+  versions: (settings) => postgresVersionsProvider(settings),
+  create: (settings) => createPostgresStorage(settings),
+});
+
+const postgresStreamerProvider = defineStreamerProvider({
+  name: NAME,
+  packageName: PACKAGE_NAME,
+  settings: checked,
+  capabilities: { liveTailing: true, durable: true },
+  create: (settings, context) => createPostgresStreamer(settings, context.logger),
+});
+
+const postgresQueueProvider = defineQueueProvider({
+  name: NAME,
+  packageName: PACKAGE_NAME,
+  // Validates the queue-only options too (concurrency and timings).
+  settings: (settings: PostgresQueueSettings = {}) => ({
+    settings,
+    concurrency: createPostgresQueue(settings).concurrency,
+  }),
+  capabilities: ({ concurrency }) => ({
+    maxDelaySeconds: null,
+    idempotencyKeys: true,
+    durable: true,
+    concurrency,
+  }),
+  create: ({ settings }, context) => createPostgresQueue(settings, context.logger),
+});
+
 /**
  * Storage provider (runs, steps, events, hooks, waits). Settings are validated here, so a bad
  * `world.config.ts` fails when it is loaded; nothing connects until first use or `start()`.
  * Ships `postgresVersions` on the same database as its version store.
  */
 export function postgresStorage(settings: PostgresSettings = {}): StorageProvider {
-  resolvePostgresSettings(settings);
-  return {
-    slot: 'storage',
-    specificationVersion: SPECIFICATION_VERSION,
-    name: NAME,
-    packageName: PACKAGE_NAME,
-    capabilities: { atomicEventWrites: true, maxSpecVersion: 3, durable: true },
-    versions: postgresVersions(settings),
-    create: () => createPostgresStorage(settings),
-  };
+  return postgresStorageProvider(settings);
 }
 
 /** Version records in the same database. */
 export function postgresVersions(settings: PostgresSettings = {}): VersionsProvider {
-  resolvePostgresSettings(settings);
-  return {
-    slot: 'versions',
-    specificationVersion: SPECIFICATION_VERSION,
-    name: NAME,
-    packageName: PACKAGE_NAME,
-    capabilities: { durable: true },
-    create: () => createPostgresVersionStore(settings),
-  };
+  return postgresVersionsProvider(settings);
 }
 
 /** Streams with live tailing over LISTEN/NOTIFY. */
 export function postgresStreamer(settings: PostgresSettings = {}): StreamerProvider {
-  resolvePostgresSettings(settings);
-  return {
-    slot: 'streamer',
-    specificationVersion: SPECIFICATION_VERSION,
-    name: NAME,
-    packageName: PACKAGE_NAME,
-    capabilities: { liveTailing: true, durable: true },
-    create: (context) => createPostgresStreamer(settings, context.logger),
-  };
+  return postgresStreamerProvider(settings);
 }
 
 /** A durable queue transport: delays of any length, idempotency keys, dead letters. */
 export function postgresQueue(settings: PostgresQueueSettings = {}): QueueProvider {
-  // Validates the queue-only options too (concurrency and timings).
-  const { concurrency } = createPostgresQueue(settings);
-  return {
-    slot: 'queue',
-    specificationVersion: SPECIFICATION_VERSION,
-    name: NAME,
-    packageName: PACKAGE_NAME,
-    capabilities: { maxDelaySeconds: null, idempotencyKeys: true, durable: true, concurrency },
-    create: (context) => createPostgresQueue(settings, context.logger),
-  };
+  return postgresQueueProvider(settings);
 }
 
 /** Every part on one database: spread into `defineWorld({ ...postgres(settings) })`. */
