@@ -26,9 +26,13 @@ const RUNS = 30;
 const OUTAGE_MS = 3_000;
 /**
  * warn + error lines allowed for one 3 s outage: one per connection that noticed it (each
- * World here has at most five), never one per retry or per message.
+ * World here has at most five), never one per retry or per message. An outage report warns at
+ * most once a minute however the backend flaps while it comes back (createOutageReport's quiet
+ * window), so on a machine slow enough that the runs take over a minute to finish, each
+ * connection may say so once more per minute: the bound scales with the minutes counted.
  */
 const MOST_ERRORS_LOGGED = 5;
+const QUIET_WINDOW_MS = 60_000;
 
 // fauxqs accepts any credentials; fixed fake ones keep real keys from being sent anywhere and
 // stop the SDK from probing instance metadata.
@@ -77,8 +81,9 @@ function report(name: string, result: OutageResult) {
   }).toEqual({ completed: RUNS, duplicated: 0, unfinished: [] });
   // Said, and said once: every line names its connection, and none repeats.
   expect(result.errorsLogged).toBeGreaterThan(0);
-  expect(result.errorsLogged).toBeLessThanOrEqual(MOST_ERRORS_LOGGED);
-  expect(Object.values(result.errorsByMessage).filter((count) => count > 1)).toEqual([]);
+  const windows = Math.ceil(result.durationMs / QUIET_WINDOW_MS);
+  expect(result.errorsLogged).toBeLessThanOrEqual(MOST_ERRORS_LOGGED * windows);
+  expect(Object.values(result.errorsByMessage).filter((count) => count > windows)).toEqual([]);
 }
 
 describe('backend outages: 30 runs in flight, the backend is down for 3 s, every run completes once', () => {
@@ -101,13 +106,14 @@ describe('backend outages: 30 runs in flight, the backend is down for 3 s, every
         outage: restarting(redis),
         runs: RUNS,
         outageMs: OUTAGE_MS,
-        recoveryTimeoutMs: 45_000,
+        // Generous: the wait ends when every run has finished; a loaded machine needs longer.
+        recoveryTimeoutMs: 150_000,
       });
       report('redis', result);
     } finally {
       await world.close?.();
     }
-  }, 90_000);
+  }, 240_000);
 
   it('postgresql (postgres all-in-one), the cluster stopped and restarted on its data directory', async () => {
     const logger = recordingLogger();
@@ -125,13 +131,14 @@ describe('backend outages: 30 runs in flight, the backend is down for 3 s, every
         outage: restarting(pg),
         runs: RUNS,
         outageMs: OUTAGE_MS,
-        recoveryTimeoutMs: 45_000,
+        // Generous: the wait ends when every run has finished; a loaded machine needs longer.
+        recoveryTimeoutMs: 150_000,
       });
       report('postgresql', result);
     } finally {
       await world.close?.();
     }
-  }, 90_000);
+  }, 240_000);
 
   it('postgresql under a Redis queue (postgres storage + bullmq queue), the cluster stopped and restarted', async () => {
     // Only the storage goes away: the queue keeps delivering, and every handler fails on its
@@ -143,6 +150,11 @@ describe('backend outages: 30 runs in flight, the backend is down for 3 s, every
       queue: bullmqQueue({ url: redis.url, prefix: 'outage-pg', lockDurationMs: 5_000 }),
       streamer: redisStreamer({ url: redis.url, prefix: 'outage-pg' }),
       deploymentId: 'outage-postgres-bullmq',
+      // Deliveries that failed in the outage retry with backoff, 1 s doubling to
+      // `delivery.backoffMaxSeconds` (default 300 s): on a loaded machine, where the outage as
+      // the World sees it outlasts several retries, some would wait minutes after the backend
+      // is back. 5 s keeps the wait about the outage, not the backoff.
+      delivery: { backoffMaxSeconds: 5 },
       logger,
     });
     try {
@@ -152,7 +164,8 @@ describe('backend outages: 30 runs in flight, the backend is down for 3 s, every
         outage: restarting(pg),
         runs: RUNS,
         outageMs: OUTAGE_MS,
-        recoveryTimeoutMs: 45_000,
+        // Generous: the wait ends when every run has finished; a loaded machine needs longer.
+        recoveryTimeoutMs: 150_000,
       });
       report('postgresql under bullmq', result);
       expect(Object.keys(result.errorsByMessage).join('\n')).toMatch(
@@ -161,7 +174,7 @@ describe('backend outages: 30 runs in flight, the backend is down for 3 s, every
     } finally {
       await world.close?.();
     }
-  }, 90_000);
+  }, 240_000);
 
   it('sqs emulator (local storage + sqs queue), cut off behind a proxy and restored', async () => {
     const logger = recordingLogger();
@@ -180,6 +193,11 @@ describe('backend outages: 30 runs in flight, the backend is down for 3 s, every
         closeTimeoutMs: 2_000,
       }),
       deploymentId: 'outage-sqs',
+      // Deliveries that failed in the outage retry with backoff, 1 s doubling to
+      // `delivery.backoffMaxSeconds` (default 300 s): on a loaded machine, where the outage as
+      // the World sees it outlasts several retries, some would wait minutes after the backend
+      // is back. 5 s keeps the wait about the outage, not the backoff.
+      delivery: { backoffMaxSeconds: 5 },
       logger,
     });
     try {
@@ -189,11 +207,12 @@ describe('backend outages: 30 runs in flight, the backend is down for 3 s, every
         outage: { begin: () => sqsProxy.cut(), end: () => sqsProxy.restore() },
         runs: RUNS,
         outageMs: OUTAGE_MS,
-        recoveryTimeoutMs: 45_000,
+        // Generous: the wait ends when every run has finished; a loaded machine needs longer.
+        recoveryTimeoutMs: 150_000,
       });
       report('sqs', result);
     } finally {
       await world.close?.();
     }
-  }, 90_000);
+  }, 240_000);
 });
