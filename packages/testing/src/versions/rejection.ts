@@ -15,6 +15,9 @@ export async function expectRejectionNamed(
     caught = error;
   }
   expect(caught, `expected a rejection named ${name}`).toBeInstanceOf(Error);
-  expect((caught as Error).name).toBe(name);
+  expect(
+    (caught as Error).name,
+    'Version store (docs/contract.md), errors by name: (caught as Error).name',
+  ).toBe(name);
   return caught as Error;
 }

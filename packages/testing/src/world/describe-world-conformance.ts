@@ -133,45 +133,66 @@ export function describeWorldConformance(
       describe('steps', () => {
         it('runs sequential steps and stores one completed step and event each', async () => {
           const { run, stored } = await runToEnd('sequentialWorkflow', [2, 3]);
-          expect(stored.status).toBe('completed');
-          expect(await run.returnValue).toBe(20);
+          expect(stored.status, 'whole World: stored.status').toBe('completed');
+          expect(await run.returnValue, 'whole World: await run.returnValue').toBe(20);
           // The run is pinned to the version of the code that started it.
-          expect(stored.deploymentId).toBe(deploymentId);
+          expect(stored.deploymentId, 'whole World: stored.deploymentId').toBe(deploymentId);
 
           const steps = await listAllSteps(world, run.runId);
-          expect(steps).toHaveLength(3);
+          expect(steps, 'whole World: steps').toHaveLength(3);
           for (const step of steps) {
-            expect(step.status).toBe('completed');
-            expect(step.attempt).toBe(1);
+            expect(step.status, 'whole World: step.status').toBe('completed');
+            expect(step.attempt, 'whole World: step.attempt').toBe(1);
           }
           const events = await listAllEvents(world, run.runId);
           const types = eventTypes(events);
           if (unorderedResilientStart) {
             // The storage may log a resilient start's run_started before its run_created (the
             // storage suite's orderedResilientStart gap): both must still open the log.
-            expect(types.slice(0, 2).sort()).toEqual(['run_created', 'run_started']);
+            expect(types.slice(0, 2).sort(), 'whole World: types.slice(0, 2).sort()').toEqual([
+              'run_created',
+              'run_started',
+            ]);
           } else {
-            expect(types[0]).toBe('run_created');
+            expect(types[0], 'whole World: types[0]').toBe('run_created');
           }
-          expect(types.at(-1)).toBe('run_completed');
-          expect(types.filter((type) => type === 'step_completed')).toHaveLength(3);
-          expect(duplicateEvents(events, 'step_completed')).toEqual([]);
-          expect(duplicateEvents(events, 'step_created')).toEqual([]);
-          expect(types.filter((type) => type === 'run_started')).toHaveLength(1);
+          expect(types.at(-1), 'whole World: types.at(-1)').toBe('run_completed');
+          expect(
+            types.filter((type) => type === 'step_completed'),
+            "whole World: types.filter((type) => type === 'step_completed')",
+          ).toHaveLength(3);
+          expect(
+            duplicateEvents(events, 'step_completed'),
+            "whole World: duplicateEvents(events, 'step_completed')",
+          ).toEqual([]);
+          expect(
+            duplicateEvents(events, 'step_created'),
+            "whole World: duplicateEvents(events, 'step_created')",
+          ).toEqual([]);
+          expect(
+            types.filter((type) => type === 'run_started'),
+            "whole World: types.filter((type) => type === 'run_started')",
+          ).toHaveLength(1);
         });
 
         it('runs steps awaited with Promise.all, each exactly once', async () => {
           const values = [1, 2, 3, 4, 5, 6];
           const { run, stored } = await runToEnd('parallelWorkflow', [values]);
-          expect(stored.status).toBe('completed');
-          expect(await run.returnValue).toEqual(values.map((value) => value * 2));
-          const steps = await listAllSteps(world, run.runId);
-          expect(steps).toHaveLength(values.length);
-          const events = await listAllEvents(world, run.runId);
-          expect(eventTypes(events).filter((type) => type === 'step_completed')).toHaveLength(
-            values.length,
+          expect(stored.status, 'whole World: stored.status').toBe('completed');
+          expect(await run.returnValue, 'whole World: await run.returnValue').toEqual(
+            values.map((value) => value * 2),
           );
-          expect(duplicateEvents(events, 'step_completed')).toEqual([]);
+          const steps = await listAllSteps(world, run.runId);
+          expect(steps, 'whole World: steps').toHaveLength(values.length);
+          const events = await listAllEvents(world, run.runId);
+          expect(
+            eventTypes(events).filter((type) => type === 'step_completed'),
+            "whole World: eventTypes(events).filter((type) => type === 'step_completed')",
+          ).toHaveLength(values.length);
+          expect(
+            duplicateEvents(events, 'step_completed'),
+            "whole World: duplicateEvents(events, 'step_completed')",
+          ).toEqual([]);
         });
 
         it('round-trips null bytes, binary data and a ~1 MB payload unchanged', async () => {
@@ -181,35 +202,43 @@ export function describeWorldConformance(
             nested: { emoji: '\u{1F30D}', empty: '' },
           };
           const small = await runToEnd('echoWorkflow', [payload]);
-          expect(small.stored.status).toBe('completed');
-          expect(await small.run.returnValue).toEqual(payload);
+          expect(small.stored.status, 'whole World: small.stored.status').toBe('completed');
+          expect(await small.run.returnValue, 'whole World: await small.run.returnValue').toEqual(
+            payload,
+          );
 
           // Varied content, so a backend that compresses cannot hide a truncation.
           const large = Array.from({ length: 1_000_000 }, (_, index) =>
             String.fromCharCode(32 + ((index * 7919) % 90)),
           ).join('');
           const big = await runToEnd('echoWorkflow', [large]);
-          expect(big.stored.status).toBe('completed');
+          expect(big.stored.status, 'whole World: big.stored.status').toBe('completed');
           const returned = (await big.run.returnValue) as string;
-          expect(returned.length).toBe(large.length);
-          expect(returned === large).toBe(true);
+          expect(returned.length, 'whole World: returned.length').toBe(large.length);
+          expect(
+            returned === large,
+            'whole World: the ~1 MB string must come back from the run byte for byte (a storage or queue that truncates or re-encodes payloads fails here)',
+          ).toBe(true);
         });
       });
 
       describe('sleep', () => {
         it("resumes a run after sleep('1s'), not before", async () => {
           const { run, stored } = await runToEnd('sleepWorkflow', ['1s']);
-          expect(stored.status).toBe('completed');
+          expect(stored.status, 'whole World: stored.status').toBe('completed');
           const { before, after } = (await run.returnValue) as { before: number; after: number };
           // The wait is created after the first step finished, so the gap covers the whole second
           // (50 ms of slack for timer and clock granularity).
-          expect(after - before).toBeGreaterThanOrEqual(950);
-          expect(after - before).toBeLessThan(10_000);
+          expect(after - before, 'whole World: after - before').toBeGreaterThanOrEqual(950);
+          expect(after - before, 'whole World: after - before').toBeLessThan(10_000);
           const events = await listAllEvents(world, run.runId);
-          expect(eventTypes(events)).toEqual(
+          expect(eventTypes(events), 'whole World: eventTypes(events)').toEqual(
             expect.arrayContaining(['wait_created', 'wait_completed']),
           );
-          expect(duplicateEvents(events, 'wait_completed')).toEqual([]);
+          expect(
+            duplicateEvents(events, 'wait_completed'),
+            "whole World: duplicateEvents(events, 'wait_completed')",
+          ).toEqual([]);
         });
       });
 
@@ -223,12 +252,20 @@ export function describeWorldConformance(
           });
           await api.resumeHook(token, { approved: true });
           const stored = await waitForRun(world, run.runId, runTimeoutMs);
-          expect(stored.status).toBe('completed');
-          expect(await run.returnValue).toEqual({ label: 'hook', payload: { approved: true } });
+          expect(stored.status, 'whole World: stored.status').toBe('completed');
+          expect(await run.returnValue, 'whole World: await run.returnValue').toEqual({
+            label: 'hook',
+            payload: { approved: true },
+          });
           const types = eventTypes(await listAllEvents(world, run.runId));
-          expect(types).toEqual(expect.arrayContaining(['hook_created', 'hook_received']));
+          expect(types, 'whole World: types').toEqual(
+            expect.arrayContaining(['hook_created', 'hook_received']),
+          );
           // A finished run holds no hooks, so its token is free again.
-          expect(await listHooks(world, run.runId)).toEqual([]);
+          expect(
+            await listHooks(world, run.runId),
+            'whole World: await listHooks(world, run.runId)',
+          ).toEqual([]);
         });
       });
 
@@ -245,10 +282,10 @@ export function describeWorldConformance(
               body: 'ping',
             },
           );
-          expect(response.status).toBe(202);
+          expect(response.status, 'whole World: response.status').toBe(202);
           const stored = await waitForRun(world, run.runId, runTimeoutMs);
-          expect(stored.status).toBe('completed');
-          expect(await run.returnValue).toEqual({
+          expect(stored.status, 'whole World: stored.status').toBe('completed');
+          expect(await run.returnValue, 'whole World: await run.returnValue').toEqual({
             label: 'webhook',
             payload: { method: 'POST', body: 'ping' },
           });
@@ -259,7 +296,7 @@ export function describeWorldConformance(
             `${server.url}/.well-known/workflow/v1/webhook/no-such-token-${Date.now()}`,
             { method: 'POST', body: 'ping' },
           );
-          expect(response.status).toBe(404);
+          expect(response.status, 'whole World: response.status').toBe(404);
         });
       });
 
@@ -267,15 +304,18 @@ export function describeWorldConformance(
         it('streams chunks written with getWritable to run.getReadable()', async () => {
           const chunks = ['first', 'second\u0000with null', 'third'];
           const { run, stored } = await runToEnd('streamWorkflow', [chunks]);
-          expect(stored.status).toBe('completed');
-          expect(await run.returnValue).toBe(chunks.length);
+          expect(stored.status, 'whole World: stored.status').toBe('completed');
+          expect(await run.returnValue, 'whole World: await run.returnValue').toBe(chunks.length);
           const received: unknown[] = [];
           const reader = api.getRun(run.runId).getReadable().getReader();
           for (let next = await reader.read(); !next.done; next = await reader.read()) {
             received.push(next.value);
           }
-          expect(received).toEqual(chunks);
-          expect((await world.listStreamsByRunId(run.runId)).length).toBeGreaterThan(0);
+          expect(received, 'whole World: received').toEqual(chunks);
+          expect(
+            (await world.listStreamsByRunId(run.runId)).length,
+            'whole World: (await world.listStreamsByRunId(run.runId)).length',
+          ).toBeGreaterThan(0);
         });
       });
 
@@ -283,39 +323,54 @@ export function describeWorldConformance(
         it('retries a step that throws RetryableError, honouring retryAfter', async () => {
           const retryAfterMs = 400;
           const { run, stored } = await runToEnd('retryWorkflow', [3, retryAfterMs]);
-          expect(stored.status).toBe('completed');
-          expect(await run.returnValue).toMatchObject({ attempt: 3 });
+          expect(stored.status, 'whole World: stored.status').toBe('completed');
+          expect(await run.returnValue, 'whole World: await run.returnValue').toMatchObject({
+            attempt: 3,
+          });
 
           const [step] = await listAllSteps(world, run.runId);
-          expect(step!.status).toBe('completed');
-          expect(step!.attempt).toBe(3);
+          expect(step!.status, 'whole World: step!.status').toBe('completed');
+          expect(step!.attempt, 'whole World: step!.attempt').toBe(3);
           const events = await listAllEvents(world, run.runId);
           const types = eventTypes(events);
-          expect(types.filter((type) => type === 'step_retrying')).toHaveLength(2);
-          expect(types.filter((type) => type === 'step_started')).toHaveLength(3);
+          expect(
+            types.filter((type) => type === 'step_retrying'),
+            "whole World: types.filter((type) => type === 'step_retrying')",
+          ).toHaveLength(2);
+          expect(
+            types.filter((type) => type === 'step_started'),
+            "whole World: types.filter((type) => type === 'step_started')",
+          ).toHaveLength(3);
           // Each new attempt starts no earlier than retryAfter after the failure was recorded.
           events.forEach((event, index) => {
             if (event.eventType !== 'step_retrying') return;
             const next = events.slice(index).find((later) => later.eventType === 'step_started');
-            expect(next).toBeDefined();
+            expect(next, 'whole World: next').toBeDefined();
             const gap = next!.createdAt.getTime() - event.createdAt.getTime();
-            expect(gap).toBeGreaterThanOrEqual(retryAfterMs - 50);
+            expect(gap, 'whole World: gap').toBeGreaterThanOrEqual(retryAfterMs - 50);
           });
-          expect(duplicateEvents(events, 'step_completed')).toEqual([]);
+          expect(
+            duplicateEvents(events, 'step_completed'),
+            "whole World: duplicateEvents(events, 'step_completed')",
+          ).toEqual([]);
         });
 
         it('fails the run without retrying when a step throws FatalError', async () => {
           const { run, stored } = await runToEnd('fatalWorkflow', ['refused on purpose']);
-          expect(stored.status).toBe('failed');
-          expect(stored.error?.message).toContain('refused on purpose');
-          await expect(run.returnValue).rejects.toThrow(/refused on purpose/);
+          expect(stored.status, 'whole World: stored.status').toBe('failed');
+          expect(stored.error?.message, 'whole World: stored.error?.message').toContain(
+            'refused on purpose',
+          );
+          await expect(run.returnValue, 'whole World: run.returnValue').rejects.toThrow(
+            /refused on purpose/,
+          );
           const [step] = await listAllSteps(world, run.runId);
-          expect(step!.status).toBe('failed');
-          expect(step!.attempt).toBe(1);
+          expect(step!.status, 'whole World: step!.status').toBe('failed');
+          expect(step!.attempt, 'whole World: step!.attempt').toBe(1);
           const types = eventTypes(await listAllEvents(world, run.runId));
-          expect(types).toContain('step_failed');
-          expect(types).not.toContain('step_retrying');
-          expect(types.at(-1)).toBe('run_failed');
+          expect(types, 'whole World: types').toContain('step_failed');
+          expect(types, 'whole World: types').not.toContain('step_retrying');
+          expect(types.at(-1), 'whole World: types.at(-1)').toBe('run_failed');
         });
       });
 
@@ -337,13 +392,22 @@ export function describeWorldConformance(
             runs.map((run) => run.runId),
             runTimeoutMs * 2,
           );
-          expect(stored.map((run) => run.status)).toEqual(runs.map(() => 'completed'));
+          expect(
+            stored.map((run) => run.status),
+            'whole World: stored.map((run) => run.status)',
+          ).toEqual(runs.map(() => 'completed'));
           const values = await Promise.all(runs.map((run) => run.returnValue));
-          expect(values).toEqual(runs.map((_, index) => (index + 1) * 4));
+          expect(values, 'whole World: values').toEqual(runs.map((_, index) => (index + 1) * 4));
           for (const run of runs) {
             const events = await listAllEvents(world, run.runId);
-            expect(duplicateEvents(events, 'step_completed')).toEqual([]);
-            expect(eventTypes(events).filter((type) => type === 'run_completed')).toHaveLength(1);
+            expect(
+              duplicateEvents(events, 'step_completed'),
+              "whole World: duplicateEvents(events, 'step_completed')",
+            ).toEqual([]);
+            expect(
+              eventTypes(events).filter((type) => type === 'run_completed'),
+              "whole World: eventTypes(events).filter((type) => type === 'run_completed')",
+            ).toHaveLength(1);
           }
         });
       });

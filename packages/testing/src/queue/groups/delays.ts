@@ -19,12 +19,15 @@ export function delaysGroup(suite: QueueSuiteContext): void {
       await queue.enqueue('workflow', { which: 'immediate' });
       await waitUntil(() => deliveries.length === 2, 'both messages');
 
-      expect(deliveries.map((delivery) => delivery.message)).toEqual([
-        { which: 'immediate' },
-        { which: 'delayed' },
-      ]);
+      expect(
+        deliveries.map((delivery) => delivery.message),
+        'Queue (docs/contract.md), send() delivers no earlier than the delay: deliveries.map((delivery) => delivery.message)',
+      ).toEqual([{ which: 'immediate' }, { which: 'delayed' }]);
       // Timers never fire early; the slack covers millisecond rounding of Date.now().
-      expect(deliveries[1].at - sentAt).toBeGreaterThanOrEqual(490);
+      expect(
+        deliveries[1].at - sentAt,
+        'Queue (docs/contract.md), send() delivers no earlier than the delay: deliveries[1].at - sentAt',
+      ).toBeGreaterThanOrEqual(490);
     });
 
     test('redelivers the same message after the handler returns { timeoutSeconds }', async (context) => {
@@ -39,11 +42,26 @@ export function delaysGroup(suite: QueueSuiteContext): void {
       await waitUntil(() => deliveries.length === 2, 'the redelivery');
       await sleep(200);
 
-      expect(deliveries).toHaveLength(2);
-      expect(deliveries.map((delivery) => delivery.attempt)).toEqual([1, 2]);
-      expect(deliveries.every((delivery) => delivery.messageId === messageId)).toBe(true);
-      expect(deliveries[1].message).toEqual({ runId: 'wrun_sleepy' });
-      expect(deliveries[1].at - deliveries[0].at).toBeGreaterThanOrEqual(290);
+      expect(
+        deliveries,
+        'Queue (docs/contract.md), send() delivers no earlier than the delay: deliveries',
+      ).toHaveLength(2);
+      expect(
+        deliveries.map((delivery) => delivery.attempt),
+        'Queue (docs/contract.md), send() delivers no earlier than the delay: deliveries.map((delivery) => delivery.attempt)',
+      ).toEqual([1, 2]);
+      expect(
+        deliveries.every((delivery) => delivery.messageId === messageId),
+        'Queue (docs/contract.md): every delivery must carry the messageId the send returned (the same message, not a copy with a new id)',
+      ).toBe(true);
+      expect(
+        deliveries[1].message,
+        'Queue (docs/contract.md), send() delivers no earlier than the delay: deliveries[1].message',
+      ).toEqual({ runId: 'wrun_sleepy' });
+      expect(
+        deliveries[1].at - deliveries[0].at,
+        'Queue (docs/contract.md), send() delivers no earlier than the delay: deliveries[1].at - deliveries[0].at',
+      ).toBeGreaterThanOrEqual(290);
     });
 
     test('chains a delay longer than the backend maximum', async (context) => {
@@ -60,9 +78,15 @@ export function delaysGroup(suite: QueueSuiteContext): void {
 
       // The receiver handles a message at most 1 s before it is due, so anything before
       // 1.5 s means the delay was cut at the 1 s "native" maximum instead of chained.
-      expect(deliveries[0].at - sentAt).toBeGreaterThanOrEqual(1_450);
+      expect(
+        deliveries[0].at - sentAt,
+        'Queue (docs/contract.md), send() delivers no earlier than the delay: deliveries[0].at - sentAt',
+      ).toBeGreaterThanOrEqual(1_450);
       // Chained hops are not attempts: the handler sees the first delivery.
-      expect(deliveries[0].attempt).toBe(1);
+      expect(
+        deliveries[0].attempt,
+        'Queue (docs/contract.md), send() delivers no earlier than the delay: deliveries[0].attempt',
+      ).toBe(1);
     });
 
     test('chains a { timeoutSeconds } longer than the backend maximum', async (context) => {
@@ -78,9 +102,18 @@ export function delaysGroup(suite: QueueSuiteContext): void {
       await queue.enqueue('workflow', { runId: 'wrun_long_sleep' });
       await waitUntil(() => deliveries.length === 2, 'the redelivery after a long sleep', 6_000);
 
-      expect(deliveries[1].at - deliveries[0].at).toBeGreaterThanOrEqual(1_150);
-      expect(deliveries.map((delivery) => delivery.attempt)).toEqual([1, 2]);
-      expect(deliveries[1].messageId).toBe(deliveries[0].messageId);
+      expect(
+        deliveries[1].at - deliveries[0].at,
+        'Queue (docs/contract.md), send() delivers no earlier than the delay: deliveries[1].at - deliveries[0].at',
+      ).toBeGreaterThanOrEqual(1_150);
+      expect(
+        deliveries.map((delivery) => delivery.attempt),
+        'Queue (docs/contract.md), send() delivers no earlier than the delay: deliveries.map((delivery) => delivery.attempt)',
+      ).toEqual([1, 2]);
+      expect(
+        deliveries[1].messageId,
+        'Queue (docs/contract.md), send() delivers no earlier than the delay: deliveries[1].messageId',
+      ).toBe(deliveries[0].messageId);
     });
   });
 }

@@ -14,23 +14,47 @@ export function deliveryGroup(suite: QueueSuiteContext): void {
 
       const sent = awkwardPayload();
       const messageId = await queue.enqueue('workflow', sent);
-      expect(messageId).toEqual(expect.any(String));
+      expect(
+        messageId,
+        'Queue (docs/contract.md), consume() delivers every due envelope as sent: messageId',
+      ).toEqual(expect.any(String));
       await waitUntil(() => deliveries.length === 1, 'the message to be delivered');
 
       const [delivery] = deliveries;
-      expect(delivery.message).toEqual(sent);
+      expect(
+        delivery.message,
+        'Queue (docs/contract.md), consume() delivers every due envelope as sent: delivery.message',
+      ).toEqual(sent);
       const received = delivery.message as ReturnType<typeof awkwardPayload>;
-      expect(received.bytes).toBeInstanceOf(Uint8Array);
-      expect([...received.bytes]).toEqual([0, 1, 0, 255, 0, 128]);
-      expect(received.requestedAt).toBeInstanceOf(Date);
-      expect(received.requestedAt.toISOString()).toBe('2024-02-29T12:34:56.789Z');
-      expect(delivery).toMatchObject({
+      expect(
+        received.bytes,
+        'Queue (docs/contract.md), consume() delivers every due envelope as sent: received.bytes',
+      ).toBeInstanceOf(Uint8Array);
+      expect(
+        [...received.bytes],
+        'Queue (docs/contract.md), consume() delivers every due envelope as sent: [...received.bytes]',
+      ).toEqual([0, 1, 0, 255, 0, 128]);
+      expect(
+        received.requestedAt,
+        'Queue (docs/contract.md), consume() delivers every due envelope as sent: received.requestedAt',
+      ).toBeInstanceOf(Date);
+      expect(
+        received.requestedAt.toISOString(),
+        'Queue (docs/contract.md), consume() delivers every due envelope as sent: received.requestedAt.toISOString()',
+      ).toBe('2024-02-29T12:34:56.789Z');
+      expect(
+        delivery,
+        'Queue (docs/contract.md), consume() delivers every due envelope as sent: delivery',
+      ).toMatchObject({
         attempt: 1,
         messageId,
         queueName: queueNameFor('workflow'),
       });
       await sleep(150);
-      expect(deliveries).toHaveLength(1);
+      expect(
+        deliveries,
+        'Queue (docs/contract.md), consume() delivers every due envelope as sent: deliveries',
+      ).toHaveLength(1);
     });
 
     test('routes workflow and step messages to their own handlers', async (context) => {
@@ -44,11 +68,17 @@ export function deliveryGroup(suite: QueueSuiteContext): void {
       await queue.enqueue('workflow', { runId: 'wrun_1' });
       await waitUntil(() => workflows.length === 1 && steps.length === 1, 'both messages');
 
-      expect(workflows[0]).toMatchObject({
+      expect(
+        workflows[0],
+        'Queue (docs/contract.md), consume() delivers every due envelope as sent: workflows[0]',
+      ).toMatchObject({
         message: { runId: 'wrun_1' },
         queueName: queueNameFor('workflow'),
       });
-      expect(steps[0]).toMatchObject({
+      expect(
+        steps[0],
+        'Queue (docs/contract.md), consume() delivers every due envelope as sent: steps[0]',
+      ).toMatchObject({
         message: { stepId: 'step_1' },
         queueName: queueNameFor('step'),
       });
@@ -62,13 +92,17 @@ export function deliveryGroup(suite: QueueSuiteContext): void {
       await queue.enqueue('workflow', { order: 'immediate' });
       await queue.enqueue('workflow', { order: 'delayed' }, { delaySeconds: 0.1 });
       await sleep(250);
-      expect(deliveries).toHaveLength(0);
+      expect(
+        deliveries,
+        'Queue (docs/contract.md), consume() delivers every due envelope as sent: deliveries',
+      ).toHaveLength(0);
 
       await queue.start();
       await waitUntil(() => deliveries.length === 2, 'both early messages');
-      expect(deliveries.map((delivery) => delivery.message)).toEqual(
-        expect.arrayContaining([{ order: 'immediate' }, { order: 'delayed' }]),
-      );
+      expect(
+        deliveries.map((delivery) => delivery.message),
+        'Queue (docs/contract.md), consume() delivers every due envelope as sent: deliveries.map((delivery) => delivery.message)',
+      ).toEqual(expect.arrayContaining([{ order: 'immediate' }, { order: 'delayed' }]));
     });
 
     test('delivers each of many messages exactly once when handlers succeed', async (context) => {
@@ -81,14 +115,26 @@ export function deliveryGroup(suite: QueueSuiteContext): void {
       const ids = await Promise.all(
         Array.from({ length: count }, (_, index) => queue.enqueue('workflow', { index })),
       );
-      expect(new Set(ids).size).toBe(count);
+      expect(
+        new Set(ids).size,
+        'Queue (docs/contract.md), consume() delivers every due envelope as sent: new Set(ids).size',
+      ).toBe(count);
       await waitUntil(() => deliveries.length >= count, `${count} deliveries`);
       await sleep(200);
 
-      expect(deliveries).toHaveLength(count);
+      expect(
+        deliveries,
+        'Queue (docs/contract.md), consume() delivers every due envelope as sent: deliveries',
+      ).toHaveLength(count);
       const indexes = deliveries.map((delivery) => (delivery.message as { index: number }).index);
-      expect(indexes.sort((a, b) => a - b)).toEqual(Array.from({ length: count }, (_, i) => i));
-      expect(new Set(deliveries.map((delivery) => delivery.messageId))).toEqual(new Set(ids));
+      expect(
+        indexes.sort((a, b) => a - b),
+        'Queue (docs/contract.md), consume() delivers every due envelope as sent: indexes.sort((a, b) => a - b)',
+      ).toEqual(Array.from({ length: count }, (_, i) => i));
+      expect(
+        new Set(deliveries.map((delivery) => delivery.messageId)),
+        'Queue (docs/contract.md), consume() delivers every due envelope as sent: new Set(deliveries.map((delivery) => delivery.messageId))',
+      ).toEqual(new Set(ids));
     });
   });
 }

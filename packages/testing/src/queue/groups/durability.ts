@@ -25,14 +25,20 @@ export function durabilityGroup(suite: QueueSuiteContext): void {
       await before.start();
       await before.enqueue('workflow', awkwardPayload(), { delaySeconds: 0.4 });
       await before.close();
-      expect(beforeDeliveries).toHaveLength(0);
+      expect(
+        beforeDeliveries,
+        'Lifecycle (docs/contract.md), durable: what the queue acknowledged survives a restart: beforeDeliveries',
+      ).toHaveLength(0);
 
       const after = openQueueHarness(provider, { deploymentId });
       context.onTestFinished(() => after.close());
       const afterDeliveries = after.handle('workflow');
       await after.start();
       await waitUntil(() => afterDeliveries.length === 1, 'the message after the restart');
-      expect(afterDeliveries[0].message).toEqual(awkwardPayload());
+      expect(
+        afterDeliveries[0].message,
+        'Lifecycle (docs/contract.md), durable: what the queue acknowledged survives a restart: afterDeliveries[0].message',
+      ).toEqual(awkwardPayload());
     });
 
     test('does not redeliver acknowledged messages after the restart', async (context) => {
@@ -56,7 +62,10 @@ export function durabilityGroup(suite: QueueSuiteContext): void {
       await after.start();
       await waitUntil(() => afterDeliveries.length >= 1, 'the pending message after the restart');
       await sleep(400);
-      expect(afterDeliveries.map((delivery) => delivery.message)).toEqual([{ which: 'pending' }]);
+      expect(
+        afterDeliveries.map((delivery) => delivery.message),
+        'Lifecycle (docs/contract.md), durable: what the queue acknowledged survives a restart: afterDeliveries.map((delivery) => delivery.message)',
+      ).toEqual([{ which: 'pending' }]);
     });
   });
 }

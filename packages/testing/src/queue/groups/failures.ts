@@ -71,12 +71,27 @@ export function failuresGroup(suite: QueueSuiteContext): void {
       await waitUntil(() => deliveries.length === 3, 'the third attempt');
       await sleep(300);
 
-      expect(deliveries.map((delivery) => delivery.attempt)).toEqual([1, 2, 3]);
-      expect(deliveries.every((delivery) => delivery.messageId === messageId)).toBe(true);
+      expect(
+        deliveries.map((delivery) => delivery.attempt),
+        'Queue (docs/contract.md), failed deliveries come back with backoff, then dead-letter; malformed envelopes are dead-lettered: deliveries.map((delivery) => delivery.attempt)',
+      ).toEqual([1, 2, 3]);
+      expect(
+        deliveries.every((delivery) => delivery.messageId === messageId),
+        'Queue (docs/contract.md), nothing is lost: each redelivery after a failure must be the same message (same messageId)',
+      ).toBe(true);
       // Backoff is min(0.1 * 2^(failures-1), 0.2) s: 0.1 s, then 0.2 s.
-      expect(deliveries[1].at - deliveries[0].at).toBeGreaterThanOrEqual(95);
-      expect(deliveries[2].at - deliveries[1].at).toBeGreaterThanOrEqual(195);
-      expect((await deadLettersOf(queue.transport)) ?? []).toEqual([]);
+      expect(
+        deliveries[1].at - deliveries[0].at,
+        'Queue (docs/contract.md), failed deliveries come back with backoff, then dead-letter; malformed envelopes are dead-lettered: deliveries[1].at - deliveries[0].at',
+      ).toBeGreaterThanOrEqual(95);
+      expect(
+        deliveries[2].at - deliveries[1].at,
+        'Queue (docs/contract.md), failed deliveries come back with backoff, then dead-letter; malformed envelopes are dead-lettered: deliveries[2].at - deliveries[1].at',
+      ).toBeGreaterThanOrEqual(195);
+      expect(
+        (await deadLettersOf(queue.transport)) ?? [],
+        'Queue (docs/contract.md), failed deliveries come back with backoff, then dead-letter; malformed envelopes are dead-lettered: (await deadLettersOf(queue.transport)) ?? []',
+      ).toEqual([]);
     });
 
     test('dead-letters a message whose handler keeps throwing after maxAttempts', async (context) => {
@@ -95,12 +110,27 @@ export function failuresGroup(suite: QueueSuiteContext): void {
       const letters = await waitForDeadLetters(queue.transport, 1);
       await sleep(400);
 
-      expect(deliveries).toHaveLength(SUITE_DELIVERY_POLICY.maxAttempts);
+      expect(
+        deliveries,
+        'Queue (docs/contract.md), failed deliveries come back with backoff, then dead-letter; malformed envelopes are dead-lettered: deliveries',
+      ).toHaveLength(SUITE_DELIVERY_POLICY.maxAttempts);
       if (letters) {
-        expect(letters).toHaveLength(1);
-        expect(letters[0].envelope).toMatchObject({ messageId });
-        expect(letters[0].reason).toMatch(/3 failed deliveries; last: handler always fails/);
-        expect(letters[0].at).toEqual(expect.any(Number));
+        expect(
+          letters,
+          'Queue (docs/contract.md), failed deliveries come back with backoff, then dead-letter; malformed envelopes are dead-lettered: letters',
+        ).toHaveLength(1);
+        expect(
+          letters[0].envelope,
+          'Queue (docs/contract.md), failed deliveries come back with backoff, then dead-letter; malformed envelopes are dead-lettered: letters[0].envelope',
+        ).toMatchObject({ messageId });
+        expect(
+          letters[0].reason,
+          'Queue (docs/contract.md), failed deliveries come back with backoff, then dead-letter; malformed envelopes are dead-lettered: letters[0].reason',
+        ).toMatch(/3 failed deliveries; last: handler always fails/);
+        expect(
+          letters[0].at,
+          'Queue (docs/contract.md), failed deliveries come back with backoff, then dead-letter; malformed envelopes are dead-lettered: letters[0].at',
+        ).toEqual(expect.any(Number));
       }
     });
 
@@ -124,17 +154,30 @@ export function failuresGroup(suite: QueueSuiteContext): void {
       await queue.enqueue('workflow', { runId: 'wrun_after_garbage' });
 
       await waitUntil(() => deliveries.length === 2, 'the two good messages');
-      expect(deliveries.map((delivery) => delivery.message)).toEqual(
-        expect.arrayContaining([{ raw: true }, { runId: 'wrun_after_garbage' }]),
-      );
+      expect(
+        deliveries.map((delivery) => delivery.message),
+        'Queue (docs/contract.md), failed deliveries come back with backoff, then dead-letter; malformed envelopes are dead-lettered: deliveries.map((delivery) => delivery.message)',
+      ).toEqual(expect.arrayContaining([{ raw: true }, { runId: 'wrun_after_garbage' }]));
       const letters = await waitForDeadLetters(queue.transport, bad.length);
       await sleep(200);
-      expect(deliveries).toHaveLength(2);
+      expect(
+        deliveries,
+        'Queue (docs/contract.md), failed deliveries come back with backoff, then dead-letter; malformed envelopes are dead-lettered: deliveries',
+      ).toHaveLength(2);
       if (letters) {
         const reasons = letters.map((letter) => letter.reason);
-        expect(reasons.filter((reason) => reason.startsWith('malformed envelope'))).toHaveLength(3);
-        expect(reasons.filter((reason) => reason.startsWith('undecodable body'))).toHaveLength(1);
-        expect(letters.map((letter) => letter.envelope)).toEqual(expect.arrayContaining(bad));
+        expect(
+          reasons.filter((reason) => reason.startsWith('malformed envelope')),
+          "Queue (docs/contract.md), failed deliveries come back with backoff, then dead-letter; malformed envelopes are dead-lettered: reasons.filter((reason) => reason.startsWith('malformed envelope'))",
+        ).toHaveLength(3);
+        expect(
+          reasons.filter((reason) => reason.startsWith('undecodable body')),
+          "Queue (docs/contract.md), failed deliveries come back with backoff, then dead-letter; malformed envelopes are dead-lettered: reasons.filter((reason) => reason.startsWith('undecodable body'))",
+        ).toHaveLength(1);
+        expect(
+          letters.map((letter) => letter.envelope),
+          'Queue (docs/contract.md), failed deliveries come back with backoff, then dead-letter; malformed envelopes are dead-lettered: letters.map((letter) => letter.envelope)',
+        ).toEqual(expect.arrayContaining(bad));
       }
     });
 
@@ -153,10 +196,19 @@ export function failuresGroup(suite: QueueSuiteContext): void {
       const letters = await waitForDeadLetters(queue.transport, 1);
       if (!letters) await sleep(1_000);
 
-      expect(deliveries).toHaveLength(0);
+      expect(
+        deliveries,
+        'Queue (docs/contract.md), failed deliveries come back with backoff, then dead-letter; malformed envelopes are dead-lettered: deliveries',
+      ).toHaveLength(0);
       if (letters) {
-        expect(letters[0].envelope).toMatchObject({ messageId, deploymentId: absent });
-        expect(letters[0].reason).toMatch(
+        expect(
+          letters[0].envelope,
+          'Queue (docs/contract.md), failed deliveries come back with backoff, then dead-letter; malformed envelopes are dead-lettered: letters[0].envelope',
+        ).toMatchObject({ messageId, deploymentId: absent });
+        expect(
+          letters[0].reason,
+          'Queue (docs/contract.md), failed deliveries come back with backoff, then dead-letter; malformed envelopes are dead-lettered: letters[0].reason',
+        ).toMatch(
           new RegExp(
             `${SUITE_DELIVERY_POLICY.maxAttempts} failed deliveries; last: no code for version "${absent}"`,
           ),

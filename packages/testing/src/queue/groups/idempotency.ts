@@ -19,16 +19,29 @@ export function idempotencyGroup(suite: QueueSuiteContext): void {
       const first = await queue.enqueue('step', { copy: 1 }, { idempotencyKey: 'step_dup' });
       const second = await queue.enqueue('step', { copy: 2 }, { idempotencyKey: 'step_dup' });
       const other = await queue.enqueue('step', { copy: 3 }, { idempotencyKey: 'step_other' });
-      expect(first).toEqual(expect.any(String));
-      expect(second).toBeNull();
-      expect(other).toEqual(expect.any(String));
+      expect(
+        first,
+        'Queue (docs/contract.md), idempotencyKeys: a second send with an accepted key is dropped: first',
+      ).toEqual(expect.any(String));
+      expect(
+        second,
+        'Queue (docs/contract.md), idempotencyKeys: a second send with an accepted key is dropped: second',
+      ).toBeNull();
+      expect(
+        other,
+        'Queue (docs/contract.md), idempotencyKeys: a second send with an accepted key is dropped: other',
+      ).toEqual(expect.any(String));
 
       await waitUntil(() => steps.length >= 2, 'the two distinct messages');
       await sleep(250);
-      expect(steps.map((delivery) => delivery.message)).toEqual(
-        expect.arrayContaining([{ copy: 1 }, { copy: 3 }]),
-      );
-      expect(steps).toHaveLength(2);
+      expect(
+        steps.map((delivery) => delivery.message),
+        'Queue (docs/contract.md), idempotencyKeys: a second send with an accepted key is dropped: steps.map((delivery) => delivery.message)',
+      ).toEqual(expect.arrayContaining([{ copy: 1 }, { copy: 3 }]));
+      expect(
+        steps,
+        'Queue (docs/contract.md), idempotencyKeys: a second send with an accepted key is dropped: steps',
+      ).toHaveLength(2);
     });
 
     test('drops a duplicate sent while the first is still delayed', async (context) => {
@@ -40,11 +53,17 @@ export function idempotencyGroup(suite: QueueSuiteContext): void {
       await queue.enqueue('step', { copy: 1 }, { idempotencyKey: 'step_later', delaySeconds: 0.3 });
       await sleep(100);
       const duplicate = await queue.enqueue('step', { copy: 2 }, { idempotencyKey: 'step_later' });
-      expect(duplicate).toBeNull();
+      expect(
+        duplicate,
+        'Queue (docs/contract.md), idempotencyKeys: a second send with an accepted key is dropped: duplicate',
+      ).toBeNull();
 
       await waitUntil(() => steps.length === 1, 'the delayed message');
       await sleep(250);
-      expect(steps.map((delivery) => delivery.message)).toEqual([{ copy: 1 }]);
+      expect(
+        steps.map((delivery) => delivery.message),
+        'Queue (docs/contract.md), idempotencyKeys: a second send with an accepted key is dropped: steps.map((delivery) => delivery.message)',
+      ).toEqual([{ copy: 1 }]);
     });
 
     test('lets concurrent sends with one key through exactly once', async (context) => {
@@ -58,10 +77,16 @@ export function idempotencyGroup(suite: QueueSuiteContext): void {
           queue.enqueue('step', { copy }, { idempotencyKey: 'step_race' }),
         ),
       );
-      expect(ids.filter((id) => id !== null)).toHaveLength(1);
+      expect(
+        ids.filter((id) => id !== null),
+        'Queue (docs/contract.md), idempotencyKeys: a second send with an accepted key is dropped: ids.filter((id) => id !== null)',
+      ).toHaveLength(1);
       await waitUntil(() => steps.length === 1, 'the one accepted message');
       await sleep(250);
-      expect(steps).toHaveLength(1);
+      expect(
+        steps,
+        'Queue (docs/contract.md), idempotencyKeys: a second send with an accepted key is dropped: steps',
+      ).toHaveLength(1);
     });
   });
 }

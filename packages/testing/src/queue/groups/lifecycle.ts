@@ -18,7 +18,10 @@ export function lifecycleGroup(suite: QueueSuiteContext): void {
       await waitUntil(() => deliveries.length === 1, 'the delivery to start');
 
       await queue.close();
-      expect(finished).toBe(true);
+      expect(
+        finished,
+        'Queue (docs/contract.md): close() waits for deliveries in flight, so the handler must have finished when close() resolves',
+      ).toBe(true);
     });
 
     test('stops delivering messages that become due afterwards', async (context) => {
@@ -30,7 +33,10 @@ export function lifecycleGroup(suite: QueueSuiteContext): void {
 
       await queue.close();
       await sleep(700);
-      expect(deliveries).toHaveLength(0);
+      expect(
+        deliveries,
+        'Queue (docs/contract.md), close() stops claiming new messages and waits for deliveries in flight: deliveries',
+      ).toHaveLength(0);
     });
   });
 }

@@ -63,13 +63,22 @@ export function describeConcurrentWriters(
         ),
       );
       const winners = winnersOf(settled);
-      expect(winners).toHaveLength(1);
+      expect(
+        winners,
+        'storage rules 1–4 (docs/contract.md), concurrent writers: winners',
+      ).toHaveLength(1);
 
       const winningOutput = outputs[settled.indexOf(winners[0])];
       const stored = await storage().steps.get(run.runId, step.stepId);
-      expect(stored.status).toBe('completed');
+      expect(
+        stored.status,
+        'storage rules 1–4 (docs/contract.md), concurrent writers: stored.status',
+      ).toBe('completed');
       expectSameBytes(stored.output, winningOutput, 'the winner’s output');
-      expect(countOf(await eventTypesOf(storage(), run.runId), 'step_completed')).toBe(1);
+      expect(
+        countOf(await eventTypesOf(storage(), run.runId), 'step_completed'),
+        "storage rules 1–4 (docs/contract.md), concurrent writers: countOf(await eventTypesOf(storage(), run.runId), 'step_completed')",
+      ).toBe(1);
     });
 
     it('many concurrent hook_created with one token on different runs: exactly one hook', async () => {
@@ -81,16 +90,31 @@ export function describeConcurrentWriters(
       );
       const created = results.filter((result) => result.event?.eventType === 'hook_created');
       const conflicts = results.filter((result) => result.event?.eventType === 'hook_conflict');
-      expect(created).toHaveLength(1);
-      expect(conflicts).toHaveLength(runs.length - 1);
-      expect(conflicts.every((result) => result.hook === undefined)).toBe(true);
+      expect(
+        created,
+        'storage rules 1–4 (docs/contract.md), concurrent writers: created',
+      ).toHaveLength(1);
+      expect(
+        conflicts,
+        'storage rules 1–4 (docs/contract.md), concurrent writers: conflicts',
+      ).toHaveLength(runs.length - 1);
+      expect(
+        conflicts.every((result) => result.hook === undefined),
+        'storage rules 1–4 (docs/contract.md), concurrent writers: conflicts.every((result) => result.hook === undefined)',
+      ).toBe(true);
 
       const holder = await storage().hooks.getByToken(token);
-      expect(holder.runId).toBe(created[0].event?.runId);
+      expect(
+        holder.runId,
+        'storage rules 1–4 (docs/contract.md), concurrent writers: holder.runId',
+      ).toBe(created[0].event?.runId);
       const hookCounts = await Promise.all(
         runs.map(async (run) => (await storage().hooks.list({ runId: run.runId })).data.length),
       );
-      expect(hookCounts.reduce((sum, count) => sum + count, 0)).toBe(1);
+      expect(
+        hookCounts.reduce((sum, count) => sum + count, 0),
+        'storage rules 1–4 (docs/contract.md), concurrent writers: hookCounts.reduce((sum, count) => sum + count, 0)',
+      ).toBe(1);
     });
 
     it('hook_received racing hook_disposed never lands after the disposal', async () => {
@@ -129,8 +153,14 @@ export function describeConcurrentWriters(
         storage().events.create(run.runId, waitCompleted(waitId)),
         storage().events.create(run.runId, waitCompleted(waitId)),
       ]);
-      expect(winnersOf(settled)).toHaveLength(1);
-      expect(countOf(await eventTypesOf(storage(), run.runId), 'wait_completed')).toBe(1);
+      expect(
+        winnersOf(settled),
+        'storage rules 1–4 (docs/contract.md), concurrent writers: winnersOf(settled)',
+      ).toHaveLength(1);
+      expect(
+        countOf(await eventTypesOf(storage(), run.runId), 'wait_completed'),
+        "storage rules 1–4 (docs/contract.md), concurrent writers: countOf(await eventTypesOf(storage(), run.runId), 'wait_completed')",
+      ).toBe(1);
     });
   });
 
@@ -141,10 +171,22 @@ export function describeConcurrentWriters(
         Array.from({ length: 5 }, () => storage().events.create(run.runId, runStarted())),
       );
 
-      expect(results.every((result) => result.run?.status === 'running')).toBe(true);
-      expect(results.filter((result) => result.event?.eventType === 'run_started')).toHaveLength(1);
-      expect((await storage().runs.get(run.runId)).status).toBe('running');
-      expect(countOf(await eventTypesOf(storage(), run.runId), 'run_started')).toBe(1);
+      expect(
+        results.every((result) => result.run?.status === 'running'),
+        "storage rules 1–4 (docs/contract.md), concurrent writers: results.every((result) => result.run?.status === 'running')",
+      ).toBe(true);
+      expect(
+        results.filter((result) => result.event?.eventType === 'run_started'),
+        "storage rules 1–4 (docs/contract.md), concurrent writers: results.filter((result) => result.event?.eventType === 'run_started')",
+      ).toHaveLength(1);
+      expect(
+        (await storage().runs.get(run.runId)).status,
+        'storage rules 1–4 (docs/contract.md), concurrent writers: (await storage().runs.get(run.runId)).status',
+      ).toBe('running');
+      expect(
+        countOf(await eventTypesOf(storage(), run.runId), 'run_started'),
+        "storage rules 1–4 (docs/contract.md), concurrent writers: countOf(await eventTypesOf(storage(), run.runId), 'run_started')",
+      ).toBe(1);
     });
   });
 
@@ -158,9 +200,18 @@ export function describeConcurrentWriters(
         ),
       );
 
-      expect(winnersOf(settled)).toHaveLength(1);
-      expect(countOf(await eventTypesOf(storage(), run.runId), 'step_created')).toBe(1);
-      expect((await storage().steps.list({ runId: run.runId })).data).toHaveLength(1);
+      expect(
+        winnersOf(settled),
+        'storage rules 1–4 (docs/contract.md), concurrent writers: winnersOf(settled)',
+      ).toHaveLength(1);
+      expect(
+        countOf(await eventTypesOf(storage(), run.runId), 'step_created'),
+        "storage rules 1–4 (docs/contract.md), concurrent writers: countOf(await eventTypesOf(storage(), run.runId), 'step_created')",
+      ).toBe(1);
+      expect(
+        (await storage().steps.list({ runId: run.runId })).data,
+        'storage rules 1–4 (docs/contract.md), concurrent writers: (await storage().steps.list({ runId: run.runId })).data',
+      ).toHaveLength(1);
     });
   });
 }

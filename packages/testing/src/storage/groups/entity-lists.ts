@@ -23,21 +23,40 @@ export function describeEntityLists(storage: () => StorageUnderTest): void {
       await storage().events.create(alphaRuns[1].runId, runCompleted());
 
       const byName = await storage().runs.list({ workflowName: alpha });
-      expect(byName.data.map((run) => run.runId).sort()).toEqual(
-        alphaRuns.map((run) => run.runId).sort(),
-      );
-      expect(byName.data.every((run) => run.workflowName === alpha)).toBe(true);
+      expect(
+        byName.data.map((run) => run.runId).sort(),
+        'storage rule 8 (docs/contract.md), lists of runs, steps and hooks: byName.data.map((run) => run.runId).sort()',
+      ).toEqual(alphaRuns.map((run) => run.runId).sort());
+      expect(
+        byName.data.every((run) => run.workflowName === alpha),
+        'storage rule 8 (docs/contract.md), lists of runs, steps and hooks: byName.data.every((run) => run.workflowName === alpha)',
+      ).toBe(true);
 
       const running = await storage().runs.list({ workflowName: alpha, status: 'running' });
-      expect(running.data.map((run) => run.runId)).toEqual([alphaRuns[0].runId]);
+      expect(
+        running.data.map((run) => run.runId),
+        'storage rule 8 (docs/contract.md), lists of runs, steps and hooks: running.data.map((run) => run.runId)',
+      ).toEqual([alphaRuns[0].runId]);
       const completed = await storage().runs.list({ workflowName: alpha, status: 'completed' });
-      expect(completed.data.map((run) => run.runId)).toEqual([alphaRuns[1].runId]);
+      expect(
+        completed.data.map((run) => run.runId),
+        'storage rule 8 (docs/contract.md), lists of runs, steps and hooks: completed.data.map((run) => run.runId)',
+      ).toEqual([alphaRuns[1].runId]);
       const pending = await storage().runs.list({ workflowName: alpha, status: 'pending' });
-      expect(pending.data.map((run) => run.runId)).toEqual([alphaRuns[2].runId]);
+      expect(
+        pending.data.map((run) => run.runId),
+        'storage rule 8 (docs/contract.md), lists of runs, steps and hooks: pending.data.map((run) => run.runId)',
+      ).toEqual([alphaRuns[2].runId]);
 
       const runningAnywhere = await storage().runs.list({ status: 'running' });
-      expect(runningAnywhere.data.every((run) => run.status === 'running')).toBe(true);
-      expect(runningAnywhere.data.map((run) => run.runId)).toContain(alphaRuns[0].runId);
+      expect(
+        runningAnywhere.data.every((run) => run.status === 'running'),
+        "storage rule 8 (docs/contract.md), lists of runs, steps and hooks: runningAnywhere.data.every((run) => run.status === 'running')",
+      ).toBe(true);
+      expect(
+        runningAnywhere.data.map((run) => run.runId),
+        'storage rule 8 (docs/contract.md), lists of runs, steps and hooks: runningAnywhere.data.map((run) => run.runId)',
+      ).toContain(alphaRuns[0].runId);
     });
 
     for (const sortOrder of ['asc', 'desc'] as const) {
@@ -56,8 +75,14 @@ export function describeEntityLists(storage: () => StorageUnderTest): void {
             }),
           2,
         );
-        expect(pages.map((page) => page.length)).toEqual([2, 2, 1]);
-        expect(pages.flat().map((run) => run.runId)).toEqual(created);
+        expect(
+          pages.map((page) => page.length),
+          'storage rule 8 (docs/contract.md), lists of runs, steps and hooks: pages.map((page) => page.length)',
+        ).toEqual([2, 2, 1]);
+        expect(
+          pages.flat().map((run) => run.runId),
+          'storage rule 8 (docs/contract.md), lists of runs, steps and hooks: pages.flat().map((run) => run.runId)',
+        ).toEqual(created);
       });
     }
 
@@ -76,15 +101,27 @@ export function describeEntityLists(storage: () => StorageUnderTest): void {
           }),
         2,
       );
-      expect(pages.map((page) => page.length)).toEqual([2, 2, 1]);
-      expect(pages.flat().map((step) => step.stepId)).toEqual(stepIds);
-      expect(pages.flat().every((step) => step.runId === run.runId)).toBe(true);
+      expect(
+        pages.map((page) => page.length),
+        'storage rule 8 (docs/contract.md), lists of runs, steps and hooks: pages.map((page) => page.length)',
+      ).toEqual([2, 2, 1]);
+      expect(
+        pages.flat().map((step) => step.stepId),
+        'storage rule 8 (docs/contract.md), lists of runs, steps and hooks: pages.flat().map((step) => step.stepId)',
+      ).toEqual(stepIds);
+      expect(
+        pages.flat().every((step) => step.runId === run.runId),
+        'storage rule 8 (docs/contract.md), lists of runs, steps and hooks: pages.flat().every((step) => step.runId === run.runId)',
+      ).toBe(true);
 
       const desc = await storage().steps.list({
         runId: run.runId,
         pagination: { sortOrder: 'desc' },
       });
-      expect(desc.data.map((step) => step.stepId)).toEqual([...stepIds].reverse());
+      expect(
+        desc.data.map((step) => step.stepId),
+        'storage rule 8 (docs/contract.md), lists of runs, steps and hooks: desc.data.map((step) => step.stepId)',
+      ).toEqual([...stepIds].reverse());
     });
 
     it('hooks.list returns a run’s hooks, paged', async () => {
@@ -102,9 +139,18 @@ export function describeEntityLists(storage: () => StorageUnderTest): void {
           }),
         2,
       );
-      expect(pages.map((page) => page.length)).toEqual([2, 1]);
-      expect(pages.flat().map((hook) => hook.hookId)).toEqual(hookIds);
-      expect(pages.flat().every((hook) => hook.runId === run.runId)).toBe(true);
+      expect(
+        pages.map((page) => page.length),
+        'storage rule 8 (docs/contract.md), lists of runs, steps and hooks: pages.map((page) => page.length)',
+      ).toEqual([2, 1]);
+      expect(
+        pages.flat().map((hook) => hook.hookId),
+        'storage rule 8 (docs/contract.md), lists of runs, steps and hooks: pages.flat().map((hook) => hook.hookId)',
+      ).toEqual(hookIds);
+      expect(
+        pages.flat().every((hook) => hook.runId === run.runId),
+        'storage rule 8 (docs/contract.md), lists of runs, steps and hooks: pages.flat().every((hook) => hook.runId === run.runId)',
+      ).toBe(true);
     });
   });
 }

@@ -33,7 +33,7 @@ export function describeEventReads(storage: () => StorageUnderTest): void {
       const eventId = created.event?.eventId as string;
 
       const event = await storage().events.get(run.runId, eventId);
-      expect(event).toMatchObject({
+      expect(event, 'storage rule 8 (docs/contract.md), the event log: event').toMatchObject({
         eventId,
         runId: run.runId,
         eventType: 'step_created',
@@ -50,7 +50,10 @@ export function describeEventReads(storage: () => StorageUnderTest): void {
       const { run, stepIds } = await runWithSteps(storage(), 4);
       const listed = await storage().events.list({ runId: run.runId });
 
-      expect(listed.data.map((event) => event.eventType)).toEqual([
+      expect(
+        listed.data.map((event) => event.eventType),
+        'storage rule 8 (docs/contract.md), the event log: listed.data.map((event) => event.eventType)',
+      ).toEqual([
         'run_created',
         'run_started',
         'step_created',
@@ -58,11 +61,20 @@ export function describeEventReads(storage: () => StorageUnderTest): void {
         'step_created',
         'step_created',
       ]);
-      expect(listed.data.slice(2).map((event) => event.correlationId)).toEqual(stepIds);
+      expect(
+        listed.data.slice(2).map((event) => event.correlationId),
+        'storage rule 8 (docs/contract.md), the event log: listed.data.slice(2).map((event) => event.correlationId)',
+      ).toEqual(stepIds);
       const ids = listed.data.map((event) => event.eventId);
-      expect(ids).toEqual([...ids].sort());
-      expect(new Set(ids).size).toBe(ids.length);
-      expect(listed.hasMore).toBe(false);
+      expect(ids, 'storage rule 8 (docs/contract.md), the event log: ids').toEqual([...ids].sort());
+      expect(
+        new Set(ids).size,
+        'storage rule 8 (docs/contract.md), the event log: new Set(ids).size',
+      ).toBe(ids.length);
+      expect(
+        listed.hasMore,
+        'storage rule 8 (docs/contract.md), the event log: listed.hasMore',
+      ).toBe(false);
     });
 
     it('events.list with sortOrder desc returns the reverse order', async () => {
@@ -75,16 +87,20 @@ export function describeEventReads(storage: () => StorageUnderTest): void {
         runId: run.runId,
         pagination: { sortOrder: 'desc' },
       });
-      expect(desc.data.map((event) => event.eventId)).toEqual(
-        asc.data.map((event) => event.eventId).reverse(),
-      );
+      expect(
+        desc.data.map((event) => event.eventId),
+        'storage rule 8 (docs/contract.md), the event log: desc.data.map((event) => event.eventId)',
+      ).toEqual(asc.data.map((event) => event.eventId).reverse());
     });
 
     for (const sortOrder of ['asc', 'desc'] as const) {
       it(`events.list pages with limit and cursor (${sortOrder}) cover every event exactly once`, async () => {
         const { run } = await runWithSteps(storage(), 10); // 12 events
         const everything = await listAllEvents(storage(), run.runId);
-        expect(everything).toHaveLength(12);
+        expect(
+          everything,
+          'storage rule 8 (docs/contract.md), the event log: everything',
+        ).toHaveLength(12);
 
         const pages = await collectPages(
           (cursor) =>
@@ -94,10 +110,16 @@ export function describeEventReads(storage: () => StorageUnderTest): void {
             }),
           5,
         );
-        expect(pages.map((page) => page.length)).toEqual([5, 5, 2]);
+        expect(
+          pages.map((page) => page.length),
+          'storage rule 8 (docs/contract.md), the event log: pages.map((page) => page.length)',
+        ).toEqual([5, 5, 2]);
         const expectedIds = everything.map((event) => event.eventId);
         if (sortOrder === 'desc') expectedIds.reverse();
-        expect(pages.flat().map((event) => event.eventId)).toEqual(expectedIds);
+        expect(
+          pages.flat().map((event) => event.eventId),
+          'storage rule 8 (docs/contract.md), the event log: pages.flat().map((event) => event.eventId)',
+        ).toEqual(expectedIds);
       });
     }
 
@@ -106,10 +128,22 @@ export function describeEventReads(storage: () => StorageUnderTest): void {
       const { run: second } = await runWithSteps(storage(), 1);
       const firstEvents = await listAllEvents(storage(), first.runId);
       const secondEvents = await listAllEvents(storage(), second.runId);
-      expect(firstEvents.every((event) => event.runId === first.runId)).toBe(true);
-      expect(secondEvents.every((event) => event.runId === second.runId)).toBe(true);
-      expect(firstEvents).toHaveLength(4);
-      expect(secondEvents).toHaveLength(3);
+      expect(
+        firstEvents.every((event) => event.runId === first.runId),
+        "storage rule 8 (docs/contract.md): events.list for one run must return only that run's events",
+      ).toBe(true);
+      expect(
+        secondEvents.every((event) => event.runId === second.runId),
+        "storage rule 8 (docs/contract.md): events.list for one run must return only that run's events",
+      ).toBe(true);
+      expect(
+        firstEvents,
+        'storage rule 8 (docs/contract.md), the event log: firstEvents',
+      ).toHaveLength(4);
+      expect(
+        secondEvents,
+        'storage rule 8 (docs/contract.md), the event log: secondEvents',
+      ).toHaveLength(3);
     });
 
     it('events.listByCorrelationId returns one entity’s events in order, with pagination', async () => {
@@ -122,22 +156,23 @@ export function describeEventReads(storage: () => StorageUnderTest): void {
       await storage().events.create(run.runId, stepCompleted(stepId));
 
       const all = await storage().events.listByCorrelationId({ correlationId: stepId });
-      expect(all.data.map((event) => event.eventType)).toEqual([
-        'step_created',
-        'step_started',
-        'step_completed',
-      ]);
+      expect(
+        all.data.map((event) => event.eventType),
+        'storage rule 8 (docs/contract.md), the event log: all.data.map((event) => event.eventType)',
+      ).toEqual(['step_created', 'step_started', 'step_completed']);
       expect(
         all.data.every((event) => event.correlationId === stepId && event.runId === run.runId),
+        'storage rule 8 (docs/contract.md), the event log: all.data.every((event) => event.correlationId === stepId && event.r...',
       ).toBe(true);
 
       const scoped = await storage().events.listByCorrelationId({
         correlationId: stepId,
         runId: run.runId,
       });
-      expect(scoped.data.map((event) => event.eventId)).toEqual(
-        all.data.map((event) => event.eventId),
-      );
+      expect(
+        scoped.data.map((event) => event.eventId),
+        'storage rule 8 (docs/contract.md), the event log: scoped.data.map((event) => event.eventId)',
+      ).toEqual(all.data.map((event) => event.eventId));
 
       const pages = await collectPages(
         (cursor) =>
@@ -147,10 +182,14 @@ export function describeEventReads(storage: () => StorageUnderTest): void {
           }),
         2,
       );
-      expect(pages.map((page) => page.length)).toEqual([2, 1]);
-      expect(pages.flat().map((event) => event.eventId)).toEqual(
-        all.data.map((event) => event.eventId),
-      );
+      expect(
+        pages.map((page) => page.length),
+        'storage rule 8 (docs/contract.md), the event log: pages.map((page) => page.length)',
+      ).toEqual([2, 1]);
+      expect(
+        pages.flat().map((event) => event.eventId),
+        'storage rule 8 (docs/contract.md), the event log: pages.flat().map((event) => event.eventId)',
+      ).toEqual(all.data.map((event) => event.eventId));
     });
   });
 }

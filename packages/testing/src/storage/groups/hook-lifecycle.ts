@@ -18,19 +18,33 @@ export function describeHookLifecycle(storage: () => StorageUnderTest): void {
       const metadata = bytesOf('hook-meta');
       const result = await storage().events.create(run.runId, hookCreated(hookId, token, metadata));
 
-      expect(result.event).toMatchObject({
+      expect(
+        result.event,
+        'storage rules 1, 2 and 4 (docs/contract.md), hooks: result.event',
+      ).toMatchObject({
         eventType: 'hook_created',
         correlationId: hookId,
         runId: run.runId,
       });
-      expect(result.hook).toMatchObject({ hookId, token, runId: run.runId });
+      expect(
+        result.hook,
+        'storage rules 1, 2 and 4 (docs/contract.md), hooks: result.hook',
+      ).toMatchObject({ hookId, token, runId: run.runId });
 
       const byId = await storage().hooks.get(hookId);
-      expect(byId).toMatchObject({ hookId, token, runId: run.runId });
+      expect(byId, 'storage rules 1, 2 and 4 (docs/contract.md), hooks: byId').toMatchObject({
+        hookId,
+        token,
+        runId: run.runId,
+      });
       expectDate(byId.createdAt, 'hook.createdAt');
       expectSameBytes(byId.metadata, metadata, 'hook.metadata');
       const byToken = await storage().hooks.getByToken(token);
-      expect(byToken).toMatchObject({ hookId, token, runId: run.runId });
+      expect(byToken, 'storage rules 1, 2 and 4 (docs/contract.md), hooks: byToken').toMatchObject({
+        hookId,
+        token,
+        runId: run.runId,
+      });
     });
 
     it('hooks.get and hooks.getByToken of unknown hooks throw HookNotFoundError', async () => {
@@ -51,7 +65,10 @@ export function describeHookLifecycle(storage: () => StorageUnderTest): void {
         'hook.metadata',
       );
       const types = await eventTypesOf(storage(), run.runId);
-      expect(types.filter((type) => type === 'hook_created')).toHaveLength(1);
+      expect(
+        types.filter((type) => type === 'hook_created'),
+        "storage rules 1, 2 and 4 (docs/contract.md), hooks: types.filter((type) => type === 'hook_created')",
+      ).toHaveLength(1);
     });
 
     it('a token held by another live run returns a hook_conflict event and creates no hook', async () => {
@@ -63,25 +80,52 @@ export function describeHookLifecycle(storage: () => StorageUnderTest): void {
 
       const result = await storage().events.create(claimant.runId, hookCreated(hookId, token));
 
-      expect(result.event?.eventType).toBe('hook_conflict');
-      expect(result.event?.correlationId).toBe(hookId);
-      expect(result.event?.runId).toBe(claimant.runId);
+      expect(
+        result.event?.eventType,
+        'storage rules 1, 2 and 4 (docs/contract.md), hooks: result.event?.eventType',
+      ).toBe('hook_conflict');
+      expect(
+        result.event?.correlationId,
+        'storage rules 1, 2 and 4 (docs/contract.md), hooks: result.event?.correlationId',
+      ).toBe(hookId);
+      expect(
+        result.event?.runId,
+        'storage rules 1, 2 and 4 (docs/contract.md), hooks: result.event?.runId',
+      ).toBe(claimant.runId);
       const conflictData =
         result.event?.eventType === 'hook_conflict' ? result.event.eventData : undefined;
-      expect(conflictData?.token).toBe(token);
+      expect(
+        conflictData?.token,
+        'storage rules 1, 2 and 4 (docs/contract.md), hooks: conflictData?.token',
+      ).toBe(token);
       if (conflictData?.conflictingRunId !== undefined) {
-        expect(conflictData.conflictingRunId).toBe(holder.runId);
+        expect(
+          conflictData.conflictingRunId,
+          'storage rules 1, 2 and 4 (docs/contract.md), hooks: conflictData.conflictingRunId',
+        ).toBe(holder.runId);
       }
-      expect(result.hook).toBeUndefined();
+      expect(
+        result.hook,
+        'storage rules 1, 2 and 4 (docs/contract.md), hooks: result.hook',
+      ).toBeUndefined();
 
       await expectRejection(storage().hooks.get(hookId), HookNotFoundError);
-      expect((await storage().hooks.getByToken(token)).hookId).toBe(held.hookId);
-      expect((await storage().hooks.list({ runId: claimant.runId })).data).toEqual([]);
+      expect(
+        (await storage().hooks.getByToken(token)).hookId,
+        'storage rules 1, 2 and 4 (docs/contract.md), hooks: (await storage().hooks.getByToken(token)).hookId',
+      ).toBe(held.hookId);
+      expect(
+        (await storage().hooks.list({ runId: claimant.runId })).data,
+        'storage rules 1, 2 and 4 (docs/contract.md), hooks: (await storage().hooks.list({ runId: claimant.runId })).data',
+      ).toEqual([]);
       // The conflict is part of the claimant's log, so its replay fails the awaiting hook.
       const logged = (await listAllEvents(storage(), claimant.runId)).filter(
         (event) => event.correlationId === hookId,
       );
-      expect(logged.map((event) => event.eventType)).toEqual(['hook_conflict']);
+      expect(
+        logged.map((event) => event.eventType),
+        'storage rules 1, 2 and 4 (docs/contract.md), hooks: logged.map((event) => event.eventType)',
+      ).toEqual(['hook_conflict']);
     });
 
     it('hook_received is logged with its payload and leaves the hook in place', async () => {
@@ -93,7 +137,10 @@ export function describeHookLifecycle(storage: () => StorageUnderTest): void {
         hookReceived(hook.hookId, hook.token, payload),
       );
 
-      expect(result.event).toMatchObject({
+      expect(
+        result.event,
+        'storage rules 1, 2 and 4 (docs/contract.md), hooks: result.event',
+      ).toMatchObject({
         eventType: 'hook_received',
         correlationId: hook.hookId,
       });
@@ -105,7 +152,10 @@ export function describeHookLifecycle(storage: () => StorageUnderTest): void {
         payload,
         'hook_received.eventData.payload',
       );
-      expect((await storage().hooks.get(hook.hookId)).hookId).toBe(hook.hookId);
+      expect(
+        (await storage().hooks.get(hook.hookId)).hookId,
+        'storage rules 1, 2 and 4 (docs/contract.md), hooks: (await storage().hooks.get(hook.hookId)).hookId',
+      ).toBe(hook.hookId);
     });
 
     it('hook_disposed deletes the hook and frees its token for another run', async () => {
@@ -116,7 +166,10 @@ export function describeHookLifecycle(storage: () => StorageUnderTest): void {
         hookDisposed(hook.hookId, hook.token),
       );
 
-      expect(result.event).toMatchObject({
+      expect(
+        result.event,
+        'storage rules 1, 2 and 4 (docs/contract.md), hooks: result.event',
+      ).toMatchObject({
         eventType: 'hook_disposed',
         correlationId: hook.hookId,
       });
@@ -125,7 +178,10 @@ export function describeHookLifecycle(storage: () => StorageUnderTest): void {
 
       const other = await createRunningRun(storage());
       const reclaimed = await createHook(storage(), other.runId, hook.token);
-      expect((await storage().hooks.getByToken(hook.token)).hookId).toBe(reclaimed.hookId);
+      expect(
+        (await storage().hooks.getByToken(hook.token)).hookId,
+        'storage rules 1, 2 and 4 (docs/contract.md), hooks: (await storage().hooks.getByToken(hook.token)).hookId',
+      ).toBe(reclaimed.hookId);
     });
 
     it('hook_received after hook_disposed is rejected and never lands in the log', async () => {
@@ -139,8 +195,13 @@ export function describeHookLifecycle(storage: () => StorageUnderTest): void {
         EntityConflictError,
       );
       const types = await eventTypesOf(storage(), run.runId);
-      expect(types.slice(-2)).toEqual(['hook_created', 'hook_disposed']);
-      expect(types).not.toContain('hook_received');
+      expect(
+        types.slice(-2),
+        'storage rules 1, 2 and 4 (docs/contract.md), hooks: types.slice(-2)',
+      ).toEqual(['hook_created', 'hook_disposed']);
+      expect(types, 'storage rules 1, 2 and 4 (docs/contract.md), hooks: types').not.toContain(
+        'hook_received',
+      );
     });
   });
 }

@@ -24,9 +24,15 @@ export function describeResilientStartAndSpec(
         runStarted({ workflowName, deploymentId: 'dpl_resilient', input }),
       );
 
-      expect(result.run).toMatchObject({ runId, status: 'running', workflowName });
+      expect(
+        result.run,
+        'storage rules 5 and 6 (docs/contract.md), resilient start and spec versions: result.run',
+      ).toMatchObject({ runId, status: 'running', workflowName });
       const stored = await storage().runs.get(runId);
-      expect(stored).toMatchObject({
+      expect(
+        stored,
+        'storage rules 5 and 6 (docs/contract.md), resilient start and spec versions: stored',
+      ).toMatchObject({
         runId,
         status: 'running',
         workflowName,
@@ -36,11 +42,15 @@ export function describeResilientStartAndSpec(
       expectSameBytes(stored.input, input, 'run.input');
 
       const events = await listAllEvents(storage(), runId);
-      expect(events.map((event) => event.eventType).sort()).toEqual(['run_created', 'run_started']);
+      expect(
+        events.map((event) => event.eventType).sort(),
+        'storage rules 5 and 6 (docs/contract.md), resilient start and spec versions: events.map((event) => event.eventType).sort()',
+      ).toEqual(['run_created', 'run_started']);
       const created = events.find((event) => event.eventType === 'run_created');
-      expect(created?.eventType === 'run_created' && created.eventData.workflowName).toBe(
-        workflowName,
-      );
+      expect(
+        created?.eventType === 'run_created' && created.eventData.workflowName,
+        "storage rules 5 and 6 (docs/contract.md), resilient start and spec versions: created?.eventType === 'run_created' && created.eventData.workflowName",
+      ).toBe(workflowName);
       expectSameBytes(
         created?.eventType === 'run_created' ? created.eventData.input : undefined,
         input,
@@ -56,7 +66,10 @@ export function describeResilientStartAndSpec(
       );
 
       const types = (await listAllEvents(storage(), run.runId)).map((event) => event.eventType);
-      expect(types).toEqual(['run_created', 'run_started']);
+      expect(
+        types,
+        'storage rules 5 and 6 (docs/contract.md), resilient start and spec versions: types',
+      ).toEqual(['run_created', 'run_started']);
       expectSameBytes(
         (await storage().runs.get(run.runId)).input,
         bytesOf('run-input'),
@@ -73,7 +86,10 @@ export function describeResilientStartAndSpec(
         runStarted({ workflowName: newWorkflowName('ordered'), input: bytesOf('ordered-input') }),
       );
       const types = (await listAllEvents(storage(), runId)).map((event) => event.eventType);
-      expect(types).toEqual(['run_created', 'run_started']);
+      expect(
+        types,
+        'storage rules 5 and 6 (docs/contract.md), resilient start and spec versions: types',
+      ).toEqual(['run_created', 'run_started']);
     });
   });
 
@@ -97,7 +113,10 @@ export function describeResilientStartAndSpec(
         return;
       }
       await expectRejection(storage().events.create(runId, runStarted()), RunNotSupportedError);
-      expect((await storage().runs.get(runId)).status).toBe('pending');
+      expect(
+        (await storage().runs.get(runId)).status,
+        'storage rules 5 and 6 (docs/contract.md), resilient start and spec versions: (await storage().runs.get(runId)).status',
+      ).toBe('pending');
     });
   });
 }

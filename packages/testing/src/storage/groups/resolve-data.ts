@@ -15,22 +15,40 @@ export function describeResolveDataNone(storage: () => StorageUnderTest): void {
       await storage().events.create(run.runId, runCompleted());
 
       const got = await storage().runs.get(run.runId, { resolveData: 'none' });
-      expect(got).toMatchObject({
+      expect(got, "storage rule 8 (docs/contract.md), resolveData: 'none': got").toMatchObject({
         runId: run.runId,
         status: 'completed',
         workflowName: run.workflowName,
       });
-      expect(got.input).toBeUndefined();
-      expect(got.output).toBeUndefined();
+      expect(
+        got.input,
+        "storage rule 8 (docs/contract.md), resolveData: 'none': got.input",
+      ).toBeUndefined();
+      expect(
+        got.output,
+        "storage rule 8 (docs/contract.md), resolveData: 'none': got.output",
+      ).toBeUndefined();
 
       const listed = await storage().runs.list({
         workflowName: run.workflowName,
         resolveData: 'none',
       });
-      expect(listed.data).toHaveLength(1);
-      expect(listed.data[0].input).toBeUndefined();
-      expect(listed.data[0].output).toBeUndefined();
-      expect(listed.data[0].runId).toBe(run.runId);
+      expect(
+        listed.data,
+        "storage rule 8 (docs/contract.md), resolveData: 'none': listed.data",
+      ).toHaveLength(1);
+      expect(
+        listed.data[0].input,
+        "storage rule 8 (docs/contract.md), resolveData: 'none': listed.data[0].input",
+      ).toBeUndefined();
+      expect(
+        listed.data[0].output,
+        "storage rule 8 (docs/contract.md), resolveData: 'none': listed.data[0].output",
+      ).toBeUndefined();
+      expect(
+        listed.data[0].runId,
+        "storage rule 8 (docs/contract.md), resolveData: 'none': listed.data[0].runId",
+      ).toBe(run.runId);
     });
 
     it('strips step input and output from steps.get and steps.list', async () => {
@@ -40,18 +58,33 @@ export function describeResolveDataNone(storage: () => StorageUnderTest): void {
       await storage().events.create(run.runId, stepCompleted(step.stepId));
 
       const got = await storage().steps.get(run.runId, step.stepId, { resolveData: 'none' });
-      expect(got).toMatchObject({
+      expect(got, "storage rule 8 (docs/contract.md), resolveData: 'none': got").toMatchObject({
         stepId: step.stepId,
         status: 'completed',
         stepName: step.stepName,
       });
-      expect(got.input).toBeUndefined();
-      expect(got.output).toBeUndefined();
+      expect(
+        got.input,
+        "storage rule 8 (docs/contract.md), resolveData: 'none': got.input",
+      ).toBeUndefined();
+      expect(
+        got.output,
+        "storage rule 8 (docs/contract.md), resolveData: 'none': got.output",
+      ).toBeUndefined();
 
       const listed = await storage().steps.list({ runId: run.runId, resolveData: 'none' });
-      expect(listed.data).toHaveLength(1);
-      expect(listed.data[0].input).toBeUndefined();
-      expect(listed.data[0].output).toBeUndefined();
+      expect(
+        listed.data,
+        "storage rule 8 (docs/contract.md), resolveData: 'none': listed.data",
+      ).toHaveLength(1);
+      expect(
+        listed.data[0].input,
+        "storage rule 8 (docs/contract.md), resolveData: 'none': listed.data[0].input",
+      ).toBeUndefined();
+      expect(
+        listed.data[0].output,
+        "storage rule 8 (docs/contract.md), resolveData: 'none': listed.data[0].output",
+      ).toBeUndefined();
     });
 
     it('strips hook metadata from hooks.get and hooks.list', async () => {
@@ -59,11 +92,23 @@ export function describeResolveDataNone(storage: () => StorageUnderTest): void {
       const hook = await createHook(storage(), run.runId);
 
       const got = await storage().hooks.get(hook.hookId, { resolveData: 'none' });
-      expect(got).toMatchObject({ hookId: hook.hookId, token: hook.token });
-      expect(got.metadata).toBeUndefined();
+      expect(got, "storage rule 8 (docs/contract.md), resolveData: 'none': got").toMatchObject({
+        hookId: hook.hookId,
+        token: hook.token,
+      });
+      expect(
+        got.metadata,
+        "storage rule 8 (docs/contract.md), resolveData: 'none': got.metadata",
+      ).toBeUndefined();
       const listed = await storage().hooks.list({ runId: run.runId, resolveData: 'none' });
-      expect(listed.data[0]?.hookId).toBe(hook.hookId);
-      expect(listed.data[0]?.metadata).toBeUndefined();
+      expect(
+        listed.data[0]?.hookId,
+        "storage rule 8 (docs/contract.md), resolveData: 'none': listed.data[0]?.hookId",
+      ).toBe(hook.hookId);
+      expect(
+        listed.data[0]?.metadata,
+        "storage rule 8 (docs/contract.md), resolveData: 'none': listed.data[0]?.metadata",
+      ).toBeUndefined();
     });
 
     it('strips payload fields from event data but keeps the rest, in list, get and listByCorrelationId', async () => {
@@ -76,36 +121,67 @@ export function describeResolveDataNone(storage: () => StorageUnderTest): void {
       const byType = new Map(listed.data.map((event) => [event.eventType, event]));
       const runCreatedData = (byType.get('run_created') as { eventData?: Record<string, unknown> })
         .eventData;
-      expect(runCreatedData?.input).toBeUndefined();
-      expect(runCreatedData?.workflowName).toBe(run.workflowName);
+      expect(
+        runCreatedData?.input,
+        "storage rule 8 (docs/contract.md), resolveData: 'none': runCreatedData?.input",
+      ).toBeUndefined();
+      expect(
+        runCreatedData?.workflowName,
+        "storage rule 8 (docs/contract.md), resolveData: 'none': runCreatedData?.workflowName",
+      ).toBe(run.workflowName);
       const stepCreatedData = (
         byType.get('step_created') as { eventData?: Record<string, unknown> }
       ).eventData;
-      expect(stepCreatedData?.input).toBeUndefined();
-      expect(stepCreatedData?.stepName).toBe(step.stepName);
+      expect(
+        stepCreatedData?.input,
+        "storage rule 8 (docs/contract.md), resolveData: 'none': stepCreatedData?.input",
+      ).toBeUndefined();
+      expect(
+        stepCreatedData?.stepName,
+        "storage rule 8 (docs/contract.md), resolveData: 'none': stepCreatedData?.stepName",
+      ).toBe(step.stepName);
       const hookCreatedData = (
         byType.get('hook_created') as { eventData?: Record<string, unknown> }
       ).eventData;
-      expect(hookCreatedData?.metadata).toBeUndefined();
-      expect(hookCreatedData?.token).toBe(hook.token);
+      expect(
+        hookCreatedData?.metadata,
+        "storage rule 8 (docs/contract.md), resolveData: 'none': hookCreatedData?.metadata",
+      ).toBeUndefined();
+      expect(
+        hookCreatedData?.token,
+        "storage rule 8 (docs/contract.md), resolveData: 'none': hookCreatedData?.token",
+      ).toBe(hook.token);
       const receivedData = (byType.get('hook_received') as { eventData?: Record<string, unknown> })
         .eventData;
-      expect(receivedData?.payload).toBeUndefined();
+      expect(
+        receivedData?.payload,
+        "storage rule 8 (docs/contract.md), resolveData: 'none': receivedData?.payload",
+      ).toBeUndefined();
 
       const stepEvent = byType.get('step_created');
       const got = await storage().events.get(run.runId, stepEvent?.eventId as string, {
         resolveData: 'none',
       });
-      expect((got as { eventData?: Record<string, unknown> }).eventData?.input).toBeUndefined();
-      expect(got.correlationId).toBe(step.stepId);
+      expect(
+        (got as { eventData?: Record<string, unknown> }).eventData?.input,
+        "storage rule 8 (docs/contract.md), resolveData: 'none': (got as { eventData?: Record<string, unknown> }).eventData?.input",
+      ).toBeUndefined();
+      expect(
+        got.correlationId,
+        "storage rule 8 (docs/contract.md), resolveData: 'none': got.correlationId",
+      ).toBe(step.stepId);
 
       const correlated = await storage().events.listByCorrelationId({
         correlationId: step.stepId,
         resolveData: 'none',
       });
-      expect(correlated.data).toHaveLength(1);
+      expect(
+        correlated.data,
+        "storage rule 8 (docs/contract.md), resolveData: 'none': correlated.data",
+      ).toHaveLength(1);
       expect(
         (correlated.data[0] as { eventData?: Record<string, unknown> }).eventData?.input,
+        "storage rule 8 (docs/contract.md), resolveData: 'none': (correlated.data[0] as { eventData?: Record<string, unknown> }).eve...",
       ).toBeUndefined();
     });
   });

@@ -27,7 +27,10 @@ export function describeRunEndingsRelease(storage: () => StorageUnderTest): void
         await expectRejection(storage().hooks.get(other.hookId), HookNotFoundError);
         await expectRejection(storage().hooks.getByToken(token), HookNotFoundError);
         const listed = await storage().hooks.list({ runId: run.runId });
-        expect(listed.data).toEqual([]);
+        expect(
+          listed.data,
+          'storage rule 1 (docs/contract.md), a run ending removes its hooks and waits in the same write: listed.data',
+        ).toEqual([]);
 
         const nextRun = await createRunningRun(storage());
         const reclaimed = await storage().events.create(
@@ -37,7 +40,10 @@ export function describeRunEndingsRelease(storage: () => StorageUnderTest): void
         expect(reclaimed.event?.eventType, 'the freed token must be claimable').toBe(
           'hook_created',
         );
-        expect((await storage().hooks.getByToken(token)).runId).toBe(nextRun.runId);
+        expect(
+          (await storage().hooks.getByToken(token)).runId,
+          'storage rule 1 (docs/contract.md), a run ending removes its hooks and waits in the same write: (await storage().hooks.getByToken(token)).runId',
+        ).toBe(nextRun.runId);
       });
 
       it(`run ${ending.status}: its waits are deleted, so a later wait_completed is rejected`, async () => {
@@ -52,7 +58,10 @@ export function describeRunEndingsRelease(storage: () => StorageUnderTest): void
 
         const before = await eventTypesOf(storage(), run.runId);
         await expectAnyRejection(storage().events.create(run.runId, waitCompleted(waitId)));
-        expect(await eventTypesOf(storage(), run.runId)).toEqual(before);
+        expect(
+          await eventTypesOf(storage(), run.runId),
+          'storage rule 1 (docs/contract.md), a run ending removes its hooks and waits in the same write: await eventTypesOf(storage(), run.runId)',
+        ).toEqual(before);
       });
     }
 
@@ -73,8 +82,14 @@ export function describeRunEndingsRelease(storage: () => StorageUnderTest): void
         storage().events.create(run.runId, waitCreated(newWaitId(), new Date())),
         EntityConflictError,
       );
-      expect(await eventTypesOf(storage(), run.runId)).toEqual(before);
-      expect((await storage().steps.list({ runId: run.runId })).data).toEqual([]);
+      expect(
+        await eventTypesOf(storage(), run.runId),
+        'storage rule 1 (docs/contract.md), a run ending removes its hooks and waits in the same write: await eventTypesOf(storage(), run.runId)',
+      ).toEqual(before);
+      expect(
+        (await storage().steps.list({ runId: run.runId })).data,
+        'storage rule 1 (docs/contract.md), a run ending removes its hooks and waits in the same write: (await storage().steps.list({ runId: run.runId })).data',
+      ).toEqual([]);
     });
   });
 }

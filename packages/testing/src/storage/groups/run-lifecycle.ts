@@ -39,11 +39,20 @@ export function describeRunLifecycle(storage: () => StorageUnderTest): void {
         runCreated({ workflowName, deploymentId: 'dpl_one', input, executionContext: { a: 1 } }),
       );
 
-      expect(result.event?.eventType).toBe('run_created');
-      expect(result.event?.runId).toBe(runId);
-      expect(typeof result.event?.eventId).toBe('string');
+      expect(
+        result.event?.eventType,
+        'storage rules 1–3 (docs/contract.md), runs: result.event?.eventType',
+      ).toBe('run_created');
+      expect(
+        result.event?.runId,
+        'storage rules 1–3 (docs/contract.md), runs: result.event?.runId',
+      ).toBe(runId);
+      expect(
+        typeof result.event?.eventId,
+        'storage rules 1–3 (docs/contract.md), runs: typeof result.event?.eventId',
+      ).toBe('string');
       expectDate(result.event?.createdAt, 'event.createdAt');
-      expect(result.run).toMatchObject({
+      expect(result.run, 'storage rules 1–3 (docs/contract.md), runs: result.run').toMatchObject({
         runId,
         status: 'pending',
         workflowName,
@@ -51,19 +60,31 @@ export function describeRunLifecycle(storage: () => StorageUnderTest): void {
       });
 
       const stored = await storage().runs.get(runId);
-      expect(stored).toMatchObject({
+      expect(stored, 'storage rules 1–3 (docs/contract.md), runs: stored').toMatchObject({
         runId,
         status: 'pending',
         workflowName,
         deploymentId: 'dpl_one',
       });
-      expect(stored.executionContext).toEqual({ a: 1 });
-      expect(stored.startedAt).toBeUndefined();
-      expect(stored.completedAt).toBeUndefined();
+      expect(
+        stored.executionContext,
+        'storage rules 1–3 (docs/contract.md), runs: stored.executionContext',
+      ).toEqual({ a: 1 });
+      expect(
+        stored.startedAt,
+        'storage rules 1–3 (docs/contract.md), runs: stored.startedAt',
+      ).toBeUndefined();
+      expect(
+        stored.completedAt,
+        'storage rules 1–3 (docs/contract.md), runs: stored.completedAt',
+      ).toBeUndefined();
       expectDate(stored.createdAt, 'run.createdAt');
       expectDate(stored.updatedAt, 'run.updatedAt');
       expectSameBytes(stored.input, input, 'run.input');
-      expect(await eventTypesOf(storage(), runId)).toEqual(['run_created']);
+      expect(
+        await eventTypesOf(storage(), runId),
+        'storage rules 1–3 (docs/contract.md), runs: await eventTypesOf(storage(), runId)',
+      ).toEqual(['run_created']);
     });
 
     it('run_created with a null runId gets a generated runId', async () => {
@@ -71,11 +92,20 @@ export function describeRunLifecycle(storage: () => StorageUnderTest): void {
       const result = await storage().events.create(null, runCreated({ workflowName }));
 
       const runId = result.run?.runId;
-      expect(typeof runId).toBe('string');
-      expect(runId).not.toBe('');
-      expect(result.event?.runId).toBe(runId);
+      expect(typeof runId, 'storage rules 1–3 (docs/contract.md), runs: typeof runId').toBe(
+        'string',
+      );
+      expect(runId, 'storage rules 1–3 (docs/contract.md), runs: runId').not.toBe('');
+      expect(
+        result.event?.runId,
+        'storage rules 1–3 (docs/contract.md), runs: result.event?.runId',
+      ).toBe(runId);
       const stored = await storage().runs.get(runId as string);
-      expect(stored).toMatchObject({ runId, status: 'pending', workflowName });
+      expect(stored, 'storage rules 1–3 (docs/contract.md), runs: stored').toMatchObject({
+        runId,
+        status: 'pending',
+        workflowName,
+      });
     });
 
     it('a second run_created for the same runId throws EntityConflictError', async () => {
@@ -85,8 +115,14 @@ export function describeRunLifecycle(storage: () => StorageUnderTest): void {
         EntityConflictError,
       );
       const stored = await storage().runs.get(run.runId);
-      expect(stored.workflowName).toBe(run.workflowName);
-      expect(await eventTypesOf(storage(), run.runId)).toEqual(['run_created']);
+      expect(
+        stored.workflowName,
+        'storage rules 1–3 (docs/contract.md), runs: stored.workflowName',
+      ).toBe(run.workflowName);
+      expect(
+        await eventTypesOf(storage(), run.runId),
+        'storage rules 1–3 (docs/contract.md), runs: await eventTypesOf(storage(), run.runId)',
+      ).toEqual(['run_created']);
     });
 
     it('runs.get of an unknown run throws WorkflowRunNotFoundError', async () => {
@@ -97,25 +133,48 @@ export function describeRunLifecycle(storage: () => StorageUnderTest): void {
       const run = await createRun(storage());
       const result = await storage().events.create(run.runId, runStarted());
 
-      expect(result.event?.eventType).toBe('run_started');
-      expect(result.run?.status).toBe('running');
+      expect(
+        result.event?.eventType,
+        'storage rules 1–3 (docs/contract.md), runs: result.event?.eventType',
+      ).toBe('run_started');
+      expect(
+        result.run?.status,
+        'storage rules 1–3 (docs/contract.md), runs: result.run?.status',
+      ).toBe('running');
       expectDate(result.run?.startedAt, 'result.run.startedAt');
       const stored = await storage().runs.get(run.runId);
-      expect(stored.status).toBe('running');
+      expect(stored.status, 'storage rules 1–3 (docs/contract.md), runs: stored.status').toBe(
+        'running',
+      );
       expectDate(stored.startedAt, 'run.startedAt');
-      expect(await eventTypesOf(storage(), run.runId)).toEqual(['run_created', 'run_started']);
+      expect(
+        await eventTypesOf(storage(), run.runId),
+        'storage rules 1–3 (docs/contract.md), runs: await eventTypesOf(storage(), run.runId)',
+      ).toEqual(['run_created', 'run_started']);
     });
 
     it('run_started on a running run is a no-op: returns the run and writes no event', async () => {
       const run = await createRunningRun(storage());
       const result = await storage().events.create(run.runId, runStarted());
 
-      expect(result.run?.status).toBe('running');
-      expect(result.run?.runId).toBe(run.runId);
+      expect(
+        result.run?.status,
+        'storage rules 1–3 (docs/contract.md), runs: result.run?.status',
+      ).toBe('running');
+      expect(
+        result.run?.runId,
+        'storage rules 1–3 (docs/contract.md), runs: result.run?.runId',
+      ).toBe(run.runId);
       expect(result.event, 'a no-op run_started must not return an event').toBeUndefined();
       const stored = await storage().runs.get(run.runId);
-      expect(stored.startedAt?.getTime()).toBe(run.startedAt?.getTime());
-      expect(await eventTypesOf(storage(), run.runId)).toEqual(['run_created', 'run_started']);
+      expect(
+        stored.startedAt?.getTime(),
+        'storage rules 1–3 (docs/contract.md), runs: stored.startedAt?.getTime()',
+      ).toBe(run.startedAt?.getTime());
+      expect(
+        await eventTypesOf(storage(), run.runId),
+        'storage rules 1–3 (docs/contract.md), runs: await eventTypesOf(storage(), run.runId)',
+      ).toEqual(['run_created', 'run_started']);
     });
 
     it('run_completed sets status, output and completedAt', async () => {
@@ -123,13 +182,24 @@ export function describeRunLifecycle(storage: () => StorageUnderTest): void {
       const output = bytesOf('final-output');
       const result = await storage().events.create(run.runId, runCompleted(output));
 
-      expect(result.event?.eventType).toBe('run_completed');
-      expect(result.run?.status).toBe('completed');
+      expect(
+        result.event?.eventType,
+        'storage rules 1–3 (docs/contract.md), runs: result.event?.eventType',
+      ).toBe('run_completed');
+      expect(
+        result.run?.status,
+        'storage rules 1–3 (docs/contract.md), runs: result.run?.status',
+      ).toBe('completed');
       const stored = await storage().runs.get(run.runId);
-      expect(stored.status).toBe('completed');
+      expect(stored.status, 'storage rules 1–3 (docs/contract.md), runs: stored.status').toBe(
+        'completed',
+      );
       expectDate(stored.completedAt, 'run.completedAt');
       expectSameBytes(stored.output, output, 'run.output');
-      expect(stored.error).toBeUndefined();
+      expect(
+        stored.error,
+        'storage rules 1–3 (docs/contract.md), runs: stored.error',
+      ).toBeUndefined();
     });
 
     it('run_failed sets status, error (message and code) and completedAt', async () => {
@@ -137,11 +207,22 @@ export function describeRunLifecycle(storage: () => StorageUnderTest): void {
       await storage().events.create(run.runId, runFailed('it broke', 'RUNTIME_ERROR'));
 
       const stored = await storage().runs.get(run.runId);
-      expect(stored.status).toBe('failed');
+      expect(stored.status, 'storage rules 1–3 (docs/contract.md), runs: stored.status').toBe(
+        'failed',
+      );
       expectDate(stored.completedAt, 'run.completedAt');
-      expect(stored.error?.message).toBe('it broke');
-      expect(stored.error?.code).toBe('RUNTIME_ERROR');
-      expect(stored.output).toBeUndefined();
+      expect(
+        stored.error?.message,
+        'storage rules 1–3 (docs/contract.md), runs: stored.error?.message',
+      ).toBe('it broke');
+      expect(
+        stored.error?.code,
+        'storage rules 1–3 (docs/contract.md), runs: stored.error?.code',
+      ).toBe('RUNTIME_ERROR');
+      expect(
+        stored.output,
+        'storage rules 1–3 (docs/contract.md), runs: stored.output',
+      ).toBeUndefined();
     });
 
     it('run_cancelled sets status and completedAt, from pending or running', async () => {
@@ -149,9 +230,14 @@ export function describeRunLifecycle(storage: () => StorageUnderTest): void {
       const running = await createRunningRun(storage());
       for (const run of [pending, running]) {
         const result = await storage().events.create(run.runId, runCancelled());
-        expect(result.run?.status).toBe('cancelled');
+        expect(
+          result.run?.status,
+          'storage rules 1–3 (docs/contract.md), runs: result.run?.status',
+        ).toBe('cancelled');
         const stored = await storage().runs.get(run.runId);
-        expect(stored.status).toBe('cancelled');
+        expect(stored.status, 'storage rules 1–3 (docs/contract.md), runs: stored.status').toBe(
+          'cancelled',
+        );
         expectDate(stored.completedAt, 'run.completedAt');
       }
     });
@@ -161,8 +247,14 @@ export function describeRunLifecycle(storage: () => StorageUnderTest): void {
       await storage().events.create(run.runId, runCancelled());
       const again = await storage().events.create(run.runId, runCancelled());
 
-      expect(again.run?.status).toBe('cancelled');
-      expect((await storage().runs.get(run.runId)).status).toBe('cancelled');
+      expect(
+        again.run?.status,
+        'storage rules 1–3 (docs/contract.md), runs: again.run?.status',
+      ).toBe('cancelled');
+      expect(
+        (await storage().runs.get(run.runId)).status,
+        'storage rules 1–3 (docs/contract.md), runs: (await storage().runs.get(run.runId)).status',
+      ).toBe('cancelled');
     });
 
     describe('terminal runs', () => {
@@ -185,16 +277,27 @@ export function describeRunLifecycle(storage: () => StorageUnderTest): void {
             );
 
             const stored = await storage().runs.get(run.runId);
-            expect(stored.status).toBe(ending.status);
-            expect(stored.completedAt?.getTime()).toBe(run.completedAt?.getTime());
-            expect(await eventTypesOf(storage(), run.runId)).toEqual(before);
+            expect(stored.status, 'storage rules 1–3 (docs/contract.md), runs: stored.status').toBe(
+              ending.status,
+            );
+            expect(
+              stored.completedAt?.getTime(),
+              'storage rules 1–3 (docs/contract.md), runs: stored.completedAt?.getTime()',
+            ).toBe(run.completedAt?.getTime());
+            expect(
+              await eventTypesOf(storage(), run.runId),
+              'storage rules 1–3 (docs/contract.md), runs: await eventTypesOf(storage(), run.runId)',
+            ).toEqual(before);
           });
         }
 
         it(`run_started on a ${ending.status} run throws RunExpiredError`, async () => {
           const run = await endedRun();
           await expectRejection(storage().events.create(run.runId, runStarted()), RunExpiredError);
-          expect((await storage().runs.get(run.runId)).status).toBe(ending.status);
+          expect(
+            (await storage().runs.get(run.runId)).status,
+            'storage rules 1–3 (docs/contract.md), runs: (await storage().runs.get(run.runId)).status',
+          ).toBe(ending.status);
         });
       }
     });

@@ -84,8 +84,14 @@ export function describeStateGuard(
       const logAfter = (await listAllEvents(storage(), run.runId)).map((event) => event.eventId);
       expect(logAfter, 'a refused write must not reach the log').toEqual(logBefore);
       const steps = (await storage().steps.list({ runId: run.runId })).data;
-      expect(steps.map((step) => step.stepId)).toEqual([stepId]);
-      expect((await storage().runs.get(run.runId)).status).toBe('running');
+      expect(
+        steps.map((step) => step.stepId),
+        'storage stateGuard capability (CreateEventParams.stateUpdatedAt): steps.map((step) => step.stepId)',
+      ).toEqual([stepId]);
+      expect(
+        (await storage().runs.get(run.runId)).status,
+        'storage stateGuard capability (CreateEventParams.stateUpdatedAt): (await storage().runs.get(run.runId)).status',
+      ).toBe('running');
     });
 
     it('a snapshot at the same millisecond as the external event passes', async () => {
@@ -96,11 +102,17 @@ export function describeStateGuard(
       const created = await storage().events.create(run.runId, stepCreated(newStepId()), {
         stateUpdatedAt: marker,
       });
-      expect(created.step?.status).toBe('pending');
+      expect(
+        created.step?.status,
+        'storage stateGuard capability (CreateEventParams.stateUpdatedAt): created.step?.status',
+      ).toBe('pending');
       const ended = await storage().events.create(run.runId, runCompleted(), {
         stateUpdatedAt: marker,
       });
-      expect(ended.run?.status).toBe('completed');
+      expect(
+        ended.run?.status,
+        'storage stateGuard capability (CreateEventParams.stateUpdatedAt): ended.run?.status',
+      ).toBe('completed');
     });
 
     it('a snapshot newer than the external event passes', async () => {
@@ -117,7 +129,10 @@ export function describeStateGuard(
         waitCreated(newWaitId(), new Date(Date.now() + 60_000)),
         { stateUpdatedAt: latest },
       );
-      expect(created.wait?.status).toBe('waiting');
+      expect(
+        created.wait?.status,
+        'storage stateGuard capability (CreateEventParams.stateUpdatedAt): created.wait?.status',
+      ).toBe('waiting');
     });
 
     it('step_completed carrying stateUpdatedAt (from a replay) does not move the marker', async () => {
@@ -133,7 +148,10 @@ export function describeStateGuard(
       const created = await storage().events.create(run.runId, stepCreated(newStepId()), {
         stateUpdatedAt: snapshot,
       });
-      expect(created.step?.status).toBe('pending');
+      expect(
+        created.step?.status,
+        'storage stateGuard capability (CreateEventParams.stateUpdatedAt): created.step?.status',
+      ).toBe('pending');
     });
 
     it('hook_received carrying stateUpdatedAt does not move the marker', async () => {
@@ -151,7 +169,10 @@ export function describeStateGuard(
       const ended = await storage().events.create(run.runId, runCompleted(), {
         stateUpdatedAt: snapshot,
       });
-      expect(ended.run?.status).toBe('completed');
+      expect(
+        ended.run?.status,
+        'storage stateGuard capability (CreateEventParams.stateUpdatedAt): ended.run?.status',
+      ).toBe('completed');
     });
 
     it('hook_received without stateUpdatedAt moves the marker', async () => {
@@ -171,7 +192,10 @@ export function describeStateGuard(
       );
       // The replay reloads the log (now including the payload) and retries with its time.
       const retried = await storage().events.create(run.runId, wait, { stateUpdatedAt: marker });
-      expect(retried.wait?.status).toBe('waiting');
+      expect(
+        retried.wait?.status,
+        'storage stateGuard capability (CreateEventParams.stateUpdatedAt): retried.wait?.status',
+      ).toBe('waiting');
     });
 
     it('other events written without stateUpdatedAt do not move the marker', async () => {
@@ -188,7 +212,10 @@ export function describeStateGuard(
       const completed = await storage().events.create(runId, stepCompleted(stepId), {
         stateUpdatedAt: snapshot,
       });
-      expect(completed.step?.status).toBe('completed');
+      expect(
+        completed.step?.status,
+        'storage stateGuard capability (CreateEventParams.stateUpdatedAt): completed.step?.status',
+      ).toBe('completed');
     });
 
     it('the marker belongs to one run: an external result elsewhere refuses nothing here', async () => {
@@ -202,7 +229,10 @@ export function describeStateGuard(
       const created = await storage().events.create(other.runId, stepCreated(newStepId()), {
         stateUpdatedAt: other.started,
       });
-      expect(created.step?.status).toBe('pending');
+      expect(
+        created.step?.status,
+        'storage stateGuard capability (CreateEventParams.stateUpdatedAt): created.step?.status',
+      ).toBe('pending');
     });
   });
 }

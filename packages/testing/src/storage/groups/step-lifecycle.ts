@@ -33,26 +33,34 @@ export function describeStepLifecycle(storage: () => StorageUnderTest): void {
         stepCreated(stepId, input, 'step//./conformance//named'),
       );
 
-      expect(result.event).toMatchObject({
+      expect(
+        result.event,
+        'storage rules 1–3 (docs/contract.md), steps: result.event',
+      ).toMatchObject({
         eventType: 'step_created',
         correlationId: stepId,
         runId: run.runId,
       });
-      expect(result.step).toMatchObject({
-        stepId,
-        runId: run.runId,
-        status: 'pending',
-        attempt: 0,
-      });
+      expect(result.step, 'storage rules 1–3 (docs/contract.md), steps: result.step').toMatchObject(
+        {
+          stepId,
+          runId: run.runId,
+          status: 'pending',
+          attempt: 0,
+        },
+      );
       const stored = await storage().steps.get(run.runId, stepId);
-      expect(stored).toMatchObject({
+      expect(stored, 'storage rules 1–3 (docs/contract.md), steps: stored').toMatchObject({
         stepId,
         runId: run.runId,
         stepName: 'step//./conformance//named',
         status: 'pending',
         attempt: 0,
       });
-      expect(stored.startedAt).toBeUndefined();
+      expect(
+        stored.startedAt,
+        'storage rules 1–3 (docs/contract.md), steps: stored.startedAt',
+      ).toBeUndefined();
       expectDate(stored.createdAt, 'step.createdAt');
       expectSameBytes(stored.input, input, 'step.input');
     });
@@ -69,11 +77,10 @@ export function describeStepLifecycle(storage: () => StorageUnderTest): void {
         bytesOf('step-input'),
         'step.input after the rejected duplicate',
       );
-      expect(await eventTypesOf(storage(), run.runId)).toEqual([
-        'run_created',
-        'run_started',
-        'step_created',
-      ]);
+      expect(
+        await eventTypesOf(storage(), run.runId),
+        'storage rules 1–3 (docs/contract.md), steps: await eventTypesOf(storage(), run.runId)',
+      ).toEqual(['run_created', 'run_started', 'step_created']);
     });
 
     it('step_started moves to running, attempt 1, and sets startedAt', async () => {
@@ -81,10 +88,18 @@ export function describeStepLifecycle(storage: () => StorageUnderTest): void {
       const step = await createStep(storage(), run.runId);
       const result = await storage().events.create(run.runId, stepStarted(step.stepId));
 
-      expect(result.event?.eventType).toBe('step_started');
-      expect(result.step).toMatchObject({ status: 'running', attempt: 1 });
+      expect(
+        result.event?.eventType,
+        'storage rules 1–3 (docs/contract.md), steps: result.event?.eventType',
+      ).toBe('step_started');
+      expect(result.step, 'storage rules 1–3 (docs/contract.md), steps: result.step').toMatchObject(
+        { status: 'running', attempt: 1 },
+      );
       const stored = await storage().steps.get(run.runId, step.stepId);
-      expect(stored).toMatchObject({ status: 'running', attempt: 1 });
+      expect(stored, 'storage rules 1–3 (docs/contract.md), steps: stored').toMatchObject({
+        status: 'running',
+        attempt: 1,
+      });
       expectDate(stored.startedAt, 'step.startedAt');
     });
 
@@ -97,13 +112,24 @@ export function describeStepLifecycle(storage: () => StorageUnderTest): void {
         stepRetrying(step.stepId, 'temporary outage', retryAfter),
       );
 
-      expect(result.event?.eventType).toBe('step_retrying');
+      expect(
+        result.event?.eventType,
+        'storage rules 1–3 (docs/contract.md), steps: result.event?.eventType',
+      ).toBe('step_retrying');
       const stored = await storage().steps.get(run.runId, step.stepId);
-      expect(stored.status).toBe('pending');
-      expect(stored.attempt).toBe(1);
-      expect(stored.error?.message).toBe('temporary outage');
+      expect(stored.status, 'storage rules 1–3 (docs/contract.md), steps: stored.status').toBe(
+        'pending',
+      );
+      expect(stored.attempt, 'storage rules 1–3 (docs/contract.md), steps: stored.attempt').toBe(1);
+      expect(
+        stored.error?.message,
+        'storage rules 1–3 (docs/contract.md), steps: stored.error?.message',
+      ).toBe('temporary outage');
       expectDate(stored.retryAfter, 'step.retryAfter');
-      expect(stored.retryAfter.getTime()).toBe(retryAfter.getTime());
+      expect(
+        stored.retryAfter.getTime(),
+        'storage rules 1–3 (docs/contract.md), steps: stored.retryAfter.getTime()',
+      ).toBe(retryAfter.getTime());
     });
 
     it('step_started before retryAfter throws TooEarlyError and leaves the step as it was', async () => {
@@ -120,8 +146,14 @@ export function describeStepLifecycle(storage: () => StorageUnderTest): void {
         TooEarlyError,
       );
       const stored = await storage().steps.get(run.runId, step.stepId);
-      expect(stored).toMatchObject({ status: 'pending', attempt: 1 });
-      expect(await eventTypesOf(storage(), run.runId)).toEqual(before);
+      expect(stored, 'storage rules 1–3 (docs/contract.md), steps: stored').toMatchObject({
+        status: 'pending',
+        attempt: 1,
+      });
+      expect(
+        await eventTypesOf(storage(), run.runId),
+        'storage rules 1–3 (docs/contract.md), steps: await eventTypesOf(storage(), run.runId)',
+      ).toEqual(before);
     });
 
     it('a retry start increments attempt, keeps the first startedAt and clears retryAfter', async () => {
@@ -136,11 +168,22 @@ export function describeStepLifecycle(storage: () => StorageUnderTest): void {
       await pause(5);
       const result = await storage().events.create(run.runId, stepStarted(first.stepId));
 
-      expect(result.step).toMatchObject({ status: 'running', attempt: 2 });
+      expect(result.step, 'storage rules 1–3 (docs/contract.md), steps: result.step').toMatchObject(
+        { status: 'running', attempt: 2 },
+      );
       const stored = await storage().steps.get(run.runId, first.stepId);
-      expect(stored).toMatchObject({ status: 'running', attempt: 2 });
-      expect(stored.startedAt?.getTime()).toBe(first.startedAt?.getTime());
-      expect(stored.retryAfter).toBeUndefined();
+      expect(stored, 'storage rules 1–3 (docs/contract.md), steps: stored').toMatchObject({
+        status: 'running',
+        attempt: 2,
+      });
+      expect(
+        stored.startedAt?.getTime(),
+        'storage rules 1–3 (docs/contract.md), steps: stored.startedAt?.getTime()',
+      ).toBe(first.startedAt?.getTime());
+      expect(
+        stored.retryAfter,
+        'storage rules 1–3 (docs/contract.md), steps: stored.retryAfter',
+      ).toBeUndefined();
     });
 
     it('step_completed sets completed, the output and completedAt', async () => {
@@ -149,10 +192,18 @@ export function describeStepLifecycle(storage: () => StorageUnderTest): void {
       const output = bytesOf('step-output');
       const result = await storage().events.create(run.runId, stepCompleted(step.stepId, output));
 
-      expect(result.event?.eventType).toBe('step_completed');
-      expect(result.step?.status).toBe('completed');
+      expect(
+        result.event?.eventType,
+        'storage rules 1–3 (docs/contract.md), steps: result.event?.eventType',
+      ).toBe('step_completed');
+      expect(
+        result.step?.status,
+        'storage rules 1–3 (docs/contract.md), steps: result.step?.status',
+      ).toBe('completed');
       const stored = await storage().steps.get(run.runId, step.stepId);
-      expect(stored.status).toBe('completed');
+      expect(stored.status, 'storage rules 1–3 (docs/contract.md), steps: stored.status').toBe(
+        'completed',
+      );
       expectDate(stored.completedAt, 'step.completedAt');
       expectSameBytes(stored.output, output, 'step.output');
     });
@@ -163,8 +214,13 @@ export function describeStepLifecycle(storage: () => StorageUnderTest): void {
       await storage().events.create(run.runId, stepFailed(step.stepId, 'gave up'));
 
       const stored = await storage().steps.get(run.runId, step.stepId);
-      expect(stored.status).toBe('failed');
-      expect(stored.error?.message).toBe('gave up');
+      expect(stored.status, 'storage rules 1–3 (docs/contract.md), steps: stored.status').toBe(
+        'failed',
+      );
+      expect(
+        stored.error?.message,
+        'storage rules 1–3 (docs/contract.md), steps: stored.error?.message',
+      ).toBe('gave up');
       expectDate(stored.completedAt, 'step.completedAt');
     });
 
@@ -195,10 +251,21 @@ export function describeStepLifecycle(storage: () => StorageUnderTest): void {
             EntityConflictError,
           );
           const stored = await storage().steps.get(run.runId, step.stepId);
-          expect(stored.status).toBe(ending.status);
-          expect(stored.attempt).toBe(ended.attempt);
-          expect(stored.completedAt?.getTime()).toBe(ended.completedAt?.getTime());
-          expect(await eventTypesOf(storage(), run.runId)).toEqual(before);
+          expect(stored.status, 'storage rules 1–3 (docs/contract.md), steps: stored.status').toBe(
+            ending.status,
+          );
+          expect(
+            stored.attempt,
+            'storage rules 1–3 (docs/contract.md), steps: stored.attempt',
+          ).toBe(ended.attempt);
+          expect(
+            stored.completedAt?.getTime(),
+            'storage rules 1–3 (docs/contract.md), steps: stored.completedAt?.getTime()',
+          ).toBe(ended.completedAt?.getTime());
+          expect(
+            await eventTypesOf(storage(), run.runId),
+            'storage rules 1–3 (docs/contract.md), steps: await eventTypesOf(storage(), run.runId)',
+          ).toEqual(before);
         });
       }
     }

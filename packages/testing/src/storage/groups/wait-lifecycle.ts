@@ -16,14 +16,26 @@ export function describeWaitLifecycle(storage: () => StorageUnderTest): void {
       const resumeAt = new Date(Date.now() + 3_600_000);
       const result = await storage().events.create(run.runId, waitCreated(waitId, resumeAt));
 
-      expect(result.event).toMatchObject({
+      expect(
+        result.event,
+        'storage rules 1–2 (docs/contract.md), waits: result.event',
+      ).toMatchObject({
         eventType: 'wait_created',
         correlationId: waitId,
         runId: run.runId,
       });
-      expect(result.wait?.status).toBe('waiting');
-      expect(result.wait?.runId).toBe(run.runId);
-      expect(result.wait?.resumeAt?.getTime()).toBe(resumeAt.getTime());
+      expect(
+        result.wait?.status,
+        'storage rules 1–2 (docs/contract.md), waits: result.wait?.status',
+      ).toBe('waiting');
+      expect(
+        result.wait?.runId,
+        'storage rules 1–2 (docs/contract.md), waits: result.wait?.runId',
+      ).toBe(run.runId);
+      expect(
+        result.wait?.resumeAt?.getTime(),
+        'storage rules 1–2 (docs/contract.md), waits: result.wait?.resumeAt?.getTime()',
+      ).toBe(resumeAt.getTime());
 
       const logged = (await listAllEvents(storage(), run.runId)).find(
         (event) => event.correlationId === waitId,
@@ -31,7 +43,10 @@ export function describeWaitLifecycle(storage: () => StorageUnderTest): void {
       const loggedResumeAt =
         logged?.eventType === 'wait_created' ? logged.eventData.resumeAt : undefined;
       expectDate(loggedResumeAt, 'wait_created.eventData.resumeAt');
-      expect(loggedResumeAt.getTime()).toBe(resumeAt.getTime());
+      expect(
+        loggedResumeAt.getTime(),
+        'storage rules 1–2 (docs/contract.md), waits: loggedResumeAt.getTime()',
+      ).toBe(resumeAt.getTime());
     });
 
     it('a second wait_created for the same wait throws EntityConflictError', async () => {
@@ -43,7 +58,10 @@ export function describeWaitLifecycle(storage: () => StorageUnderTest): void {
         EntityConflictError,
       );
       const types = await eventTypesOf(storage(), run.runId);
-      expect(types.filter((type) => type === 'wait_created')).toHaveLength(1);
+      expect(
+        types.filter((type) => type === 'wait_created'),
+        "storage rules 1–2 (docs/contract.md), waits: types.filter((type) => type === 'wait_created')",
+      ).toHaveLength(1);
     });
 
     it('wait_completed completes the wait once; a second one throws EntityConflictError', async () => {
@@ -53,8 +71,14 @@ export function describeWaitLifecycle(storage: () => StorageUnderTest): void {
       await storage().events.create(run.runId, waitCreated(waitId, resumeAt));
 
       const completed = await storage().events.create(run.runId, waitCompleted(waitId, resumeAt));
-      expect(completed.event).toMatchObject({ eventType: 'wait_completed', correlationId: waitId });
-      expect(completed.wait?.status).toBe('completed');
+      expect(
+        completed.event,
+        'storage rules 1–2 (docs/contract.md), waits: completed.event',
+      ).toMatchObject({ eventType: 'wait_completed', correlationId: waitId });
+      expect(
+        completed.wait?.status,
+        'storage rules 1–2 (docs/contract.md), waits: completed.wait?.status',
+      ).toBe('completed');
       expectDate(completed.wait?.completedAt, 'wait.completedAt');
 
       await expectRejection(
@@ -62,7 +86,10 @@ export function describeWaitLifecycle(storage: () => StorageUnderTest): void {
         EntityConflictError,
       );
       const types = await eventTypesOf(storage(), run.runId);
-      expect(types.filter((type) => type === 'wait_completed')).toHaveLength(1);
+      expect(
+        types.filter((type) => type === 'wait_completed'),
+        "storage rules 1–2 (docs/contract.md), waits: types.filter((type) => type === 'wait_completed')",
+      ).toHaveLength(1);
     });
   });
 }

@@ -22,21 +22,39 @@ export function describeLiveTailing(
     const runId = newRunId();
     const reader = (await streamer().readFromStream(name)).getReader();
     const firstRead = reader.read();
-    expect(await stillWaiting(firstRead)).toBe('waiting');
+    expect(
+      await stillWaiting(firstRead),
+      'Streamer (docs/contract.md), liveTailing: an open reader receives later chunks: await stillWaiting(firstRead)',
+    ).toBe('waiting');
     await streamer().writeToStream(name, runId, 'one');
     const first = await within(firstRead, 'the first live chunk');
-    expect(first.done ? null : decode(first.value)).toBe('one');
+    expect(
+      first.done ? null : decode(first.value),
+      'Streamer (docs/contract.md), liveTailing: an open reader receives later chunks: first.done ? null : decode(first.value)',
+    ).toBe('one');
 
     const secondRead = reader.read();
-    expect(await stillWaiting(secondRead)).toBe('waiting');
+    expect(
+      await stillWaiting(secondRead),
+      'Streamer (docs/contract.md), liveTailing: an open reader receives later chunks: await stillWaiting(secondRead)',
+    ).toBe('waiting');
     await streamer().writeToStream(name, runId, 'two');
     const second = await within(secondRead, 'the second live chunk');
-    expect(second.done ? null : decode(second.value)).toBe('two');
+    expect(
+      second.done ? null : decode(second.value),
+      'Streamer (docs/contract.md), liveTailing: an open reader receives later chunks: second.done ? null : decode(second.value)',
+    ).toBe('two');
 
     const endRead = reader.read();
-    expect(await stillWaiting(endRead)).toBe('waiting');
+    expect(
+      await stillWaiting(endRead),
+      'Streamer (docs/contract.md), liveTailing: an open reader receives later chunks: await stillWaiting(endRead)',
+    ).toBe('waiting');
     await streamer().closeStream(name, runId);
-    expect((await within(endRead, 'the stream to end after closeStream')).done).toBe(true);
+    expect(
+      (await within(endRead, 'the stream to end after closeStream')).done,
+      "Streamer (docs/contract.md), liveTailing: an open reader receives later chunks: (await within(endRead, 'the stream to end after closeStream')).done",
+    ).toBe(true);
   });
 
   test('a reader that falls behind still receives every live chunk in order', async () => {
@@ -46,7 +64,10 @@ export function describeLiveTailing(
     for (const part of ['x', 'y', 'z']) await streamer().writeToStream(name, runId, part);
     await readUntilText(reader, 'xyz');
     await streamer().closeStream(name, runId);
-    expect((await within(reader.read(), 'the end of the stream')).done).toBe(true);
+    expect(
+      (await within(reader.read(), 'the end of the stream')).done,
+      "Streamer (docs/contract.md), liveTailing: an open reader receives later chunks: (await within(reader.read(), 'the end of the stream')).done",
+    ).toBe(true);
   });
 
   test('replays what exists, then tails new chunks without duplicates', async () => {
@@ -58,7 +79,10 @@ export function describeLiveTailing(
     await streamer().writeToStream(name, runId, 'c');
     await streamer().writeToStream(name, runId, 'd');
     await streamer().closeStream(name, runId);
-    expect(await reading).toBe('abcd');
+    expect(
+      await reading,
+      'Streamer (docs/contract.md), liveTailing: an open reader receives later chunks: await reading',
+    ).toBe('abcd');
   });
 
   test('a negative start on a live stream starts near the current end, then tails', async () => {
@@ -70,7 +94,10 @@ export function describeLiveTailing(
     const reading = readToEnd(stream).then((chunks) => decode(joinBytes(chunks)));
     await streamer().writeToStream(name, runId, '4');
     await streamer().closeStream(name, runId);
-    expect(await reading).toBe('34');
+    expect(
+      await reading,
+      'Streamer (docs/contract.md), liveTailing: an open reader receives later chunks: await reading',
+    ).toBe('34');
   });
 
   test('a positive start beyond the current end waits for that chunk', async () => {
@@ -80,7 +107,10 @@ export function describeLiveTailing(
     const reading = readText(streamer(), name, 2);
     for (const part of ['1', '2', '3']) await streamer().writeToStream(name, runId, part);
     await streamer().closeStream(name, runId);
-    expect(await reading).toBe('23');
+    expect(
+      await reading,
+      'Streamer (docs/contract.md), liveTailing: an open reader receives later chunks: await reading',
+    ).toBe('23');
   });
 
   test('several readers of one live stream each receive every chunk', async () => {
@@ -94,7 +124,10 @@ export function describeLiveTailing(
     for (let at = 0; at < 10; at++) await streamer().writeToStream(name, runId, `${at},`);
     await streamer().closeStream(name, runId);
     const expected = Array.from({ length: 10 }, (_, at) => `${at},`).join('');
-    expect(await Promise.all(readers)).toEqual([expected, expected, expected]);
+    expect(
+      await Promise.all(readers),
+      'Streamer (docs/contract.md), liveTailing: an open reader receives later chunks: await Promise.all(readers)',
+    ).toEqual([expected, expected, expected]);
   });
 
   test('cancelling a live reader leaves the stream writable and readable by others', async () => {
@@ -103,9 +136,15 @@ export function describeLiveTailing(
     const cancelled = (await streamer().readFromStream(name)).getReader();
     const pending = cancelled.read();
     await cancelled.cancel();
-    expect((await within(pending, 'the cancelled read to settle')).done).toBe(true);
+    expect(
+      (await within(pending, 'the cancelled read to settle')).done,
+      "Streamer (docs/contract.md), liveTailing: an open reader receives later chunks: (await within(pending, 'the cancelled read to settle')).done",
+    ).toBe(true);
     await streamer().writeToStream(name, runId, 'after cancel');
     await streamer().closeStream(name, runId);
-    expect(await readText(streamer(), name)).toBe('after cancel');
+    expect(
+      await readText(streamer(), name),
+      'Streamer (docs/contract.md), liveTailing: an open reader receives later chunks: await readText(streamer(), name)',
+    ).toBe('after cancel');
   });
 }

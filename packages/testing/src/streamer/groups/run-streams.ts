@@ -25,12 +25,21 @@ export function describeRunStreams(streamer: () => StreamerUnderTest, test: Conf
       await streamer().writeToStream(others, otherRunId, 'elsewhere');
 
       const listed = await streamer().listStreamsByRunId(runId);
-      expect([...listed].sort()).toEqual([written, multiWritten, onlyClosed].sort());
-      expect(await streamer().listStreamsByRunId(otherRunId)).toEqual([others]);
+      expect(
+        [...listed].sort(),
+        'Streamer (docs/contract.md), listStreamsByRunId: [...listed].sort()',
+      ).toEqual([written, multiWritten, onlyClosed].sort());
+      expect(
+        await streamer().listStreamsByRunId(otherRunId),
+        'Streamer (docs/contract.md), listStreamsByRunId: await streamer().listStreamsByRunId(otherRunId)',
+      ).toEqual([others]);
     });
 
     test('returns an empty list for a run that wrote nothing', async () => {
-      expect(await streamer().listStreamsByRunId(newRunId())).toEqual([]);
+      expect(
+        await streamer().listStreamsByRunId(newRunId()),
+        'Streamer (docs/contract.md), listStreamsByRunId: await streamer().listStreamsByRunId(newRunId())',
+      ).toEqual([]);
     });
   });
 }

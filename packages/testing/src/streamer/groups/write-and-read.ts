@@ -19,7 +19,10 @@ export function describeWriteAndRead(
         await streamer().writeToStream(name, runId, part);
       }
       await streamer().closeStream(name, runId);
-      expect(await readText(streamer(), name)).toBe('alpha beta gamma');
+      expect(
+        await readText(streamer(), name),
+        'Streamer (docs/contract.md), chunks are bytes and keep their order: await readText(streamer(), name)',
+      ).toBe('alpha beta gamma');
     });
 
     test('encodes strings as UTF-8, including multi-byte characters', async () => {
@@ -29,7 +32,10 @@ export function describeWriteAndRead(
       await streamer().writeToStream(name, runId, '🌍 ✓ 日本');
       await streamer().closeStream(name, runId);
       const bytes = joinBytes(await readToEnd(await streamer().readFromStream(name)));
-      expect(bytes).toEqual(encode('héllo wörld 🌍 ✓ 日本'));
+      expect(
+        bytes,
+        'Streamer (docs/contract.md), chunks are bytes and keep their order: bytes',
+      ).toEqual(encode('héllo wörld 🌍 ✓ 日本'));
     });
 
     test('keeps binary chunks byte-exact, null bytes and every byte value included', async () => {
@@ -39,7 +45,10 @@ export function describeWriteAndRead(
       for (const chunk of chunks) await streamer().writeToStream(name, runId, chunk);
       await streamer().closeStream(name, runId);
       const read = joinBytes(await readToEnd(await streamer().readFromStream(name)));
-      expect(Array.from(read)).toEqual(Array.from(joinBytes(chunks)));
+      expect(
+        Array.from(read),
+        'Streamer (docs/contract.md), chunks are bytes and keep their order: Array.from(read)',
+      ).toEqual(Array.from(joinBytes(chunks)));
     });
 
     test('stores a large chunk (256 KiB) intact', async () => {
@@ -49,8 +58,14 @@ export function describeWriteAndRead(
       await streamer().writeToStream(name, runId, large);
       await streamer().closeStream(name, runId);
       const read = joinBytes(await readToEnd(await streamer().readFromStream(name)));
-      expect(read.byteLength).toBe(large.byteLength);
-      expect(Buffer.from(read).equals(Buffer.from(large))).toBe(true);
+      expect(
+        read.byteLength,
+        'Streamer (docs/contract.md), chunks are bytes and keep their order: read.byteLength',
+      ).toBe(large.byteLength);
+      expect(
+        Buffer.from(read).equals(Buffer.from(large)),
+        'Streamer (docs/contract.md): chunks are bytes; the large chunk read back must equal the one written, byte for byte',
+      ).toBe(true);
     });
 
     test('is not affected by the writer reusing its buffer after the write', async () => {
@@ -60,7 +75,10 @@ export function describeWriteAndRead(
       await streamer().writeToStream(name, runId, buffer);
       buffer.fill(0);
       await streamer().closeStream(name, runId);
-      expect(await readText(streamer(), name)).toBe('first');
+      expect(
+        await readText(streamer(), name),
+        'Streamer (docs/contract.md), chunks are bytes and keep their order: await readText(streamer(), name)',
+      ).toBe('first');
     });
 
     test('keeps the order of writes issued back to back without awaiting each one', async () => {
@@ -69,7 +87,10 @@ export function describeWriteAndRead(
       const parts = Array.from({ length: 20 }, (_, at) => `<${at}>`);
       await Promise.all(parts.map((part) => streamer().writeToStream(name, runId, part)));
       await streamer().closeStream(name, runId);
-      expect(await readText(streamer(), name)).toBe(parts.join(''));
+      expect(
+        await readText(streamer(), name),
+        'Streamer (docs/contract.md), chunks are bytes and keep their order: await readText(streamer(), name)',
+      ).toBe(parts.join(''));
     });
 
     test('keeps streams apart: chunks land only in the stream they were written to', async () => {
@@ -81,15 +102,27 @@ export function describeWriteAndRead(
       await streamer().writeToStream(left, runId, 'L2');
       await streamer().closeStream(left, runId);
       await streamer().closeStream(right, runId);
-      expect(await readText(streamer(), left)).toBe('L1L2');
-      expect(await readText(streamer(), right)).toBe('R1');
+      expect(
+        await readText(streamer(), left),
+        'Streamer (docs/contract.md), chunks are bytes and keep their order: await readText(streamer(), left)',
+      ).toBe('L1L2');
+      expect(
+        await readText(streamer(), right),
+        'Streamer (docs/contract.md), chunks are bytes and keep their order: await readText(streamer(), right)',
+      ).toBe('R1');
     });
 
     test('closes a stream that never had a chunk: readers end with nothing', async () => {
       const name = newStreamName();
       await streamer().closeStream(name, newRunId());
-      expect(await readToEnd(await streamer().readFromStream(name))).toEqual([]);
-      expect(await streamer().getStreamInfo(name, newRunId())).toEqual({
+      expect(
+        await readToEnd(await streamer().readFromStream(name)),
+        'Streamer (docs/contract.md), chunks are bytes and keep their order: await readToEnd(await streamer().readFromStream(name))',
+      ).toEqual([]);
+      expect(
+        await streamer().getStreamInfo(name, newRunId()),
+        'Streamer (docs/contract.md), chunks are bytes and keep their order: await streamer().getStreamInfo(name, newRunId())',
+      ).toEqual({
         tailIndex: -1,
         done: true,
       });
@@ -103,11 +136,23 @@ export function describeWriteAndRead(
       await streamer()
         .writeToStream(name, runId, 'late')
         .catch(() => undefined);
-      expect(await readText(streamer(), name)).toBe('kept');
+      expect(
+        await readText(streamer(), name),
+        'Streamer (docs/contract.md), chunks are bytes and keep their order: await readText(streamer(), name)',
+      ).toBe('kept');
       const page = await streamer().getStreamChunks(name, runId);
-      expect(page.data.map((chunk) => decode(chunk.data))).toEqual(['kept']);
-      expect(page.done).toBe(true);
-      expect(await streamer().getStreamInfo(name, runId)).toEqual({ tailIndex: 0, done: true });
+      expect(
+        page.data.map((chunk) => decode(chunk.data)),
+        'Streamer (docs/contract.md), chunks are bytes and keep their order: page.data.map((chunk) => decode(chunk.data))',
+      ).toEqual(['kept']);
+      expect(
+        page.done,
+        'Streamer (docs/contract.md), chunks are bytes and keep their order: page.done',
+      ).toBe(true);
+      expect(
+        await streamer().getStreamInfo(name, runId),
+        'Streamer (docs/contract.md), chunks are bytes and keep their order: await streamer().getStreamInfo(name, runId)',
+      ).toEqual({ tailIndex: 0, done: true });
     });
   });
 
@@ -127,15 +172,24 @@ export function describeWriteAndRead(
       await streamer().writeToStream(name, runId, 'e');
       await streamer().closeStream(name, runId);
       const page = await streamer().getStreamChunks(name, runId);
-      expect(page.data.map((chunk) => chunk.index)).toEqual([0, 1, 2, 3, 4]);
-      expect(page.data.map((chunk) => Array.from(chunk.data))).toEqual([
+      expect(
+        page.data.map((chunk) => chunk.index),
+        'Streamer (docs/contract.md), chunks are bytes and keep their order: page.data.map((chunk) => chunk.index)',
+      ).toEqual([0, 1, 2, 3, 4]);
+      expect(
+        page.data.map((chunk) => Array.from(chunk.data)),
+        'Streamer (docs/contract.md), chunks are bytes and keep their order: page.data.map((chunk) => Array.from(chunk.data))',
+      ).toEqual([
         Array.from(encode('a')),
         Array.from(encode('b')),
         Array.from(encode('c')),
         [0, 100],
         Array.from(encode('e')),
       ]);
-      expect(await streamer().getStreamInfo(name, runId)).toEqual({ tailIndex: 4, done: true });
+      expect(
+        await streamer().getStreamInfo(name, runId),
+        'Streamer (docs/contract.md), chunks are bytes and keep their order: await streamer().getStreamInfo(name, runId)',
+      ).toEqual({ tailIndex: 4, done: true });
     });
 
     test('accepts an empty batch without adding chunks', async (context) => {
@@ -146,7 +200,10 @@ export function describeWriteAndRead(
       const runId = newRunId();
       await streamer().writeToStreamMulti?.(name, runId, []);
       await streamer().writeToStream(name, runId, 'only');
-      expect(await streamer().getStreamInfo(name, runId)).toEqual({ tailIndex: 0, done: false });
+      expect(
+        await streamer().getStreamInfo(name, runId),
+        'Streamer (docs/contract.md), chunks are bytes and keep their order: await streamer().getStreamInfo(name, runId)',
+      ).toEqual({ tailIndex: 0, done: false });
     });
   });
 }

@@ -5,7 +5,10 @@ import { it } from '../../conformance.js';
 export function describeVersionListing(store: () => VersionStore): void {
   describe('list', () => {
     it('returns an empty page for an empty store', async () => {
-      expect(await store().list()).toEqual({ data: [], cursor: null, hasMore: false });
+      expect(
+        await store().list(),
+        'Version store (docs/contract.md), cursor-paginated list: await store().list()',
+      ).toEqual({ data: [], cursor: null, hasMore: false });
     });
 
     it('lists versions oldest first and pages with a cursor', async () => {
@@ -21,25 +24,45 @@ export function describeVersionListing(store: () => VersionStore): void {
       let cursor: string | undefined;
       for (let guard = 0; guard < 10; guard++) {
         const page = await store().list({ limit: 2, cursor });
-        expect(page.data.length).toBeLessThanOrEqual(2);
+        expect(
+          page.data.length,
+          'Version store (docs/contract.md), cursor-paginated list: page.data.length',
+        ).toBeLessThanOrEqual(2);
         seen.push(...page.data.map((version) => version.id));
         hasMoreFlags.push(page.hasMore);
         if (!page.hasMore) {
-          expect(page.cursor).toBeNull();
+          expect(
+            page.cursor,
+            'Version store (docs/contract.md), cursor-paginated list: page.cursor',
+          ).toBeNull();
           break;
         }
-        expect(typeof page.cursor).toBe('string');
+        expect(
+          typeof page.cursor,
+          'Version store (docs/contract.md), cursor-paginated list: typeof page.cursor',
+        ).toBe('string');
         cursor = page.cursor ?? undefined;
       }
-      expect(seen).toEqual(created.map((version) => version.id));
-      expect(hasMoreFlags).toEqual([true, true, false]);
+      expect(seen, 'Version store (docs/contract.md), cursor-paginated list: seen').toEqual(
+        created.map((version) => version.id),
+      );
+      expect(
+        hasMoreFlags,
+        'Version store (docs/contract.md), cursor-paginated list: hasMoreFlags',
+      ).toEqual([true, true, false]);
     });
 
     it('lists versions with Date timestamps', async () => {
       await store().create({ label: 'dated' });
       const [version] = (await store().list()).data;
-      expect(version.createdAt).toBeInstanceOf(Date);
-      expect(version.updatedAt).toBeInstanceOf(Date);
+      expect(
+        version.createdAt,
+        'Version store (docs/contract.md), cursor-paginated list: version.createdAt',
+      ).toBeInstanceOf(Date);
+      expect(
+        version.updatedAt,
+        'Version store (docs/contract.md), cursor-paginated list: version.updatedAt',
+      ).toBeInstanceOf(Date);
     });
   });
 }
