@@ -574,8 +574,8 @@ describe('rejectionError', () => {
       [run('run_created', 'running'), EntityConflictError, 409],
       [run('run_started', 'completed'), RunExpiredError, 410],
       [run('wait_completed', 'running', { wait: undefined }), WorkflowWorldError, 404],
-      [run('hook_disposed', 'running', { hook: undefined }), HookNotFoundError, undefined],
-      [run('run_completed', undefined), WorkflowRunNotFoundError, undefined],
+      [run('hook_disposed', 'running', { hook: undefined }), HookNotFoundError, 404],
+      [run('run_completed', undefined), WorkflowRunNotFoundError, 404],
     ];
     for (const [plan, errorClass, status] of cases) {
       const error = rejectionError(plan as Rejection);

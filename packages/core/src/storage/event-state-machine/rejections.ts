@@ -41,11 +41,17 @@ export const runNotSupported = (specVersion: number) =>
   );
 
 /**
- * The `@workflow/errors` instance a refusal is thrown as. Errors that carry a status field get
- * the refusal's status, so every backend answers the same status as well as the same name.
+ * The `@workflow/errors` instance a refusal is thrown as, carrying the refusal's status (as
+ * `status`, also on the classes that do not declare one), so every backend answers the same
+ * class, status and message.
  */
 export function rejectionError(plan: Rejection): Error {
-  let error: Error;
+  const error = newError(plan) as Error & { status?: number };
+  error.status ??= plan.status;
+  return error;
+}
+
+function newError(plan: Rejection): Error {
   switch (plan.error) {
     case 'WorkflowRunNotFoundError':
       return new WorkflowRunNotFoundError(plan.subject as string);
@@ -54,21 +60,16 @@ export function rejectionError(plan: Rejection): Error {
     case 'RunNotSupportedError':
       return new RunNotSupportedError(plan.specVersion as number, SPEC_VERSION_CURRENT);
     case 'EntityConflictError':
-      error = new EntityConflictError(plan.message);
-      break;
+      return new EntityConflictError(plan.message);
     case 'RunExpiredError':
-      error = new RunExpiredError(plan.message);
-      break;
+      return new RunExpiredError(plan.message);
     case 'TooEarlyError':
-      error = new TooEarlyError(plan.message, { retryAfter: plan.retryAfter });
-      break;
+      return new TooEarlyError(plan.message, { retryAfter: plan.retryAfter });
     case 'PreconditionFailedError':
       return new PreconditionFailedError(plan.message);
     case 'WorkflowWorldError':
       return new WorkflowWorldError(plan.message, { status: plan.status });
   }
-  (error as WorkflowWorldError).status ??= plan.status;
-  return error;
 }
 
 /** Throws the refusal, or returns the acceptance: `const plan = acceptedOrThrow(decide(…))`. */
