@@ -11,6 +11,7 @@ import {
   startPostgresServer,
 } from '@worldkit/test-servers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PNPM, packPackages, publicPackages } from '../../../test/support/packed-packages.js';
 import { appClient, waitForStatus, waitUntilPaused, worldkitCli } from './support/clients.js';
 import { type LoggedProcess, runToEnd, spawnLogged, waitUntil } from './support/processes.js';
 import { symlinksLeavingTree } from './support/release-build.js';
@@ -26,7 +27,6 @@ import { symlinksLeavingTree } from './support/release-build.js';
 const APP_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
 const REPO_ROOT = join(APP_DIR, '../..');
 const CLI_BIN = join(REPO_ROOT, 'packages/cli/dist/bin.js');
-const PNPM = join(REPO_ROOT, 'node_modules/.bin/pnpm');
 const PACKAGES = ['core', 'next', 'postgres', 'dynamodb', 'sqs', 'redis', 'http'];
 const APP_FILES = [
   'app',
@@ -61,17 +61,13 @@ beforeAll(async () => {
   ]);
 
   let started = Date.now();
-  const tarballs: Record<string, string> = {};
-  for (const name of PACKAGES) {
-    const packed = await runToEnd(PNPM, ['pack', '--pack-destination', packs], {
-      cwd: join(REPO_ROOT, 'packages', name),
-      env: process.env,
-      timeoutMs: 120_000,
-    });
-    if (packed.code !== 0) throw new Error(`pnpm pack @worldkit/${name}:\n${packed.stderr}`);
-    const file = (await readdir(packs)).find((entry) => entry.startsWith(`worldkit-${name}-`));
-    tarballs[`@worldkit/${name}`] = `file:${join(packs, file!)}`;
-  }
+  // Every public package, so the ones the app's packages depend on (e.g. @worldkit/provider)
+  // come from tarballs too.
+  const tarballs = await packPackages(
+    (await publicPackages()).map((pkg) => pkg.directory),
+    packs,
+  );
+  for (const name in tarballs) tarballs[name] = `file:${tarballs[name]}`;
   log('pnpm pack the @worldkit packages', Date.now() - started);
 
   started = Date.now();
@@ -86,7 +82,8 @@ beforeAll(async () => {
     dependencies: Record<string, string>;
     devDependencies: Record<string, string>;
   };
-  const dependencies: Record<string, string> = { ...tarballs };
+  const dependencies: Record<string, string> = {};
+  for (const name of PACKAGES) dependencies[`@worldkit/${name}`] = tarballs[`@worldkit/${name}`]!;
   for (const name of ['next', 'react', 'react-dom', 'workflow']) {
     dependencies[name] = example.dependencies[name]!;
   }
