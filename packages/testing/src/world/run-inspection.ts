@@ -26,9 +26,10 @@ export async function waitForRun(
 
 /**
  * Waits until every run reaches a terminal status, for as long as they make progress: fails
- * only when no run finished for `stallMs`. A batch of
- * runs on a loaded machine or a slow emulator may take minutes in all; a fixed deadline for
- * the batch would fail it for being slow rather than for being stuck. Polls every 250 ms.
+ * only when, for `stallMs`, no run finished and no run's newest event changed. A batch of runs
+ * on a loaded machine or a slow emulator may take minutes in all, its runs advancing in
+ * lockstep; a fixed deadline for the batch would fail it for being slow rather than stuck.
+ * Polls once a second: each poll reads every pending run and its newest event.
  */
 export async function waitForRunsWhileProgressing(
   world: World,
@@ -36,30 +37,44 @@ export async function waitForRunsWhileProgressing(
   stallMs: number,
 ): Promise<WorkflowRun[]> {
   const finished = new Map<string, WorkflowRun>();
+  const newestEvent = new Map<string, string>();
   let lastProgress = Date.now();
   while (finished.size < runIds.length) {
     const pending = runIds.filter((runId) => !finished.has(runId));
     const runs = await Promise.all(
-      pending.map((runId) =>
-        world.runs.get(runId).catch((error: unknown) => {
+      pending.map(async (runId) => {
+        try {
+          const run = await world.runs.get(runId);
+          const page = await world.events.list({
+            runId,
+            pagination: { limit: 1, sortOrder: 'desc' },
+            resolveData: 'none',
+          });
+          return { run, newest: page.data[0]?.eventId };
+        } catch (error) {
           if (WorkflowRunNotFoundError.is(error)) return undefined;
           throw error;
-        }),
-      ),
+        }
+      }),
     );
-    for (const run of runs) {
-      if (run && TERMINAL_STATUSES.has(run.status)) {
+    for (const entry of runs) {
+      if (!entry) continue;
+      const { run, newest } = entry;
+      if (TERMINAL_STATUSES.has(run.status)) {
         finished.set(run.runId, run);
+        lastProgress = Date.now();
+      } else if (newest !== undefined && newestEvent.get(run.runId) !== newest) {
+        newestEvent.set(run.runId, newest);
         lastProgress = Date.now();
       }
     }
     if (finished.size === runIds.length) break;
     if (Date.now() - lastProgress > stallMs) {
       throw new Error(
-        `${runIds.length - finished.size} of ${runIds.length} runs made no progress for ${stallMs} ms (none finished)`,
+        `${runIds.length - finished.size} of ${runIds.length} runs made no progress for ${stallMs} ms (none finished, no new event)`,
       );
     }
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
   }
   return runIds.map((runId) => finished.get(runId)!);
 }
