@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { createWorld } from '@worldkit/core';
 import {
   type RestartableServer,
@@ -34,6 +36,17 @@ beforeAll(async () => {
     startPostgresServer(),
     startRedisServer(),
     startFauxqs(),
+  ]);
+  // The test cluster runs with synchronous_commit=off for speed: a commit is acknowledged
+  // before its WAL is written, so an immediate stop loses the last acknowledged commits — by
+  // PostgreSQL's design, not a fault of the World (a step message in Redis then names a step
+  // the database never kept). Production keeps the default (on); so do these sessions.
+  await promisify(execFile)('psql', [
+    pg.url,
+    '-v',
+    'ON_ERROR_STOP=1',
+    '-c',
+    'ALTER DATABASE postgres SET synchronous_commit = on',
   ]);
 }, 120_000);
 afterAll(async () => {
