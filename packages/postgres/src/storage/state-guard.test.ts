@@ -86,7 +86,11 @@ describe('stateUpdatedAt marker (migration 0003)', () => {
       [runId, SPEC_VERSION_CURRENT],
     );
 
-    expect(await migrate(pool, schema)).toEqual({ applied: [3, 4], current: 4 });
+    // Every later migration applies on top of version 2, whatever the newest one is.
+    const later = loadMigrations()
+      .slice(2)
+      .map((migration) => migration.version);
+    expect(await migrate(pool, schema)).toEqual({ applied: later, current: later.at(-1) });
     expect(await markerOf(schema, runId)).toBe('0');
 
     const storage = storageFor(schema);
