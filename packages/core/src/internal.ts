@@ -3,7 +3,13 @@
  * should not build on (no compatibility promise between releases). The root entry still
  * re-exports these for existing imports.
  */
-export { currentDeliveryScope, withDeliveryScope } from './compute/delivery-scope.js';
+export {
+  currentDeliveryScope,
+  currentRecoveryWakeUp,
+  RECOVERY_KEY_PREFIX,
+  withDeliveryScope,
+  withRecoveryScope,
+} from './compute/delivery-scope.js';
 export { findHandler, loadedDeployments, registerHandler } from './compute/handler-registry.js';
 export { currentDeploymentScope, withDeploymentScope } from './compute/registration-scope.js';
 export { createReceiver, type ReceiverSettings } from './queue/delivery-policy.js';

@@ -8,7 +8,7 @@ import {
   replayOnVersion,
   replayRequestOf,
 } from '@worldkit/core';
-import { decodeMessage, withDeliveryScope } from '@worldkit/core/internal';
+import { decodeMessage, withDeliveryScope, withRecoveryScope } from '@worldkit/core/internal';
 import { BodyTooLargeError, readBoundedBody } from './bounded-body.js';
 import {
   ATTEMPT_HEADER,
@@ -192,12 +192,14 @@ async function run(envelope: QueueEnvelope, settings: ReceiveSettings): Promise<
   }
   try {
     // Follow-up messages the handler enqueues belong to the run's version.
-    const result = await withDeliveryScope(envelope.deploymentId, () =>
-      settings.handler(message, {
-        attempt: envelope.attempt,
-        queueName: envelope.queueName,
-        messageId: envelope.messageId,
-      }),
+    const result = await withRecoveryScope(envelope.idempotencyKey, () =>
+      withDeliveryScope(envelope.deploymentId, () =>
+        settings.handler(message, {
+          attempt: envelope.attempt,
+          queueName: envelope.queueName,
+          messageId: envelope.messageId,
+        }),
+      ),
     );
     if (result && typeof result.timeoutSeconds === 'number') {
       // JSON has no NaN or Infinity; a redelivery "now" beats losing the wait altogether.

@@ -25,3 +25,35 @@ export function withDeliveryScope<T>(deploymentId: string, handle: () => T): T {
 export function currentDeliveryScope(): string | undefined {
   return storage().getStore();
 }
+
+/**
+ * Idempotency keys of the wake-ups `recoverStalledRuns` sends start with this. Such a wake-up
+ * says the run's messages were lost, so the keys of what its delivery enqueues again (the
+ * step the run still waits for) must not match the lost messages' keys: a transport that
+ * still remembers those would drop the re-send, and nothing else would wake the run.
+ */
+export const RECOVERY_KEY_PREFIX = 'recover:';
+
+const RECOVERY = Symbol.for('@worldkit/core//recovery-wake-up');
+type RecoveryHolder = { [RECOVERY]?: AsyncLocalStorage<string> };
+
+function recoveryStorage(): AsyncLocalStorage<string> {
+  const holder = globalThis as RecoveryHolder;
+  holder[RECOVERY] ??= new AsyncLocalStorage<string>();
+  return holder[RECOVERY];
+}
+
+/**
+ * Runs a handler call for a delivery whose message had `idempotencyKey`: when that is a
+ * recovery wake-up, what the call enqueues is keyed apart from the messages it replaces (the
+ * composite queue appends the wake-up's key to each idempotency key).
+ */
+export function withRecoveryScope<T>(idempotencyKey: string | undefined, handle: () => T): T {
+  if (!idempotencyKey?.startsWith(RECOVERY_KEY_PREFIX)) return handle();
+  return recoveryStorage().run(idempotencyKey, handle);
+}
+
+/** The key of the recovery wake-up being delivered, if the current delivery is one. */
+export function currentRecoveryWakeUp(): string | undefined {
+  return recoveryStorage().getStore();
+}

@@ -1,7 +1,7 @@
 import { parseQueueName, type ValidQueueName } from '@workflow/world';
 import { defineComputeProvider } from '@worldkit/provider';
 import type { ComputeInstance, ComputeProvider, HandlerResult } from '../contracts/compute.js';
-import { withDeliveryScope } from './delivery-scope.js';
+import { withDeliveryScope, withRecoveryScope } from './delivery-scope.js';
 import { findHandler, loadedDeployments, registerHandler } from './handler-registry.js';
 
 const inProcessComputeProvider = defineComputeProvider({
@@ -20,12 +20,14 @@ const inProcessComputeProvider = defineComputeProvider({
         };
       }
       try {
-        const result = await withDeliveryScope(envelope.deploymentId, () =>
-          handler(message, {
-            attempt: envelope.attempt,
-            queueName: envelope.queueName,
-            messageId: envelope.messageId,
-          }),
+        const result = await withRecoveryScope(envelope.idempotencyKey, () =>
+          withDeliveryScope(envelope.deploymentId, () =>
+            handler(message, {
+              attempt: envelope.attempt,
+              queueName: envelope.queueName,
+              messageId: envelope.messageId,
+            }),
+          ),
         );
         if (result && typeof result.timeoutSeconds === 'number') {
           return { type: 'timeout', timeoutSeconds: Math.max(0, result.timeoutSeconds) };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { withDeliveryScope } from '../compute/delivery-scope.js';
+import { withDeliveryScope, withRecoveryScope } from '../compute/delivery-scope.js';
 import { inProcessCompute } from '../compute/in-process.js';
 import type { QueueEnvelope, QueueTransport } from '../contracts/queue.js';
 import { createMemoryVersionStore } from '../versions/memory-version-store.js';
@@ -54,5 +54,29 @@ describe('composite queue: which version a message belongs to', () => {
     const { sent, queue } = recordingQueue();
     await expect(queue.queue('not-a-queue' as never, {} as never)).rejects.toThrow();
     expect(sent).toHaveLength(0);
+  });
+
+  it('keys what a recovery wake-up enqueues apart from the messages it replaces', async () => {
+    const { sent, queue } = recordingQueue();
+    const step = () =>
+      queue.queue('__wkf_step_a', { stepId: 's' } as never, { idempotencyKey: 'step_1' });
+    await step();
+    // An ordinary delivery keeps the runtime's key, so duplicates of it are dropped as before.
+    await withRecoveryScope('some-other-key', step);
+    await withRecoveryScope(undefined, step);
+    // Inside a recovery wake-up the key also names the wake-up: a transport still holding
+    // `step_1` (its message purged) lets the re-send through; two deliveries of the same
+    // wake-up share it.
+    await withRecoveryScope('recover:run_1:1000:7', step);
+    await withRecoveryScope('recover:run_1:1000:7', () =>
+      queue.queue('__wkf_workflow_a', { runId: 'run_1' } as never),
+    );
+    expect(sent.map((envelope) => envelope.idempotencyKey)).toEqual([
+      'step_1',
+      'step_1',
+      'step_1',
+      'step_1|recover:run_1:1000:7',
+      undefined,
+    ]);
   });
 });

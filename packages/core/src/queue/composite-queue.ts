@@ -6,7 +6,7 @@ import {
   ValidQueueName,
 } from '@workflow/world';
 import { ulid } from 'ulid';
-import { currentDeliveryScope } from '../compute/delivery-scope.js';
+import { currentDeliveryScope, currentRecoveryWakeUp } from '../compute/delivery-scope.js';
 import { currentDeploymentScope } from '../compute/registration-scope.js';
 import type { ComputeInstance, RuntimeQueueHandler } from '../contracts/compute.js';
 import type { QueueEnvelope, QueueTransport } from '../contracts/queue.js';
@@ -33,6 +33,15 @@ export function createCompositeQueue(
     ValidQueueName.parse(queueName);
     const delaySeconds = Math.max(0, options?.delaySeconds ?? 0);
     const createdAt = now();
+    // Inside a recovery wake-up the messages being replaced were lost (a purged queue): the
+    // re-send gets a key of its own, so a transport that remembers the lost message's key
+    // (SQS's in-process window) does not drop it. Concurrent deliveries of the same wake-up
+    // still share the key.
+    const wakeUp = currentRecoveryWakeUp();
+    const idempotencyKey =
+      options?.idempotencyKey !== undefined && wakeUp !== undefined
+        ? `${options.idempotencyKey}|${wakeUp}`
+        : options?.idempotencyKey;
     const envelope: QueueEnvelope = {
       format: 1,
       messageId: `msg_${ulid()}`,
@@ -40,7 +49,7 @@ export function createCompositeQueue(
       deploymentId: options?.deploymentId ?? currentDeliveryScope() ?? settings.deploymentId,
       body: encodeMessage(payload),
       specVersion: options?.specVersion,
-      idempotencyKey: options?.idempotencyKey,
+      idempotencyKey,
       headers: options?.headers,
       attempt: 1,
       failures: 0,

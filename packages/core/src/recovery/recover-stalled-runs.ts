@@ -5,6 +5,7 @@ import {
   type WorkflowRunWithoutData,
   type World,
 } from '@workflow/world';
+import { RECOVERY_KEY_PREFIX } from '../compute/delivery-scope.js';
 import { ACTIVE_RUN_STATUSES, listRunsByStatus } from '../upgrades/run-listing.js';
 import { mapWithConcurrency } from '../upgrades/with-concurrency.js';
 import { openOperations } from './open-operations.js';
@@ -58,10 +59,13 @@ export const DEFAULT_STALE_AFTER_MS = 10 * 60_000;
  *
  * Safe to run at any time and from several processes: a workflow delivery replays the run's
  * log, so an extra wake-up writes no event twice; the message carries an idempotency key made
- * of the run and its newest event, so queues that honour keys drop copies from concurrent
- * passes. The one cost of a false positive: a step still running after `staleAfterMs` may be
- * handed out again (at-least-once, as after any crash) — keep the threshold above the longest
- * step.
+ * of the run, its newest event and the `staleAfterMs` period the pass falls in, so queues that
+ * honour keys drop copies from concurrent passes, while a run still stuck a period later (its
+ * wake-up lost too, e.g. sent while an SQS purge was still deleting) is woken again. What the
+ * wake-up's delivery enqueues (the step the run waits for) is keyed apart from the lost
+ * messages, so a transport that remembers their keys does not drop the re-send. The one cost
+ * of a false positive: a step still running after `staleAfterMs` is handed out again
+ * (at-least-once, as after any crash) — keep the threshold above the longest step.
  */
 export async function recoverStalledRuns(
   world: World,
@@ -78,6 +82,7 @@ export async function recoverStalledRuns(
   let requeued = 0;
   if (!options.dryRun) {
     const prefix = getQueueTopicPrefix('workflow', resolveQueueNamespace());
+    const period = Math.floor(now.getTime() / Math.max(1, staleAfterMs));
     for (const run of stalled) {
       const source = active.find((candidate) => candidate.runId === run.runId);
       await world.queue(
@@ -86,7 +91,7 @@ export async function recoverStalledRuns(
         {
           deploymentId: run.deploymentId,
           specVersion: source?.specVersion,
-          idempotencyKey: `recover:${run.runId}:${run.lastActivityAt.getTime()}`,
+          idempotencyKey: `${RECOVERY_KEY_PREFIX}${run.runId}:${run.lastActivityAt.getTime()}:${period}`,
         },
       );
       requeued++;
