@@ -8,6 +8,10 @@ export type RuntimeQueueHandlerV1 = (
   meta: { attempt: number; queueName: string; messageId: string; requestId?: string },
 ) => Promise<RuntimeHandlerResultV1>;
 
+/**
+ * What the runtime's handler returns: nothing when the message is handled, or `{ timeoutSeconds }`
+ * to have it redelivered after that many seconds (reported as `timeout`).
+ */
 // biome-ignore lint/suspicious/noConfusingVoidType: mirrors the runtime's own handler signature
 export type RuntimeHandlerResultV1 = void | { timeoutSeconds: number };
 
@@ -20,7 +24,9 @@ export type HandlerResultV1 =
 
 /** A run and its event log, to be replayed on another version's code without side effects. */
 export interface ReplayRequestV1<R extends StorageRecordsV1 = DefaultStorageRecordsV1> {
+  /** The run as storage returns it (`runs.get` with `resolveData: 'all'`). */
   run: R['run'];
+  /** The run's whole event log in commit order (storage rule 8), payloads included. */
   events: R['event'][];
 }
 
@@ -38,6 +44,13 @@ export interface ComputeInstanceV1<R extends StorageRecordsV1 = DefaultStorageRe
   extends LifecycleV1 {
   /** Called by `createQueueHandler`: the code now loading registers its handler for a queue prefix. */
   register(deploymentId: string, prefix: string, handler: RuntimeQueueHandlerV1): void;
+  /**
+   * Runs `message` (the decoded `envelope.body`) through the code registered for
+   * `envelope.deploymentId` and the queue prefix of `envelope.queueName`, and reports `done`,
+   * `timeout` (redeliver after `timeoutSeconds`), `failed` (the handler threw) or `no-handler`
+   * (that version's code is not reachable here). Reports a handler's error instead of throwing
+   * (contract: Compute).
+   */
   deliver(envelope: QueueEnvelopeV1, message: unknown): Promise<HandlerResultV1>;
   /** Turns an inbound HTTP delivery into a handler call (used by bundles' `POST` exports). */
   handleRequest?(
@@ -52,11 +65,16 @@ export interface ComputeInstanceV1<R extends StorageRecordsV1 = DefaultStorageRe
   replay?(versionId: string, request: ReplayRequestV1<R>): Promise<ReplayVerdictV1>;
 }
 
+/**
+ * What a compute declares on its provider; read by the composer before `create` (contract:
+ * Lifecycle, capabilities).
+ */
 export interface ComputeCapabilitiesV1 {
   /** Several versions' code can run in this process at once. */
   multiVersion: boolean;
 }
 
+/** A compute provider: `ProviderV1` for slot `'compute'`, creating a `ComputeInstanceV1`. */
 export type ComputeProviderV1<
   Capabilities extends ComputeCapabilitiesV1 = ComputeCapabilitiesV1,
   R extends StorageRecordsV1 = DefaultStorageRecordsV1,
