@@ -1,4 +1,9 @@
-import { MissingSettingError, ProviderVersionError, WorldkitConfigError } from '@worldkit/core';
+import {
+  MissingSettingError,
+  ProviderCreateError,
+  ProviderVersionError,
+  WorldkitConfigError,
+} from '@worldkit/core';
 import { describe, expect, it } from 'vitest';
 import {
   ConfigLoadError,
@@ -34,6 +39,33 @@ describe('describeError', () => {
       'Error (ETIMEDOUT)',
     );
     expect(describeError('plain\ntext')).toBe('plain text');
+  });
+
+  it('shows a provider whose create() threw as one line naming the provider', () => {
+    const error = new ProviderCreateError(
+      'storage',
+      'acme',
+      'acme-worldkit',
+      new Error('bad table\n  at parse'),
+    );
+    expect(describeError(error)).toBe(
+      'the storage provider `acme` (package acme-worldkit) failed to create its instance: bad table at parse',
+    );
+    expect(exitCodeFor(error)).toBe(2);
+  });
+
+  it('names the variable that held a bad value', () => {
+    const error = new WorldkitConfigError([
+      {
+        key: 'deploymentId',
+        expected: 'letters and digits',
+        received: '"a b"',
+        fromEnv: 'WORLDKIT_DEPLOYMENT_ID',
+      },
+    ]);
+    expect(describeError(error)).toBe(
+      'Invalid world config: deploymentId: expected letters and digits, got "a b" (from env WORLDKIT_DEPLOYMENT_ID)',
+    );
   });
 });
 

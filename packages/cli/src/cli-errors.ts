@@ -1,6 +1,7 @@
 import {
   MissingCapabilityError,
   MissingSettingError,
+  ProviderCreateError,
   ProviderVersionError,
   WorldkitConfigError,
   WorldkitError,
@@ -48,6 +49,9 @@ const USAGE_ERROR_CODES = new Set<string>([
   ProviderVersionError.code,
   MissingCapabilityError.code,
   MissingSettingError.code,
+  // A provider's create() is synchronous and does no I/O: when it throws, the options or the
+  // environment it was given are wrong.
+  ProviderCreateError.code,
 ]);
 
 export const EXIT_RUNTIME_FAILURE = 1;

@@ -9,6 +9,7 @@ export {
   describeProblem,
   MissingCapabilityError,
   MissingSettingError,
+  ProviderCreateError,
   ProviderVersionError,
   WorldkitConfigError,
   WorldkitError,

@@ -39,6 +39,7 @@ export {
   describeProblem,
   MissingCapabilityError,
   MissingSettingError,
+  ProviderCreateError,
   ProviderVersionError,
   WorldkitConfigError,
   WorldkitError,

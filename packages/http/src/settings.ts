@@ -169,8 +169,8 @@ function resolveSecret(value: unknown): string {
     {
       key: 'secret',
       expected: SECRET_EXPECTED,
-      received: `${describeHidden(candidate)}${value === undefined ? ` (from env ${SECRET_ENV})` : ''}`,
-      envVar: value === undefined ? undefined : SECRET_ENV,
+      received: describeHidden(candidate),
+      ...(value === undefined ? { fromEnv: SECRET_ENV } : { envVar: SECRET_ENV }),
     },
   ]);
 }
@@ -180,7 +180,7 @@ function resolvePreviousSecrets(value: unknown): string[] {
   const candidate =
     value ?? (fromEnv ? fromEnv.split(',').map((secret) => secret.trim()) : undefined);
   if (candidate === undefined) return [];
-  const fromEnvNote = value === undefined ? ` (from env ${PREVIOUS_SECRETS_ENV})` : '';
+  const envSource = value === undefined ? { fromEnv: PREVIOUS_SECRETS_ENV } : {};
   if (!Array.isArray(candidate)) {
     throw configError([
       {
@@ -196,7 +196,8 @@ function resolvePreviousSecrets(value: unknown): string[] {
       {
         key: `previousSecrets.${index}`,
         expected: SECRET_EXPECTED,
-        received: `${describeHidden(secret)}${fromEnvNote}`,
+        received: describeHidden(secret),
+        ...envSource,
       },
     ]);
   });

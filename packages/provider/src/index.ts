@@ -22,6 +22,7 @@ export {
   describeProblem,
   MissingCapabilityError,
   MissingSettingError,
+  ProviderCreateError,
   ProviderVersionError,
   WorldkitConfigError,
 } from './errors/config-errors.js';

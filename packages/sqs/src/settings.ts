@@ -309,7 +309,8 @@ export function resolveSqsSettings(
           {
             key: 'queueUrl',
             expected: `with setup, a URL ending in ${QUEUE_NAME_EXPECTED} (setup creates the queue by that name)`,
-            received: `${describeValue(queueUrl)}${settings.queueUrl === undefined ? ` (from env ${QUEUE_URL_ENV})` : ''}`,
+            received: describeValue(queueUrl),
+            ...(settings.queueUrl === undefined ? { fromEnv: QUEUE_URL_ENV } : {}),
           },
         ],
         `${PACKAGE_NAME} options`,
@@ -322,7 +323,8 @@ export function resolveSqsSettings(
           {
             key: 'queueName',
             expected: `the queue ${QUEUE_URL_ENV} names ("${fromUrl}"), or unset (${QUEUE_URL_ENV} wins)`,
-            received: `${describeValue(nameFromEnv)} (from env ${QUEUE_NAME_ENV})`,
+            received: describeValue(nameFromEnv),
+            fromEnv: QUEUE_NAME_ENV,
           },
         ],
         `${PACKAGE_NAME} options`,

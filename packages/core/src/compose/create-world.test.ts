@@ -89,7 +89,8 @@ describe('createWorld rejects bad configs with one clear line per problem', () =
       );
       expect(WorldkitConfigError.is(error)).toBe(true);
       expect(error.message).toContain('deploymentId: expected a string matching');
-      expect(error.message).toContain('got "../etc" (or set env WORLDKIT_DEPLOYMENT_ID)');
+      expect(error.message).toContain('got "../etc" (from env WORLDKIT_DEPLOYMENT_ID)');
+      expect(error.message).not.toContain('or set env');
     } finally {
       delete process.env.WORLDKIT_DEPLOYMENT_ID;
     }
@@ -102,8 +103,31 @@ describe('createWorld rejects bad configs with one clear line per problem', () =
         createWorld({ storage: storage(), queue: queue(), streamer: streamer() }),
       );
       expect(WorldkitConfigError.is(error)).toBe(true);
-      expect(error.message).toMatch(
-        /delivery\.maxAttempts: expected number, got "abc" \(or set env WORLDKIT_MAX_DELIVERY_ATTEMPTS\)/,
+      expect(error.message).toBe(
+        'Invalid world config:\n  - delivery.maxAttempts: expected number, got "abc" (from env WORLDKIT_MAX_DELIVERY_ATTEMPTS)',
+      );
+      expect((error as WorldkitConfigError).problems[0]).toMatchObject({
+        fromEnv: 'WORLDKIT_MAX_DELIVERY_ATTEMPTS',
+      });
+    } finally {
+      delete process.env.WORLDKIT_MAX_DELIVERY_ATTEMPTS;
+    }
+  });
+
+  it('suggests WORLDKIT_MAX_DELIVERY_ATTEMPTS when the bad value is the option', () => {
+    process.env.WORLDKIT_MAX_DELIVERY_ATTEMPTS = '5';
+    try {
+      const error = failure(() =>
+        createWorld({
+          storage: storage(),
+          queue: queue(),
+          streamer: streamer(),
+          delivery: { maxAttempts: 0 },
+        }),
+      );
+      expect(WorldkitConfigError.is(error)).toBe(true);
+      expect(error.message).toContain(
+        'delivery.maxAttempts: expected a value >= 1, got 0 (or set env WORLDKIT_MAX_DELIVERY_ATTEMPTS)',
       );
     } finally {
       delete process.env.WORLDKIT_MAX_DELIVERY_ATTEMPTS;

@@ -1,4 +1,5 @@
 import { SPEC_VERSION_CURRENT, type World } from '@workflow/world';
+import { isWorldkitError } from '@worldkit/provider';
 import { type AwilixContainer, asFunction, asValue, createContainer, InjectionMode } from 'awilix';
 import type { z } from 'zod';
 import { inProcessCompute } from '../compute/in-process.js';
@@ -17,7 +18,7 @@ import type { QueueInstance, QueueProvider, QueueTransport } from '../contracts/
 import type { StorageInstance, StorageProvider } from '../contracts/storage.js';
 import type { StreamerInstance, StreamerProvider } from '../contracts/streamer.js';
 import type { VersionStore, VersionsProvider } from '../contracts/versions.js';
-import { WorldkitConfigError } from '../errors.js';
+import { ProviderCreateError, WorldkitConfigError } from '../errors.js';
 import { createConsoleLogger } from '../logging/logger.js';
 import { createCompositeQueue } from '../queue/composite-queue.js';
 import { createReceiver } from '../queue/delivery-policy.js';
@@ -82,10 +83,15 @@ export function createWorld(config: WorldConfig): ComposedWorld {
   }
   // The option, else WORLDKIT_DEPLOYMENT_ID, else VERCEL_DEPLOYMENT_ID, else `local`.
   const deploymentId = resolveDeploymentId(config.deploymentId);
+  const maxAttemptsFromEnv = process.env.WORLDKIT_MAX_DELIVERY_ATTEMPTS;
   const policy = parseSettings(
     deliveryPolicySchema,
-    { maxAttempts: process.env.WORLDKIT_MAX_DELIVERY_ATTEMPTS, ...config.delivery },
+    {
+      maxAttempts: maxAttemptsFromEnv === '' ? undefined : maxAttemptsFromEnv,
+      ...config.delivery,
+    },
     'delivery',
+    config.delivery?.maxAttempts === undefined && maxAttemptsFromEnv ? ['maxAttempts'] : [],
   );
   const recovery = parseSettings(recoverySettingsSchema, config.recovery ?? {}, 'recovery');
 
@@ -118,11 +124,21 @@ export function createWorld(config: WorldConfig): ComposedWorld {
         claimsOf(container.cradle.queue) ??
         claimsOf(container.cradle.streamer),
     } satisfies ProviderContext & ClaimsContext),
-    storage: asFunction(({ context }: Cradle) => providers.storage.create(context)).singleton(),
-    queue: asFunction(({ context }: Cradle) => providers.queue.create(context)).singleton(),
-    streamer: asFunction(({ context }: Cradle) => providers.streamer.create(context)).singleton(),
-    versions: asFunction(({ context }: Cradle) => providers.versions.create(context)).singleton(),
-    compute: asFunction(({ context }: Cradle) => providers.compute.create(context)).singleton(),
+    storage: asFunction(({ context }: Cradle) =>
+      createInstance('storage', providers.storage, context),
+    ).singleton(),
+    queue: asFunction(({ context }: Cradle) =>
+      createInstance('queue', providers.queue, context),
+    ).singleton(),
+    streamer: asFunction(({ context }: Cradle) =>
+      createInstance('streamer', providers.streamer, context),
+    ).singleton(),
+    versions: asFunction(({ context }: Cradle) =>
+      createInstance('versions', providers.versions, context),
+    ).singleton(),
+    compute: asFunction(({ context }: Cradle) =>
+      createInstance('compute', providers.compute, context),
+    ).singleton(),
   });
   const { storage, queue, streamer, versions } = container.cradle;
   // Spans for every World call and delivery when `@opentelemetry/api` is installed; otherwise
@@ -263,11 +279,36 @@ export function createWorld(config: WorldConfig): ComposedWorld {
 }
 
 /**
+ * Runs a provider's `create()`. A Worldkit error (a bad setting the provider checks there) is
+ * already typed and names its package, so it passes through; anything else becomes a
+ * `ProviderCreateError` naming the slot, the provider and its package, with the original as
+ * `cause`.
+ */
+function createInstance<T>(
+  slot: string,
+  provider: { name: string; packageName: string; create(context: never): T },
+  context: ProviderContext,
+): T {
+  try {
+    return provider.create(context as never);
+  } catch (error) {
+    if (isWorldkitError(error)) throw error;
+    throw new ProviderCreateError(slot, provider.name, provider.packageName, error);
+  }
+}
+
+/**
  * A group of top-level settings with its defaults filled in. Values may come from the
  * environment (`WORLDKIT_MAX_DELIVERY_ATTEMPTS=abc`), so a bad one is reported like any config
  * mistake — key, expected shape, what it got, the variable — not as a raw validation error.
  */
-function parseSettings<T>(schema: z.ZodType<T>, input: Record<string, unknown>, group: string): T {
+function parseSettings<T>(
+  schema: z.ZodType<T>,
+  input: Record<string, unknown>,
+  group: string,
+  /** Keys of `input` whose value was read from their environment variable. */
+  fromEnvKeys: string[] = [],
+): T {
   const parsed = schema.safeParse(input);
   if (parsed.success) return parsed.data;
   const envVars = Object.fromEntries(
@@ -275,5 +316,18 @@ function parseSettings<T>(schema: z.ZodType<T>, input: Record<string, unknown>, 
       .filter(([key]) => key.startsWith(`${group}.`))
       .map(([key, envVar]) => [key.slice(group.length + 1), envVar]),
   );
-  throw new WorldkitConfigError(toConfigProblems(parsed.error, input, envVars, group));
+  const fromEnv = new Set(fromEnvKeys.map((key) => envVars[key]).filter(Boolean));
+  throw new WorldkitConfigError(
+    toConfigProblems(parsed.error, input, envVars, group).map((problem) =>
+      // A bad value read from a variable names that variable rather than suggesting it.
+      problem.envVar && fromEnv.has(problem.envVar)
+        ? {
+            key: problem.key,
+            expected: problem.expected,
+            received: problem.received,
+            fromEnv: problem.envVar,
+          }
+        : problem,
+    ),
+  );
 }

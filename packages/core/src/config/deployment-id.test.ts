@@ -48,7 +48,7 @@ describe('resolveDeploymentId', () => {
       resolveDeploymentId(undefined, { VERCEL_DEPLOYMENT_ID: 'dpl bad' }),
     );
     expect(fromVercel.message.split('\n')[1]).toBe(
-      '  - deploymentId: expected a string matching /^[A-Za-z0-9][A-Za-z0-9._@:-]{0,127}$/, got "dpl bad" (from env VERCEL_DEPLOYMENT_ID) (or set env WORLDKIT_DEPLOYMENT_ID)',
+      '  - deploymentId: expected a string matching /^[A-Za-z0-9][A-Za-z0-9._@:-]{0,127}$/, got "dpl bad" (from env VERCEL_DEPLOYMENT_ID; env WORLDKIT_DEPLOYMENT_ID overrides it)',
     );
 
     // WORLDKIT_DEPLOYMENT_ID wins over VERCEL_DEPLOYMENT_ID, so it is the one named.
@@ -58,8 +58,15 @@ describe('resolveDeploymentId', () => {
         VERCEL_DEPLOYMENT_ID: 'dpl_fine',
       }),
     );
-    expect(fromWorldkit.message).toContain('got "a b" (or set env WORLDKIT_DEPLOYMENT_ID)');
+    expect(WorldkitConfigError.is(fromWorldkit)).toBe(true);
+    expect(fromWorldkit.message.split('\n')[1]).toBe(
+      '  - deploymentId: expected a string matching /^[A-Za-z0-9][A-Za-z0-9._@:-]{0,127}$/, got "a b" (from env WORLDKIT_DEPLOYMENT_ID)',
+    );
+    expect(fromWorldkit.message).not.toContain('or set env');
     expect(fromWorldkit.message).not.toContain('VERCEL_DEPLOYMENT_ID');
+    expect((fromWorldkit as WorldkitConfigError).problems[0]).toMatchObject({
+      fromEnv: 'WORLDKIT_DEPLOYMENT_ID',
+    });
 
     const fromOption = fail(() =>
       resolveDeploymentId('has space', { VERCEL_DEPLOYMENT_ID: 'dpl bad' }),
@@ -122,7 +129,7 @@ describe('createWorld', () => {
     vi.stubEnv('VERCEL_DEPLOYMENT_ID', 'dpl bad');
     const error = fail(() => createWorld(parts()));
     expect(error.message).toContain(
-      'got "dpl bad" (from env VERCEL_DEPLOYMENT_ID) (or set env WORLDKIT_DEPLOYMENT_ID)',
+      'got "dpl bad" (from env VERCEL_DEPLOYMENT_ID; env WORLDKIT_DEPLOYMENT_ID overrides it)',
     );
   });
 });

@@ -24,17 +24,15 @@ export function resolveDeploymentId(
   const candidate = explicit ?? fromEnv?.value ?? DEFAULT_DEPLOYMENT_ID;
   const parsed = worldConfigSchema.shape.deploymentId.safeParse(candidate);
   if (parsed.success) return parsed.data ?? DEFAULT_DEPLOYMENT_ID;
+  // The variable that held the bad value, if it came from the environment.
   const source = explicit === undefined ? fromEnv?.name : undefined;
   throw new WorldkitConfigError(
     toConfigProblems(parsed.error, candidate, {}, 'deploymentId').map((problem) => ({
       ...problem,
-      // A value from WORLDKIT_DEPLOYMENT_ID or the option: that variable is the fix. A value
-      // from VERCEL_DEPLOYMENT_ID: say so, and that WORLDKIT_DEPLOYMENT_ID overrides it.
-      received:
-        source === VERCEL_DEPLOYMENT_ID_ENV
-          ? `${problem.received} (from env ${VERCEL_DEPLOYMENT_ID_ENV})`
-          : problem.received,
-      envVar: DEPLOYMENT_ID_ENV,
+      // From the option: WORLDKIT_DEPLOYMENT_ID can supply it instead. From a variable: name that
+      // variable; from VERCEL_DEPLOYMENT_ID, also that WORLDKIT_DEPLOYMENT_ID overrides it.
+      ...(source === undefined ? { envVar: DEPLOYMENT_ID_ENV } : { fromEnv: source }),
+      ...(source === VERCEL_DEPLOYMENT_ID_ENV ? { envVar: DEPLOYMENT_ID_ENV } : {}),
     })),
   );
 }

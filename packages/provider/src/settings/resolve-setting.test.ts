@@ -70,10 +70,29 @@ describe.each([
       {
         key: 'port',
         expected: 'a port number',
-        received: `"not-a-port" (from env ${ENV})`,
-        envVar: undefined,
+        received: '"not-a-port"',
+        fromEnv: ENV,
       },
     ]);
+    // The variable that held the bad value, not a hint to set it.
+    expect((thrown as Error).message).toBe(
+      `Invalid @acme/queue options:\n  - port: expected a port number, got "not-a-port" (from env ${ENV})`,
+    );
+  });
+
+  it('suggests the variable when the bad value is the option', () => {
+    process.env[ENV] = '7000';
+    let thrown: unknown;
+    try {
+      resolveSetting(spec(schema), 'not-a-port' as never);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(WorldkitConfigError.is(thrown)).toBe(true);
+    expect((thrown as WorldkitConfigError).problems).toEqual([
+      { key: 'port', expected: 'a port number', received: '"not-a-port"', envVar: ENV },
+    ]);
+    expect((thrown as Error).message).toContain(`got "not-a-port" (or set env ${ENV})`);
   });
 });
 

@@ -61,9 +61,9 @@ export function resolveSetting<T>(spec: SettingSpec<T>, value: T | undefined, ..
         {
           key: spec.option,
           expected: spec.expected,
-          // When the bad value came from the environment, say so instead of suggesting that variable.
-          received: `${describeValue(candidate)}${value === undefined ? ` (from env ${spec.envVar})` : ''}`,
-          envVar: value === undefined ? undefined : spec.envVar,
+          received: describeValue(candidate),
+          // A bad value from the environment names that variable; an option's suggests it.
+          ...(value === undefined ? { fromEnv: spec.envVar } : { envVar: spec.envVar }),
         },
       ],
       `${spec.packageName} options`,
