@@ -1,5 +1,5 @@
 import { type RestartableServer, startRedisServer } from '@worldkit/test-servers';
-import { type LoggedLine, recordingLogger, testEnvelope } from '@worldkit/testing';
+import { type LoggedLine, recordingLogger, testEnvelope, waitUntil } from '@worldkit/testing';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { createBullmqQueue } from './queue/bullmq-queue.js';
 import { createRedisStreamer } from './streamer/redis-streamer.js';
@@ -19,21 +19,13 @@ afterAll(async () => {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function waitUntil(
-  condition: () => boolean,
-  what: string,
-  log: LoggedLine[] = [],
-  timeoutMs = 20_000,
-) {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) {
-      const shown = log.filter((line) => line.level !== 'debug');
-      throw new Error(`timed out waiting for ${what}; logged:\n${JSON.stringify(shown, null, 1)}`);
-    }
-    await sleep(25);
-  }
-}
+/** The lines logged so far, but debug, for a timeout's message. */
+const loggedSoFar = (log: LoggedLine[]) => () =>
+  `logged:\n${JSON.stringify(
+    log.filter((line) => line.level !== 'debug'),
+    null,
+    1,
+  )}`;
 
 const envelope = (index: number) =>
   testEnvelope({
@@ -65,7 +57,7 @@ describe('a Redis restart', () => {
       return { type: 'ack' };
     });
     await queue.send(envelope(0), { delaySeconds: 0 });
-    await waitUntil(() => delivered.size === 1, 'the first delivery');
+    await waitUntil(() => delivered.size === 1, { what: 'the first delivery' });
     // A live reader keeps the tail watcher's blocking XREAD in flight through the outage.
     const reader = (await streamer.readFromStream('strm_outage')).getReader();
     const firstChunk = reader.read();
@@ -78,7 +70,7 @@ describe('a Redis restart', () => {
     await sleep(2_500);
     await redis.startAgain();
     await during;
-    await waitUntil(() => delivered.size === 4, 'the deliveries sent during the outage');
+    await waitUntil(() => delivered.size === 4, { what: 'the deliveries sent during the outage' });
     await streamer.writeToStream('strm_outage', 'wrun_outage', 'after');
     expect((await firstChunk).done).toBe(false);
     await reader.cancel();
@@ -94,8 +86,7 @@ describe('a Redis restart', () => {
     ];
     await waitUntil(
       () => backends.every((backend) => linesAbout(logger.lines, backend).info === 1),
-      'every connection kind to report its recovery',
-      logger.lines,
+      { what: 'every connection kind to report its recovery', detail: loggedSoFar(logger.lines) },
     );
     for (const backend of backends) {
       expect({ backend, ...linesAbout(logger.lines, backend) }).toEqual({

@@ -8,7 +8,7 @@ import {
   type QueueReceiver,
   WorldkitConfigError,
 } from '@worldkit/core';
-import { testEnvelope } from '@worldkit/testing';
+import { testEnvelope, waitUntil } from '@worldkit/testing';
 import { afterEach, describe, expect, test } from 'vitest';
 import { parseFramedLine } from '../data-dir/line-framing.js';
 import { createLocalQueue, QUEUE_JOURNAL_FILE } from './local-queue.js';
@@ -57,14 +57,6 @@ function acking(received: string[], outcome: DeliveryOutcome = { type: 'ack' }):
   };
 }
 
-async function waitUntil(condition: () => boolean, what: string, timeoutMs = 3_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
-}
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function journalRecords(dir: string): Promise<Array<Record<string, unknown>>> {
@@ -109,7 +101,7 @@ describe('createLocalQueue', () => {
       await sleep(10);
       return { type: 'ack' };
     });
-    await waitUntil(() => received.length === 5, 'every message');
+    await waitUntil(() => received.length === 5, { what: 'every message', intervalMs: 5 });
     expect(received).toEqual(['a', 'b', 'c', 'soon', 'later']);
   });
 
@@ -122,7 +114,7 @@ describe('createLocalQueue', () => {
       return { type: 'ack' };
     });
     await queue.send(envelope('fragile'), { delaySeconds: 0 });
-    await waitUntil(() => calls.length === 3, 'the third call', 5_000);
+    await waitUntil(() => calls.length === 3, { what: 'the third call', intervalMs: 5 });
 
     // Backoff 250 ms, then 500 ms.
     expect(calls[1] - calls[0]).toBeGreaterThanOrEqual(245);
@@ -141,7 +133,7 @@ describe('createLocalQueue', () => {
       return calls === 1 ? undefined : { type: 'ack' };
     }) as QueueReceiver);
     await queue.send(envelope('confused'), { delaySeconds: 0 });
-    await waitUntil(() => calls === 2, 'the retry');
+    await waitUntil(() => calls === 2, { what: 'the retry', intervalMs: 5 });
     expect(logs.some((entry) => /no delivery outcome/.test(String(entry.details?.error)))).toBe(
       true,
     );
@@ -158,7 +150,7 @@ describe('createLocalQueue', () => {
         : { type: 'ack' };
     });
     await queue.send(envelope('again'), { delaySeconds: 0 });
-    await waitUntil(() => seen.length === 2, 'the redelivery');
+    await waitUntil(() => seen.length === 2, { what: 'the redelivery', intervalMs: 5 });
     expect(seen.map((entry) => entry.attempt)).toEqual([1, 2]);
   });
 
@@ -170,7 +162,7 @@ describe('createLocalQueue', () => {
       return new Promise<never>(() => {});
     });
     await queue.send(envelope('stuck'), { delaySeconds: 0 });
-    await waitUntil(() => started, 'the delivery');
+    await waitUntil(() => started, { what: 'the delivery', intervalMs: 5 });
 
     const closingAt = Date.now();
     await queue.close!();
@@ -195,13 +187,16 @@ describe('createLocalQueue', () => {
     expect(
       await consumer.send(envelope('dup', { idempotencyKey: 'shared-key' }), { delaySeconds: 0 }),
     ).toEqual({ accepted: false });
-    await waitUntil(() => received.length === 1, 'the shared message');
+    await waitUntil(() => received.length === 1, { what: 'the shared message', intervalMs: 5 });
     expect(received).toEqual(['across']);
 
     // Closing one user leaves the queue open for the other.
     await sender.close!();
     await consumer.send(envelope('still-open'), { delaySeconds: 0 });
-    await waitUntil(() => received.length === 2, 'a message after the other transport closed');
+    await waitUntil(() => received.length === 2, {
+      what: 'a message after the other transport closed',
+      intervalMs: 5,
+    });
   });
 });
 
@@ -224,7 +219,7 @@ describe('createLocalQueue durability', () => {
       delivered.push(raw);
       return { type: 'ack' };
     });
-    await waitUntil(() => delivered.length === 1, 'the restored message');
+    await waitUntil(() => delivered.length === 1, { what: 'the restored message', intervalMs: 5 });
     expect(delivered[0]).toEqual(envelope('sleeper', { body: '{"bytes":"\\u0000"}' }));
     // Still honours what was left of its delay (it was due 0.3 s after sending).
     expect(Date.now() - openedAt).toBeLessThan(1_000);
@@ -241,7 +236,7 @@ describe('createLocalQueue durability', () => {
     });
     await first.queue.send(envelope('done'), { delaySeconds: 0 });
     await first.queue.send(envelope('poison'), { delaySeconds: 0 });
-    await waitUntil(() => received.length === 2, 'both messages');
+    await waitUntil(() => received.length === 2, { what: 'both messages', intervalMs: 5 });
     await first.queue.close!();
 
     const records = await journalRecords(dir);
@@ -253,7 +248,7 @@ describe('createLocalQueue durability', () => {
     const again: string[] = [];
     await second.queue.consume(acking(again));
     await second.queue.send(envelope('fresh'), { delaySeconds: 0 });
-    await waitUntil(() => again.length === 1, 'the fresh message');
+    await waitUntil(() => again.length === 1, { what: 'the fresh message', intervalMs: 5 });
     await sleep(100);
     expect(again).toEqual(['fresh']);
     expect(await second.queue.deadLetters!()).toEqual([
@@ -270,13 +265,13 @@ describe('createLocalQueue durability', () => {
       return new Promise<never>(() => {});
     });
     await first.queue.send(envelope('interrupted'), { delaySeconds: 0 });
-    await waitUntil(() => started, 'the first delivery');
+    await waitUntil(() => started, { what: 'the first delivery', intervalMs: 5 });
     await first.queue.close!();
 
     const second = openQueue({ dataDir: dir });
     const received: string[] = [];
     await second.queue.consume(acking(received));
-    await waitUntil(() => received.length === 1, 'the redelivery');
+    await waitUntil(() => received.length === 1, { what: 'the redelivery', intervalMs: 5 });
     expect(received).toEqual(['interrupted']);
   });
 
@@ -286,7 +281,7 @@ describe('createLocalQueue durability', () => {
     const received: string[] = [];
     await first.queue.consume(acking(received));
     await first.queue.send(envelope('keyed', { idempotencyKey: 'step_1' }), { delaySeconds: 0 });
-    await waitUntil(() => received.length === 1, 'the keyed message');
+    await waitUntil(() => received.length === 1, { what: 'the keyed message', intervalMs: 5 });
     await sleep(20);
     await first.queue.close!();
 
@@ -318,7 +313,7 @@ describe('createLocalQueue durability', () => {
         }),
       ),
     );
-    await waitUntil(() => received.length === count, 'every message', 10_000);
+    await waitUntil(() => received.length === count, { what: 'every message', intervalMs: 5 });
     await first.queue.send(envelope('pending'), { delaySeconds: 0.3 });
     await first.queue.close!();
     expect((await journalRecords(dir)).length).toBeGreaterThan(2 * count);
@@ -336,7 +331,7 @@ describe('createLocalQueue durability', () => {
     });
     const afterReopen: string[] = [];
     await second.queue.consume(acking(afterReopen));
-    await waitUntil(() => afterReopen.length === 1, 'the pending message');
+    await waitUntil(() => afterReopen.length === 1, { what: 'the pending message', intervalMs: 5 });
     expect(afterReopen).toEqual(['pending']);
   });
 
@@ -351,7 +346,7 @@ describe('createLocalQueue durability', () => {
     await second.queue.send(envelope('after-crash'), { delaySeconds: 0 });
     const received: string[] = [];
     await second.queue.consume(acking(received));
-    await waitUntil(() => received.length === 2, 'both whole messages');
+    await waitUntil(() => received.length === 2, { what: 'both whole messages', intervalMs: 5 });
     expect(received.sort()).toEqual(['after-crash', 'whole']);
     expect(second.logs.some((entry) => /partial record/.test(entry.message))).toBe(true);
     await second.queue.close!();

@@ -1,6 +1,6 @@
 import type { DeliveryOutcome, QueueEnvelope } from '@worldkit/core';
 import { type RunningServer, startRedisServer } from '@worldkit/test-servers';
-import { openQueueHarness, recordingLogger, testEnvelope } from '@worldkit/testing';
+import { openQueueHarness, recordingLogger, testEnvelope, waitUntil } from '@worldkit/testing';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
@@ -28,21 +28,6 @@ let prefixes = 0;
 const newPrefix = () => `bq${++prefixes}`;
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Polls `read` until `done` holds; fails naming `what`. */
-async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string) {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value)}`);
-    await sleep(20);
-  }
-}
-
-const waitUntil = (condition: () => boolean, what: string) =>
-  eventually(async () => condition(), Boolean, what);
 
 /** A BullMQ producer on the transport's queue, as another program would open it. */
 function rawQueue(prefix: string): Queue {
@@ -79,13 +64,12 @@ describe('bullmq queue transport', () => {
     await producer.add('junk', [1, 2, 3] as unknown as object);
     await harness.enqueue('workflow', { runId: 'wrun_after_junk' });
 
-    await waitUntil(() => deliveries.length === 1, 'the good message');
+    await waitUntil(() => deliveries.length === 1, { what: 'the good message' });
     expect(deliveries[0].message).toEqual({ runId: 'wrun_after_junk' });
-    const letters = await eventually(
-      () => harness.transport.deadLetters!(),
-      (found) => found.length === 3,
-      'three dead letters',
-    );
+    const letters = await waitUntil(() => harness.transport.deadLetters!(), {
+      what: 'three dead letters',
+      until: (found) => found.length === 3,
+    });
     expect(letters.map((letter) => letter.envelope)).toEqual(
       expect.arrayContaining([{ not: 'an envelope' }, 'just a string', [1, 2, 3]]),
     );
@@ -122,13 +106,12 @@ describe('bullmq queue transport', () => {
       seen.push(raw as QueueEnvelope);
       return { type: 'ack' };
     });
-    await waitUntil(() => seen.length === 1, 'the good message');
+    await waitUntil(() => seen.length === 1, { what: 'the good message' });
     expect(seen).toEqual([good]);
-    const letters = await eventually(
-      () => transport.deadLetters!(),
-      (found) => found.length === 2,
-      'two dead letters',
-    );
+    const letters = await waitUntil(() => transport.deadLetters!(), {
+      what: 'two dead letters',
+      until: (found) => found.length === 2,
+    });
     expect(letters).toEqual(
       expect.arrayContaining([
         expect.objectContaining({
@@ -148,10 +131,9 @@ describe('bullmq queue transport', () => {
     const later = envelope();
     const settledAt = Date.now();
     await transport.send(later, { delaySeconds: 0 });
-    await waitUntil(
-      () => seen.length === 2 && Date.now() - settledAt > 4 * lockDurationMs,
-      'the next message and four stalled checks',
-    );
+    await waitUntil(() => seen.length === 2 && Date.now() - settledAt > 4 * lockDurationMs, {
+      what: 'the next message and four stalled checks',
+    });
     expect(seen).toEqual([good, later]);
     expect(await transport.deadLetters!()).toHaveLength(2);
     const counts = await rawQueue(prefix).getJobCounts('active', 'wait', 'failed');
@@ -174,7 +156,7 @@ describe('bullmq queue transport', () => {
     });
     await harness.start();
     await harness.enqueue('workflow', { runId: 'wrun_hung' });
-    await waitUntil(() => deliveries.length === 1, 'the delivery to start');
+    await waitUntil(() => deliveries.length === 1, { what: 'the delivery to start' });
 
     const startedClosing = Date.now();
     await harness.close();
@@ -199,7 +181,7 @@ describe('bullmq queue transport', () => {
     const sent = envelope();
     await transport.send(sent, { delaySeconds: 0 });
 
-    await waitUntil(() => seen.length === 2, 'the retry after the receiver crash');
+    await waitUntil(() => seen.length === 2, { what: 'the retry after the receiver crash' });
     expect(seen).toEqual([sent, sent]);
     expect(await transport.deadLetters!()).toEqual([]);
   });
@@ -223,14 +205,13 @@ describe('bullmq queue transport', () => {
     });
     const sent = envelope();
     await transport.send(sent, { delaySeconds: 0 });
-    await waitUntil(() => seen.length === 1, 'the first delivery');
+    await waitUntil(() => seen.length === 1, { what: 'the first delivery' });
 
     const producer = rawQueue(prefix);
-    const delayed = await eventually(
-      () => producer.getDelayed(),
-      (jobs) => jobs.length > 0,
-      'the redelivery job',
-    );
+    const delayed = await waitUntil(() => producer.getDelayed(), {
+      what: 'the redelivery job',
+      until: (jobs) => jobs.length > 0,
+    });
     expect(delayed.map((job) => job.id)).toEqual([`${sent.messageId}.2`]);
     expect(delayed[0].data).toEqual({ ...sent, attempt: 2 });
     expect(delayed[0].delay).toBe(60_000);
@@ -254,14 +235,13 @@ describe('bullmq queue transport', () => {
 
       const first = envelope({ idempotencyKey: 'step_window' });
       expect(await transport.send(first, { delaySeconds: 0 })).toEqual({ accepted: true });
-      await waitUntil(() => acked.length === 1, 'the first message');
+      await waitUntil(() => acked.length === 1, { what: 'the first message' });
       const key = `${prefix}:idempotency:step_window`;
       // Held for the pending message's delay plus a margin, then cut to the window on ack.
-      const ttl = await eventually(
-        () => admin.pttl(key),
-        (left) => left <= IDEMPOTENCY_RETAIN_MS,
-        'the key to be settled',
-      );
+      const ttl = await waitUntil(() => admin.pttl(key), {
+        what: 'the key to be settled',
+        until: (left) => left <= IDEMPOTENCY_RETAIN_MS,
+      });
       expect(ttl).toBeGreaterThan(0);
       expect(ttl).toBeLessThanOrEqual(IDEMPOTENCY_RETAIN_MS);
       expect(
@@ -273,7 +253,7 @@ describe('bullmq queue transport', () => {
       expect(
         await transport.send(envelope({ idempotencyKey: 'step_window' }), { delaySeconds: 0 }),
       ).toEqual({ accepted: true });
-      await waitUntil(() => acked.length === 2, 'the re-sent message');
+      await waitUntil(() => acked.length === 2, { what: 'the re-sent message' });
     });
 
     it('frees a key claimed by a sender that died before storing its message, well before the lock lapses', async () => {
@@ -335,11 +315,10 @@ describe('bullmq queue transport', () => {
       await transport.consume(async () => ({ type: 'dead-letter', reason: 'hopeless' }));
 
       await transport.send(envelope({ idempotencyKey: 'step_doomed' }), { delaySeconds: 0 });
-      const letters = await eventually(
-        () => transport.deadLetters!(),
-        (found) => found.length > 0,
-        'the dead letter',
-      );
+      const letters = await waitUntil(() => transport.deadLetters!(), {
+        what: 'the dead letter',
+        until: (found) => found.length > 0,
+      });
       expect(letters).toMatchObject([{ reason: 'hopeless' }]);
       expect(
         await transport.send(envelope({ idempotencyKey: 'step_doomed' }), { delaySeconds: 0 }),
@@ -359,7 +338,7 @@ describe('bullmq queue transport', () => {
       return { type: 'ack' };
     });
     await transport.send(envelope(), { delaySeconds: 0 });
-    await waitUntil(() => seen.length === 1, 'the message');
+    await waitUntil(() => seen.length === 1, { what: 'the message' });
     await transport.close!();
     expect(await connection.ping()).toBe('PONG');
   });

@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { DeliveryOutcome, QueueEnvelope } from '@worldkit/core';
 import { type OutageProxy, startOutageProxy } from '@worldkit/test-servers';
-import { recordingLogger, testEnvelope } from '@worldkit/testing';
+import { recordingLogger, testEnvelope, waitUntil } from '@worldkit/testing';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { fauxqsClient, fauxqsSettings, useFauxqs } from '../fauxqs.fixture.js';
 import { isStaleReceipt } from './poll-consumer.js';
@@ -23,14 +23,6 @@ afterAll(async () => {
 });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function eventually(done: () => boolean | Promise<boolean>, what: string) {
-  const deadline = Date.now() + 20_000;
-  while (!(await done())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 /** The first delivery asks for a redelivery (the chain's next link); the second is the end. */
 const chain = async (raw: unknown): Promise<DeliveryOutcome> => {
@@ -77,30 +69,36 @@ describe('sqs follow-ups come from the current holder of a message', () => {
           deliveries.push({ by: 'B', attempt: (received as QueueEnvelope).attempt });
           return chain(received);
         });
-        await eventually(() => deliveredBy('B', 1), 'B to receive the message again');
+        await waitUntil(() => deliveredBy('B', 1), {
+          what: 'B to receive the message again',
+          intervalMs: 50,
+        });
         await proxy.restore();
         aReturned = true;
       }
       return chain(raw);
     });
     await a.send(testEnvelope(), { delaySeconds: 0 });
-    await eventually(() => aReturned, "A's handler to return");
+    await waitUntil(() => aReturned, { what: "A's handler to return", intervalMs: 50 });
     // Closing waits for A's delivery to finish: whatever A stores, it has stored by then.
     await a.close!();
 
     // B keeps polling until the queue is empty: every follow-up stored has been handled.
     const client = fauxqsClient(fauxqs.server);
     onTestFinished(() => client.destroy());
-    await eventually(async () => {
-      const { Attributes = {} } = await client.send(
-        new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['All'] }),
-      );
-      return (
-        Attributes.ApproximateNumberOfMessages === '0' &&
-        Attributes.ApproximateNumberOfMessagesNotVisible === '0' &&
-        Attributes.ApproximateNumberOfMessagesDelayed === '0'
-      );
-    }, 'the queue to drain');
+    await waitUntil(
+      async () => {
+        const { Attributes = {} } = await client.send(
+          new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['All'] }),
+        );
+        return (
+          Attributes.ApproximateNumberOfMessages === '0' &&
+          Attributes.ApproximateNumberOfMessagesNotVisible === '0' &&
+          Attributes.ApproximateNumberOfMessagesDelayed === '0'
+        );
+      },
+      { what: 'the queue to drain', intervalMs: 50 },
+    );
 
     expect(deliveries.filter((entry) => entry.attempt === 1)).toEqual([
       { by: 'A', attempt: 1 },
@@ -187,7 +185,7 @@ describe('sqs follow-ups come from the current holder of a message', () => {
     for (let index = 0; index < count; index++) {
       await transport.send(testEnvelope(), { delaySeconds: 0 });
     }
-    await eventually(() => acked >= count, 'every message to be handled');
+    await waitUntil(() => acked >= count, { what: 'every message to be handled', intervalMs: 50 });
     expect(acked).toBeLessThan(count * 2);
     expect(logger.lines.filter((line) => line.level !== 'debug')).toEqual([]);
   }, 60_000);

@@ -1,7 +1,7 @@
 import { DeleteMessageCommand } from '@aws-sdk/client-sqs';
 import { createOutageReport } from '@worldkit/core';
 import { type OutageProxy, startOutageProxy } from '@worldkit/test-servers';
-import { recordingLogger, testEnvelope } from '@worldkit/testing';
+import { recordingLogger, testEnvelope, waitUntil } from '@worldkit/testing';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { fauxqsClient, fauxqsSettings, useFauxqs } from '../fauxqs.fixture.js';
 import { reportedSqsCall, SqsUnreachableError } from './sqs-outage.js';
@@ -17,14 +17,6 @@ afterAll(async () => {
 });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function eventually(done: () => boolean, what: string, timeoutMs = 15_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 const envelope = (index: number) =>
   testEnvelope({ messageId: `msg_outage_${index}_${Math.random().toString(36).slice(2)}`, index });
@@ -53,11 +45,11 @@ describe('sqs queue through an endpoint outage', () => {
       const index = indexOf(received);
       delivered.set(index, (delivered.get(index) ?? 0) + 1);
       // Message 0 is being handled when the endpoint goes away: its delete fails.
-      if (index === 0) await eventually(() => cutDone, 'the cut');
+      if (index === 0) await waitUntil(() => cutDone, { what: 'the cut', intervalMs: 50 });
       return { type: 'ack' };
     });
     await transport.send(envelope(0), { delaySeconds: 0 });
-    await eventually(() => delivered.has(0), 'message 0 to be received');
+    await waitUntil(() => delivered.has(0), { what: 'message 0 to be received', intervalMs: 50 });
     // Sent before the cut, due during it.
     for (let index = 1; index <= 3; index++) {
       await transport.send(envelope(index), { delaySeconds: 1 });
@@ -68,11 +60,14 @@ describe('sqs queue through an endpoint outage', () => {
     await sleep(3_000);
     await proxy.restore();
 
-    await eventually(
-      () => [1, 2, 3].every((index) => delivered.has(index)),
-      'the messages sent before the cut',
-    );
-    await eventually(() => lines.some((line) => line.level === 'info'), 'the recovery line');
+    await waitUntil(() => [1, 2, 3].every((index) => delivered.has(index)), {
+      what: 'the messages sent before the cut',
+      intervalMs: 50,
+    });
+    await waitUntil(() => lines.some((line) => line.level === 'info'), {
+      what: 'the recovery line',
+      intervalMs: 50,
+    });
 
     const loud = lines.filter((line) => line.level === 'warn' || line.level === 'error');
     expect(loud.map(({ level, message }) => ({ level, message }))).toEqual([
@@ -92,7 +87,10 @@ describe('sqs queue through an endpoint outage', () => {
     expect(operations).toContain('receive');
     expect(operations).toContain('delete');
     // Message 0's delete failed, so SQS hands it out again once its visibility runs out.
-    await eventually(() => (delivered.get(0) ?? 0) >= 2, 'message 0 to come back');
+    await waitUntil(() => (delivered.get(0) ?? 0) >= 2, {
+      what: 'message 0 to come back',
+      intervalMs: 50,
+    });
     expect([...delivered.keys()].sort()).toEqual([0, 1, 2, 3]);
   }, 40_000);
 

@@ -5,7 +5,7 @@ import {
   SendMessageCommand,
 } from '@aws-sdk/client-sqs';
 import type { DeliveryOutcome, Logger, QueueEnvelope } from '@worldkit/core';
-import { silentLogger, testEnvelope } from '@worldkit/testing';
+import { silentLogger, testEnvelope, waitUntil } from '@worldkit/testing';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { fauxqsClient, fauxqsSettings, useFauxqs } from '../fauxqs.fixture.js';
 import type { SqsQueueSettings } from '../settings.js';
@@ -15,21 +15,6 @@ import { createSqsQueue } from './sqs-queue.js';
 
 const fauxqs = useFauxqs();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function eventually<T>(
-  read: () => Promise<T> | T,
-  done: (value: T) => boolean,
-  what: string,
-) {
-  const deadline = Date.now() + 8_000;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value)}`);
-    await sleep(25);
-  }
-}
 
 const envelope = testEnvelope;
 
@@ -158,11 +143,10 @@ describe('sqs queue transport', () => {
     const good = envelope();
     await transport.send(good, { delaySeconds: 0 });
 
-    const letters = await eventually(
-      () => transport.deadLetters!(),
-      (found) => found.length === 3,
-      'three dead letters',
-    );
+    const letters = await waitUntil(() => transport.deadLetters!(), {
+      what: 'three dead letters',
+      until: (found) => found.length === 3,
+    });
     expect(letters.map((letter) => letter.envelope)).toEqual(
       expect.arrayContaining(['not json at all', { hello: 'world' }, '{ broken']),
     );
@@ -174,11 +158,10 @@ describe('sqs queue transport', () => {
     // Bodies that are not JSON never reach the receiver; the good message still did.
     expect(seen).toEqual(expect.arrayContaining([{ hello: 'world' }, good]));
     expect(seen).toHaveLength(2);
-    await eventually(
-      () => counts(queueUrl),
-      (c) => c.visible + c.inFlight === 0,
-      'an empty main queue',
-    );
+    await waitUntil(() => counts(queueUrl), {
+      what: 'an empty main queue',
+      until: (c) => c.visible + c.inFlight === 0,
+    });
 
     // Listing is a peek: the dead letters are still there, with their reason attribute.
     const dlq = (await transport.setup()).deadLetterQueueUrl;
@@ -204,17 +187,15 @@ describe('sqs queue transport', () => {
     });
     await transport.send(envelope(), { delaySeconds: 0 });
 
-    await eventually(
-      () => seen.length,
-      (length) => length === 1,
-      'the first delivery',
-    );
+    await waitUntil(() => seen.length, {
+      what: 'the first delivery',
+      until: (length) => length === 1,
+    });
     expect(
-      await eventually(
-        () => counts(queueUrl),
-        (c) => c.delayed === 1 && c.inFlight === 0,
-        'the swap',
-      ),
+      await waitUntil(() => counts(queueUrl), {
+        what: 'the swap',
+        until: (c) => c.delayed === 1 && c.inFlight === 0,
+      }),
     ).toEqual({ visible: 0, inFlight: 0, delayed: 1 });
   });
 
@@ -228,11 +209,10 @@ describe('sqs queue transport', () => {
     });
     await transport.send(envelope(), { delaySeconds: 0 });
 
-    const letters = await eventually(
-      () => transport.deadLetters!(),
-      (found) => found.length === 1,
-      'SQS to move the message',
-    );
+    const letters = await waitUntil(() => transport.deadLetters!(), {
+      what: 'SQS to move the message',
+      until: (found) => found.length === 1,
+    });
     expect(calls).toBe(1);
     expect(letters[0].reason).toMatch(/^moved by SQS after \d+ receives/);
     expect(lines).toContainEqual({
@@ -251,19 +231,17 @@ describe('sqs queue transport', () => {
       return { type: 'ack' };
     });
     await transport.send(envelope(), { delaySeconds: 0 });
-    await eventually(
-      () => calls,
-      (count) => count === 1,
-      'the delivery',
-    );
+    await waitUntil(() => calls, {
+      what: 'the delivery',
+      until: (count) => count === 1,
+    });
     // Without the heartbeat the message would reappear after 3 s and be delivered again.
     await sleep(3_600);
     expect(await counts(queueUrl)).toMatchObject({ visible: 0, inFlight: 1 });
-    await eventually(
-      () => counts(queueUrl),
-      (c) => c.inFlight === 0,
-      'the ack',
-    );
+    await waitUntil(() => counts(queueUrl), {
+      what: 'the ack',
+      until: (c) => c.inFlight === 0,
+    });
     expect(calls).toBe(1);
   });
 
@@ -283,11 +261,10 @@ describe('sqs queue transport', () => {
     await Promise.all(
       Array.from({ length: 25 }, () => transport.send(envelope(), { delaySeconds: 0 })),
     );
-    await eventually(
-      () => done,
-      (count) => count === 25,
-      'every delivery',
-    );
+    await waitUntil(() => done, {
+      what: 'every delivery',
+      until: (count) => count === 25,
+    });
     expect(most).toBe(5);
   });
 
@@ -303,7 +280,7 @@ describe('sqs queue transport', () => {
         return { type: 'ack' };
       });
       await transport.send(envelope(), { delaySeconds: 0 });
-      await eventually(() => started, Boolean, 'the delivery to start');
+      await waitUntil(() => started, { what: 'the delivery to start' });
 
       const closingAt = Date.now();
       await transport.close!();
@@ -339,11 +316,10 @@ describe('sqs queue transport', () => {
         received.push(raw);
         return acking();
       });
-      await eventually(
-        () => received.length,
-        (count) => count === 1,
-        'the handed-back message',
-      );
+      await waitUntil(() => received.length, {
+        what: 'the handed-back message',
+        until: (count) => count === 1,
+      });
       expect(received).toEqual([late]);
       expect(seen).toEqual([]);
       expect(await counts(queueUrl)).toMatchObject({ visible: 0 });
@@ -364,11 +340,10 @@ describe('sqs queue transport', () => {
       ).toEqual({
         accepted: false,
       });
-      await eventually(
-        () => transport.deadLetters!(),
-        (found) => found.length === 1,
-        'the dead letter',
-      );
+      await waitUntil(() => transport.deadLetters!(), {
+        what: 'the dead letter',
+        until: (found) => found.length === 1,
+      });
       expect(
         await transport.send(envelope({ idempotencyKey: 'step_1' }), { delaySeconds: 0 }),
       ).toEqual({

@@ -3,6 +3,7 @@ import { type ComposedWorld, type LoadedWorkflowCode, loadWorkflowCode } from '@
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { type ConformanceOptions, it, registerGroups } from '../conformance.js';
 import type { DeprecatedWorldConformanceOptions } from '../deprecated-options.js';
+import { waitUntil } from '../wait-until.js';
 import { buildWorkflowFixtures } from './build-workflows.js';
 import {
   duplicateEvents,
@@ -10,7 +11,6 @@ import {
   listAllEvents,
   listAllSteps,
   listHooks,
-  waitFor,
   waitForRun,
   waitForRunsWhileProgressing,
 } from './run-inspection.js';
@@ -246,10 +246,13 @@ export function describeWorldConformance(
         it('suspends on createHook and resumes with the payload given to resumeHook', async () => {
           const token = `conformance-hook-${Date.now()}-${Math.random().toString(36).slice(2)}`;
           const run = await api.start(code.workflow('hookWorkflow'), [token], { world });
-          await waitFor('the hook to be stored', runTimeoutMs, async () => {
-            const hooks = await listHooks(world, run.runId);
-            return hooks.find((hook) => hook.token === token);
-          });
+          await waitUntil(
+            async () => {
+              const hooks = await listHooks(world, run.runId);
+              return hooks.find((hook) => hook.token === token);
+            },
+            { what: 'the hook to be stored', timeoutMs: runTimeoutMs, intervalMs: 20 },
+          );
           await api.resumeHook(token, { approved: true });
           const stored = await waitForRun(world, run.runId, runTimeoutMs);
           expect(stored.status, 'whole World: stored.status').toBe('completed');
@@ -272,8 +275,10 @@ export function describeWorldConformance(
       describe('webhooks', () => {
         it('resumes a createWebhook run from an HTTP request to its token URL', async () => {
           const run = await api.start(code.workflow('webhookWorkflow'), [], { world });
-          const hook = await waitFor('the webhook to be stored', runTimeoutMs, async () => {
-            return (await listHooks(world, run.runId))[0];
+          const hook = await waitUntil(async () => (await listHooks(world, run.runId))[0], {
+            what: 'the webhook to be stored',
+            timeoutMs: runTimeoutMs,
+            intervalMs: 20,
           });
           const response = await fetch(
             `${server.url}/.well-known/workflow/v1/webhook/${hook.token}`,

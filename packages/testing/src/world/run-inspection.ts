@@ -1,5 +1,6 @@
 import { WorkflowRunNotFoundError } from '@workflow/errors';
 import type { Event, Hook, Step, WorkflowRun, World } from '@workflow/world';
+import { waitUntil } from '../wait-until.js';
 
 const TERMINAL_STATUSES = new Set(['completed', 'failed', 'cancelled']);
 
@@ -12,16 +13,19 @@ export async function waitForRun(
   runId: string,
   timeoutMs = 20_000,
 ): Promise<WorkflowRun> {
-  return waitFor(`run ${runId} to finish`, timeoutMs, async () => {
-    try {
-      const run = await world.runs.get(runId);
-      return TERMINAL_STATUSES.has(run.status) ? run : undefined;
-    } catch (error) {
-      // start() writes run_created and queues the run concurrently; it may not be visible yet.
-      if (WorkflowRunNotFoundError.is(error)) return undefined;
-      throw error;
-    }
-  });
+  return waitUntil(
+    async () => {
+      try {
+        const run = await world.runs.get(runId);
+        return TERMINAL_STATUSES.has(run.status) ? run : undefined;
+      } catch (error) {
+        // start() writes run_created and queues the run concurrently; it may not be visible yet.
+        if (WorkflowRunNotFoundError.is(error)) return undefined;
+        throw error;
+      }
+    },
+    { what: `run ${runId} to finish`, timeoutMs, intervalMs: 20 },
+  );
 }
 
 /**
@@ -79,20 +83,16 @@ export async function waitForRunsWhileProgressing(
   return runIds.map((runId) => finished.get(runId)!);
 }
 
-/** Polls `check` until it returns a value, failing with `what` after `timeoutMs`. */
-export async function waitFor<T>(
+/**
+ * Polls `check` until it returns a value, failing with `what` after `timeoutMs`.
+ * @deprecated Use `waitUntil(check, { what, timeoutMs })`.
+ */
+export function waitFor<T>(
   what: string,
   timeoutMs: number,
   check: () => Promise<T | undefined>,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (true) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  return waitUntil(check, { what, timeoutMs, intervalMs: 20 }) as Promise<T>;
 }
 
 /** Every event of a run, oldest first, following cursors. */

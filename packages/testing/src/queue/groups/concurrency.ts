@@ -1,6 +1,7 @@
 import { describe } from 'vitest';
 import { test } from '../../conformance.js';
-import { sleep, waitUntil } from '../queue-harness.js';
+import { waitUntil } from '../../wait-until.js';
+import { QUEUE_WAIT_MS, sleep } from '../queue-harness.js';
 import { declaredConcurrency, openForTest, type QueueSuiteContext } from '../suite-context.js';
 
 export function concurrencyGroup(suite: QueueSuiteContext): void {
@@ -23,7 +24,10 @@ export function concurrencyGroup(suite: QueueSuiteContext): void {
         await queue.enqueue('workflow', { index });
       }
       await queue.start();
-      await waitUntil(() => deliveries.length === count && running === 0, `${count} deliveries`);
+      await waitUntil(() => deliveries.length === count && running === 0, {
+        what: `${count} deliveries`,
+        timeoutMs: QUEUE_WAIT_MS,
+      });
 
       expect(
         mostAtOnce,

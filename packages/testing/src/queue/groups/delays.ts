@@ -1,6 +1,7 @@
 import { describe } from 'vitest';
 import { test } from '../../conformance.js';
-import { sleep, waitUntil } from '../queue-harness.js';
+import { waitUntil } from '../../wait-until.js';
+import { QUEUE_WAIT_MS, sleep } from '../queue-harness.js';
 import { openForTest, type QueueSuiteContext } from '../suite-context.js';
 
 /** The composer pretends the backend cannot delay longer than this, to force chaining. */
@@ -17,7 +18,10 @@ export function delaysGroup(suite: QueueSuiteContext): void {
       const sentAt = Date.now();
       await queue.enqueue('workflow', { which: 'delayed' }, { delaySeconds: 0.5 });
       await queue.enqueue('workflow', { which: 'immediate' });
-      await waitUntil(() => deliveries.length === 2, 'both messages');
+      await waitUntil(() => deliveries.length === 2, {
+        what: 'both messages',
+        timeoutMs: QUEUE_WAIT_MS,
+      });
 
       expect(
         deliveries.map((delivery) => delivery.message),
@@ -39,7 +43,10 @@ export function delaysGroup(suite: QueueSuiteContext): void {
       await queue.start();
 
       const messageId = await queue.enqueue('workflow', { runId: 'wrun_sleepy' });
-      await waitUntil(() => deliveries.length === 2, 'the redelivery');
+      await waitUntil(() => deliveries.length === 2, {
+        what: 'the redelivery',
+        timeoutMs: QUEUE_WAIT_MS,
+      });
       await sleep(200);
 
       expect(
@@ -74,7 +81,10 @@ export function delaysGroup(suite: QueueSuiteContext): void {
 
       const sentAt = Date.now();
       await queue.enqueue('workflow', { runId: 'wrun_long_delay' }, { delaySeconds: 2.5 });
-      await waitUntil(() => deliveries.length === 1, 'the chained delivery', 6_000);
+      await waitUntil(() => deliveries.length === 1, {
+        what: 'the chained delivery',
+        timeoutMs: QUEUE_WAIT_MS,
+      });
 
       // The receiver handles a message at most 1 s before it is due, so anything before
       // 1.5 s means the delay was cut at the 1 s "native" maximum instead of chained.
@@ -100,7 +110,10 @@ export function delaysGroup(suite: QueueSuiteContext): void {
       await queue.start();
 
       await queue.enqueue('workflow', { runId: 'wrun_long_sleep' });
-      await waitUntil(() => deliveries.length === 2, 'the redelivery after a long sleep', 6_000);
+      await waitUntil(() => deliveries.length === 2, {
+        what: 'the redelivery after a long sleep',
+        timeoutMs: QUEUE_WAIT_MS,
+      });
 
       expect(
         deliveries[1].at - deliveries[0].at,

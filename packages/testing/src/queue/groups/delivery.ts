@@ -1,7 +1,8 @@
 import { describe } from 'vitest';
 import { test } from '../../conformance.js';
+import { waitUntil } from '../../wait-until.js';
 import { awkwardPayload } from '../payloads.js';
-import { queueNameFor, sleep, waitUntil } from '../queue-harness.js';
+import { QUEUE_WAIT_MS, queueNameFor, sleep } from '../queue-harness.js';
 import { openForTest, type QueueSuiteContext } from '../suite-context.js';
 
 export function deliveryGroup(suite: QueueSuiteContext): void {
@@ -18,7 +19,10 @@ export function deliveryGroup(suite: QueueSuiteContext): void {
         messageId,
         'Queue (docs/contract.md), consume() delivers every due envelope as sent: messageId',
       ).toEqual(expect.any(String));
-      await waitUntil(() => deliveries.length === 1, 'the message to be delivered');
+      await waitUntil(() => deliveries.length === 1, {
+        what: 'the message to be delivered',
+        timeoutMs: QUEUE_WAIT_MS,
+      });
 
       const [delivery] = deliveries;
       expect(
@@ -66,7 +70,10 @@ export function deliveryGroup(suite: QueueSuiteContext): void {
 
       await queue.enqueue('step', { stepId: 'step_1' });
       await queue.enqueue('workflow', { runId: 'wrun_1' });
-      await waitUntil(() => workflows.length === 1 && steps.length === 1, 'both messages');
+      await waitUntil(() => workflows.length === 1 && steps.length === 1, {
+        what: 'both messages',
+        timeoutMs: QUEUE_WAIT_MS,
+      });
 
       expect(
         workflows[0],
@@ -98,7 +105,10 @@ export function deliveryGroup(suite: QueueSuiteContext): void {
       ).toHaveLength(0);
 
       await queue.start();
-      await waitUntil(() => deliveries.length === 2, 'both early messages');
+      await waitUntil(() => deliveries.length === 2, {
+        what: 'both early messages',
+        timeoutMs: QUEUE_WAIT_MS,
+      });
       expect(
         deliveries.map((delivery) => delivery.message),
         'Queue (docs/contract.md), consume() delivers every due envelope as sent: deliveries.map((delivery) => delivery.message)',
@@ -119,7 +129,10 @@ export function deliveryGroup(suite: QueueSuiteContext): void {
         new Set(ids).size,
         'Queue (docs/contract.md), consume() delivers every due envelope as sent: new Set(ids).size',
       ).toBe(count);
-      await waitUntil(() => deliveries.length >= count, `${count} deliveries`);
+      await waitUntil(() => deliveries.length >= count, {
+        what: `${count} deliveries`,
+        timeoutMs: QUEUE_WAIT_MS,
+      });
       await sleep(200);
 
       expect(

@@ -1,7 +1,8 @@
 import { describe } from 'vitest';
 import { skipUnlessCapable, test } from '../../conformance.js';
+import { waitUntil } from '../../wait-until.js';
 import { awkwardPayload } from '../payloads.js';
-import { openQueueHarness, sleep, uniqueDeploymentId, waitUntil } from '../queue-harness.js';
+import { openQueueHarness, QUEUE_WAIT_MS, sleep, uniqueDeploymentId } from '../queue-harness.js';
 import type { QueueSuiteContext } from '../suite-context.js';
 
 /**
@@ -34,7 +35,10 @@ export function durabilityGroup(suite: QueueSuiteContext): void {
       context.onTestFinished(() => after.close());
       const afterDeliveries = after.handle('workflow');
       await after.start();
-      await waitUntil(() => afterDeliveries.length === 1, 'the message after the restart');
+      await waitUntil(() => afterDeliveries.length === 1, {
+        what: 'the message after the restart',
+        timeoutMs: QUEUE_WAIT_MS,
+      });
       expect(
         afterDeliveries[0].message,
         'Lifecycle (docs/contract.md), durable: what the queue acknowledged survives a restart: afterDeliveries[0].message',
@@ -50,7 +54,10 @@ export function durabilityGroup(suite: QueueSuiteContext): void {
       const beforeDeliveries = before.handle('workflow');
       await before.start();
       await before.enqueue('workflow', { which: 'handled before' });
-      await waitUntil(() => beforeDeliveries.length === 1, 'the first message');
+      await waitUntil(() => beforeDeliveries.length === 1, {
+        what: 'the first message',
+        timeoutMs: QUEUE_WAIT_MS,
+      });
       await before.enqueue('workflow', { which: 'pending' }, { delaySeconds: 0.3 });
       // Give the acknowledgement time to reach the backend before the restart.
       await sleep(100);
@@ -60,7 +67,10 @@ export function durabilityGroup(suite: QueueSuiteContext): void {
       context.onTestFinished(() => after.close());
       const afterDeliveries = after.handle('workflow');
       await after.start();
-      await waitUntil(() => afterDeliveries.length >= 1, 'the pending message after the restart');
+      await waitUntil(() => afterDeliveries.length >= 1, {
+        what: 'the pending message after the restart',
+        timeoutMs: QUEUE_WAIT_MS,
+      });
       await sleep(400);
       expect(
         afterDeliveries.map((delivery) => delivery.message),

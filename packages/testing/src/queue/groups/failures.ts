@@ -1,12 +1,13 @@
 import { encodeMessage, type QueueEnvelope, type QueueTransport } from '@worldkit/core';
 import { describe } from 'vitest';
 import { test } from '../../conformance.js';
+import { waitUntil } from '../../wait-until.js';
 import {
+  QUEUE_WAIT_MS,
   queueNameFor,
   SUITE_DELIVERY_POLICY,
   sleep,
   uniqueDeploymentId,
-  waitUntil,
 } from '../queue-harness.js';
 import { openForTest, type QueueSuiteContext } from '../suite-context.js';
 
@@ -68,7 +69,10 @@ export function failuresGroup(suite: QueueSuiteContext): void {
       await queue.start();
 
       const messageId = await queue.enqueue('workflow', { runId: 'wrun_flaky' });
-      await waitUntil(() => deliveries.length === 3, 'the third attempt');
+      await waitUntil(() => deliveries.length === 3, {
+        what: 'the third attempt',
+        timeoutMs: QUEUE_WAIT_MS,
+      });
       await sleep(300);
 
       expect(
@@ -103,10 +107,10 @@ export function failuresGroup(suite: QueueSuiteContext): void {
       await queue.start();
 
       const messageId = await queue.enqueue('workflow', { runId: 'wrun_doomed' });
-      await waitUntil(
-        () => deliveries.length === SUITE_DELIVERY_POLICY.maxAttempts,
-        'every attempt',
-      );
+      await waitUntil(() => deliveries.length === SUITE_DELIVERY_POLICY.maxAttempts, {
+        what: 'every attempt',
+        timeoutMs: QUEUE_WAIT_MS,
+      });
       const letters = await waitForDeadLetters(queue.transport, 1);
       await sleep(400);
 
@@ -153,7 +157,10 @@ export function failuresGroup(suite: QueueSuiteContext): void {
       await queue.transport.send(validEnvelope(queue.deploymentId), { delaySeconds: 0 });
       await queue.enqueue('workflow', { runId: 'wrun_after_garbage' });
 
-      await waitUntil(() => deliveries.length === 2, 'the two good messages');
+      await waitUntil(() => deliveries.length === 2, {
+        what: 'the two good messages',
+        timeoutMs: QUEUE_WAIT_MS,
+      });
       expect(
         deliveries.map((delivery) => delivery.message),
         'Queue (docs/contract.md), failed deliveries come back with backoff, then dead-letter; malformed envelopes are dead-lettered: deliveries.map((delivery) => delivery.message)',

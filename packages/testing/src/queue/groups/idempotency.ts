@@ -1,6 +1,7 @@
 import { describe } from 'vitest';
 import { skipUnlessCapable, test } from '../../conformance.js';
-import { sleep, waitUntil } from '../queue-harness.js';
+import { waitUntil } from '../../wait-until.js';
+import { QUEUE_WAIT_MS, sleep } from '../queue-harness.js';
 import { openForTest, type QueueSuiteContext } from '../suite-context.js';
 
 export function idempotencyGroup(suite: QueueSuiteContext): void {
@@ -32,7 +33,10 @@ export function idempotencyGroup(suite: QueueSuiteContext): void {
         'Queue (docs/contract.md), idempotencyKeys: a second send with an accepted key is dropped: other',
       ).toEqual(expect.any(String));
 
-      await waitUntil(() => steps.length >= 2, 'the two distinct messages');
+      await waitUntil(() => steps.length >= 2, {
+        what: 'the two distinct messages',
+        timeoutMs: QUEUE_WAIT_MS,
+      });
       await sleep(250);
       expect(
         steps.map((delivery) => delivery.message),
@@ -58,7 +62,10 @@ export function idempotencyGroup(suite: QueueSuiteContext): void {
         'Queue (docs/contract.md), idempotencyKeys: a second send with an accepted key is dropped: duplicate',
       ).toBeNull();
 
-      await waitUntil(() => steps.length === 1, 'the delayed message');
+      await waitUntil(() => steps.length === 1, {
+        what: 'the delayed message',
+        timeoutMs: QUEUE_WAIT_MS,
+      });
       await sleep(250);
       expect(
         steps.map((delivery) => delivery.message),
@@ -81,7 +88,10 @@ export function idempotencyGroup(suite: QueueSuiteContext): void {
         ids.filter((id) => id !== null),
         'Queue (docs/contract.md), idempotencyKeys: a second send with an accepted key is dropped: ids.filter((id) => id !== null)',
       ).toHaveLength(1);
-      await waitUntil(() => steps.length === 1, 'the one accepted message');
+      await waitUntil(() => steps.length === 1, {
+        what: 'the one accepted message',
+        timeoutMs: QUEUE_WAIT_MS,
+      });
       await sleep(250);
       expect(
         steps,

@@ -1,6 +1,7 @@
 import { describe } from 'vitest';
 import { test } from '../../conformance.js';
-import { sleep, waitUntil } from '../queue-harness.js';
+import { waitUntil } from '../../wait-until.js';
+import { QUEUE_WAIT_MS, sleep } from '../queue-harness.js';
 import { openForTest, type QueueSuiteContext } from '../suite-context.js';
 
 export function lifecycleGroup(suite: QueueSuiteContext): void {
@@ -15,7 +16,10 @@ export function lifecycleGroup(suite: QueueSuiteContext): void {
       });
       await queue.start();
       await queue.enqueue('workflow', { runId: 'wrun_busy' });
-      await waitUntil(() => deliveries.length === 1, 'the delivery to start');
+      await waitUntil(() => deliveries.length === 1, {
+        what: 'the delivery to start',
+        timeoutMs: QUEUE_WAIT_MS,
+      });
 
       await queue.close();
       expect(

@@ -1,7 +1,8 @@
 import type { QueueEnvelope } from '@worldkit/core';
 import { describe } from 'vitest';
 import { test } from '../../conformance.js';
-import { sleep, waitUntil } from '../queue-harness.js';
+import { waitUntil } from '../../wait-until.js';
+import { sleep } from '../queue-harness.js';
 import { openForTest, type QueueSuiteContext } from '../suite-context.js';
 import { testEnvelope } from '../test-envelope.js';
 
@@ -33,11 +34,10 @@ export function receiverFailuresGroup(suite: QueueSuiteContext): void {
       const envelope = testEnvelope({ deploymentId: queue.deploymentId });
       await queue.transport.send(envelope, { delaySeconds: 0 });
 
-      await waitUntil(
-        () => calls.length >= 2,
-        'the message to be delivered again after its receiver threw',
-        REDELIVERY_DEADLINE_MS,
-      );
+      await waitUntil(() => calls.length >= 2, {
+        what: 'the message to be delivered again after its receiver threw',
+        timeoutMs: REDELIVERY_DEADLINE_MS,
+      });
       expect(
         calls.slice(0, 2),
         'docs/contract.md, Queue, "Nothing is lost": a receiver that throws has not handled the message, so the transport must keep it and deliver the same message again (not ack or drop it)',
@@ -62,11 +62,10 @@ export function receiverFailuresGroup(suite: QueueSuiteContext): void {
       const envelope = testEnvelope({ deploymentId: queue.deploymentId });
       await queue.transport.send(envelope, { delaySeconds: 0 });
 
-      await waitUntil(
-        () => calls.length >= 2,
-        'the message to be delivered again after its receiver returned no outcome',
-        REDELIVERY_DEADLINE_MS,
-      );
+      await waitUntil(() => calls.length >= 2, {
+        what: 'the message to be delivered again after its receiver returned no outcome',
+        timeoutMs: REDELIVERY_DEADLINE_MS,
+      });
       expect(
         calls.slice(0, 2),
         'docs/contract.md, Queue, "Nothing is lost": a receiver that returns no outcome has not handled the message, so the same message must come back',
@@ -87,7 +86,10 @@ export function receiverFailuresGroup(suite: QueueSuiteContext): void {
       await queue.transport.send(testEnvelope({ deploymentId: queue.deploymentId }), {
         delaySeconds: 0,
       });
-      await waitUntil(() => started === 1, 'the receiver to be called', REDELIVERY_DEADLINE_MS);
+      await waitUntil(() => started === 1, {
+        what: 'the receiver to be called',
+        timeoutMs: REDELIVERY_DEADLINE_MS,
+      });
 
       await queue.close();
       expect(
