@@ -77,11 +77,28 @@ describe('postgres settings', () => {
     );
     expect(() => resolvePostgresSettings({ ...base, pool: { max: 0 } })).toThrowError(/pool/);
     expect(
-      resolvePostgresSettings({ ...base, pool: { max: 4, idleTimeoutMillis: 500 } }).sizing,
+      resolvePostgresSettings({ ...base, pool: { max: 4, idleTimeoutMs: 500 } }).sizing,
     ).toEqual({
       max: 4,
-      idleTimeoutMillis: 500,
+      idleTimeoutMs: 500,
     });
+  });
+
+  it('still accepts the deprecated pool.*Millis spellings for one release', () => {
+    clearEnv();
+    const base = { connectionString: 'postgres://host/db' };
+    expect(
+      resolvePostgresSettings({
+        ...base,
+        pool: { idleTimeoutMillis: 500, connectionTimeoutMillis: 250 },
+      }).sizing,
+    ).toEqual({ idleTimeoutMs: 500, connectionTimeoutMs: 250 });
+    expect(() =>
+      resolvePostgresSettings({
+        ...base,
+        pool: { connectionTimeoutMs: 100, connectionTimeoutMillis: 250 },
+      }),
+    ).toThrowError(/pool\.connectionTimeoutMillis: expected unset when pool\.connectionTimeoutMs/);
   });
 
   it('accepts an existing pg.Pool instead of a connection string', () => {

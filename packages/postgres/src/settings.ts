@@ -10,16 +10,27 @@ export interface PoolSizing {
   /** Most connections this process opens (pg default 10). Keep the sum over all processes below RDS `max_connections`. */
   max?: number;
   /** How long an idle connection stays open, in ms (pg default 10 000). */
-  idleTimeoutMillis?: number;
+  idleTimeoutMs?: number;
   /**
    * How long opening a connection may take before the query fails, in ms (default 10 000; `0`
    * waits forever, pg's own default). Without a bound, a network that drops packets silently
    * (a failover, a security group change) would hang every query and `close()` with it.
    */
+  connectionTimeoutMs?: number;
+  /** @deprecated Use `idleTimeoutMs` (same value); this spelling goes in the next minor release. */
+  idleTimeoutMillis?: number;
+  /** @deprecated Use `connectionTimeoutMs` (same value); this spelling goes in the next minor release. */
   connectionTimeoutMillis?: number;
 }
 
-/** Default for `pool.connectionTimeoutMillis`. */
+/** Pool sizing after validation, deprecated spellings folded into the current ones. */
+export interface ResolvedPoolSizing {
+  max?: number;
+  idleTimeoutMs?: number;
+  connectionTimeoutMs?: number;
+}
+
+/** Default for `pool.connectionTimeoutMs`. */
 export const DEFAULT_CONNECTION_TIMEOUT_MS = 10_000;
 
 /**
@@ -45,7 +56,7 @@ export interface ResolvedPostgresSettings {
   connectionString: string | undefined;
   schema: string;
   existingPool: pg.Pool | undefined;
-  sizing: PoolSizing;
+  sizing: ResolvedPoolSizing;
   ssl: boolean | ConnectionOptions | undefined;
 }
 
@@ -55,9 +66,18 @@ const connectionStringSchema = z
 const schemaNameSchema = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/);
 const poolSizingSchema = z.strictObject({
   max: z.number().int().positive().optional(),
+  idleTimeoutMs: z.number().int().nonnegative().optional(),
+  connectionTimeoutMs: z.number().int().nonnegative().optional(),
+  // Deprecated spellings (pg's own option names), accepted for one release.
   idleTimeoutMillis: z.number().int().nonnegative().optional(),
   connectionTimeoutMillis: z.number().int().nonnegative().optional(),
 });
+
+/** The deprecated pool option each current one replaces. */
+const DEPRECATED_POOL_OPTIONS = [
+  ['idleTimeoutMs', 'idleTimeoutMillis'],
+  ['connectionTimeoutMs', 'connectionTimeoutMillis'],
+] as const;
 
 const CONNECTION_EXPECTED = 'a postgres:// connection string';
 
@@ -75,13 +95,35 @@ export function resolvePostgresSettings(settings: PostgresSettings = {}): Resolv
         {
           key: 'pool',
           expected:
-            'a pg.Pool or { max?: positive integer, idleTimeoutMillis?: integer ≥ 0, connectionTimeoutMillis?: integer ≥ 0 }',
+            'a pg.Pool or { max?: positive integer, idleTimeoutMs?: integer ≥ 0, connectionTimeoutMs?: integer ≥ 0 }',
           // describeValue: JSON.stringify throws on BigInt and would print a URL's password.
           received: describeValue(sizingInput),
         },
       ],
       `${PACKAGE_NAME} options`,
     );
+  }
+  const { max, idleTimeoutMs, connectionTimeoutMs } = sizing.data;
+  const resolvedSizing: ResolvedPoolSizing = { max, idleTimeoutMs, connectionTimeoutMs };
+  for (const [current, deprecated] of DEPRECATED_POOL_OPTIONS) {
+    const old = sizing.data[deprecated];
+    if (old === undefined) continue;
+    if (sizing.data[current] !== undefined && sizing.data[current] !== old) {
+      throw new WorldkitConfigError(
+        [
+          {
+            key: `pool.${deprecated}`,
+            expected: `unset when pool.${current} is given (it is the deprecated name of pool.${current})`,
+            received: describeValue(old),
+          },
+        ],
+        `${PACKAGE_NAME} options`,
+      );
+    }
+    resolvedSizing[current] = old;
+  }
+  for (const key of Object.keys(resolvedSizing) as (keyof ResolvedPoolSizing)[]) {
+    if (resolvedSizing[key] === undefined) delete resolvedSizing[key];
   }
   const schema = resolveSetting(
     {
@@ -98,7 +140,7 @@ export function resolvePostgresSettings(settings: PostgresSettings = {}): Resolv
     connectionString: existingPool ? settings.connectionString : resolveConnectionString(settings),
     schema,
     existingPool,
-    sizing: sizing.data,
+    sizing: resolvedSizing,
     ssl: settings.ssl,
   };
 }

@@ -25,13 +25,13 @@ describe('connection timeout', () => {
   it('defaults to a bounded wait, overridable through pool options', () => {
     const base = { connectionString: `postgres://postgres@127.0.0.1:${port}/postgres` };
     expect(DEFAULT_CONNECTION_TIMEOUT_MS).toBe(10_000);
-    expect(resolvePostgresSettings(base).sizing.connectionTimeoutMillis).toBeUndefined();
-    expect(
-      resolvePostgresSettings({ ...base, pool: { connectionTimeoutMillis: 250 } }).sizing,
-    ).toEqual({ connectionTimeoutMillis: 250 });
+    expect(resolvePostgresSettings(base).sizing.connectionTimeoutMs).toBeUndefined();
+    expect(resolvePostgresSettings({ ...base, pool: { connectionTimeoutMs: 250 } }).sizing).toEqual(
+      { connectionTimeoutMs: 250 },
+    );
     expect(() =>
-      resolvePostgresSettings({ ...base, pool: { connectionTimeoutMillis: -1 } }),
-    ).toThrowError(/pool.*connectionTimeoutMillis/s);
+      resolvePostgresSettings({ ...base, pool: { connectionTimeoutMs: -1 } }),
+    ).toThrowError(/pool.*connectionTimeoutMs/s);
   });
 
   it('fails a query against a server that never answers instead of hanging', async () => {
@@ -39,7 +39,7 @@ describe('connection timeout', () => {
       resolvePostgresSettings({
         connectionString: `postgres://postgres@127.0.0.1:${port}/postgres`,
         schema: 'silent_server',
-        pool: { connectionTimeoutMillis: 300 },
+        pool: { connectionTimeoutMs: 300 },
       }),
     );
     const startedAt = Date.now();

@@ -46,9 +46,8 @@ function createPool(settings: ResolvedPostgresSettings): pg.Pool {
   const pool = new pg.Pool({
     connectionString: settings.connectionString,
     max: settings.sizing.max,
-    idleTimeoutMillis: settings.sizing.idleTimeoutMillis,
-    connectionTimeoutMillis:
-      settings.sizing.connectionTimeoutMillis ?? DEFAULT_CONNECTION_TIMEOUT_MS,
+    idleTimeoutMillis: settings.sizing.idleTimeoutMs,
+    connectionTimeoutMillis: settings.sizing.connectionTimeoutMs ?? DEFAULT_CONNECTION_TIMEOUT_MS,
     // TCP keep-alive notices a peer that vanished without closing (failover) on idle sockets,
     // including the LISTEN connection, which otherwise waits forever for notifications.
     keepAlive: true,
