@@ -13,6 +13,7 @@ import { describeRunEndingsRelease } from './groups/run-endings-release.js';
 import { describeRunLifecycle } from './groups/run-lifecycle.js';
 import { describeStateGuard } from './groups/state-guard.js';
 import { describeStepLifecycle } from './groups/step-lifecycle.js';
+import { describeTagLookalikes } from './groups/tag-lookalikes.js';
 import { describeWaitLifecycle } from './groups/wait-lifecycle.js';
 import { useFreshStorage } from './storage-fixture.js';
 
@@ -46,6 +47,7 @@ export function describeStorageConformance(options: StorageConformanceOptions): 
       describeEntityLists(storage);
       describeResolveDataNone(storage);
       describePayloadRoundTrip(storage);
+      describeTagLookalikes(storage);
       describeConcurrentWriters(storage, capabilities);
       describeStateGuard(storage, capabilities);
     });
