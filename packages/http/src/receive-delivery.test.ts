@@ -235,8 +235,8 @@ describe('receiving signed deliveries', () => {
       401,
       'forged',
     );
-    await check(deliveryRequest(envelope(), { timestamp: now - 301 }), 401, 'stale');
-    await check(deliveryRequest(envelope(), { timestamp: now + 301 }), 401, 'stale');
+    await check(deliveryRequest(envelope(), { timestamp: now - 330 }), 401, 'stale');
+    await check(deliveryRequest(envelope(), { timestamp: now + 330 }), 401, 'stale');
     await check(deliveryRequest(envelope(), { body: '{not json' }), 400, 'malformed');
     await check(
       deliveryRequest(envelope(), { body: JSON.stringify({ format: 1 }) }),
