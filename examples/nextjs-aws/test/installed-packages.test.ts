@@ -10,10 +10,11 @@ import {
   startFauxqs,
   startPostgresServer,
 } from '@worldkit/test-servers';
+import { waitUntil } from '@worldkit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PNPM, packPackages, publicPackages } from '../../../test/support/packed-packages.js';
 import { appClient, waitForStatus, waitUntilPaused, worldkitCli } from './support/clients.js';
-import { type LoggedProcess, runToEnd, spawnLogged, waitUntil } from './support/processes.js';
+import { type LoggedProcess, runToEnd, spawnLogged } from './support/processes.js';
 import { symlinksLeavingTree } from './support/release-build.js';
 
 /**
@@ -192,9 +193,12 @@ describe('examples/nextjs-aws installed from packed @worldkit packages, outside 
         }),
       );
       const app = appClient(`http://127.0.0.1:${port}`);
-      await waitUntil('the installed app to answer', 60_000, () =>
-        app.health().catch(() => undefined),
-      );
+      await waitUntil(() => app.health().catch(() => undefined), {
+        what: 'the installed app to answer',
+        timeoutMs: 60_000,
+        intervalMs: 100,
+        retryErrors: true,
+      });
       expect(await app.health()).toMatchObject({
         deploymentId: VERSION,
         release: 'installed',

@@ -14,6 +14,7 @@ import {
   startPostgresServer,
   startRedisServer,
 } from '@worldkit/test-servers';
+import { waitUntil } from '@worldkit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type AppClient,
@@ -26,7 +27,7 @@ import {
   waitUntilPaused,
   worldkitCli,
 } from './support/clients.js';
-import { type LoggedProcess, spawnLogged, waitUntil } from './support/processes.js';
+import { type LoggedProcess, spawnLogged } from './support/processes.js';
 import { buildRelease, type ReleaseBuild, symlinksLeavingTree } from './support/release-build.js';
 
 /**
@@ -238,12 +239,20 @@ describe.each(BACKENDS)('examples/nextjs-aws on $name', (backend) => {
           );
           const app = appClient(`http://127.0.0.1:${port}`);
           apps[release] = { app, process: server };
-          await waitUntil(`the ${release} server to answer /api/health`, 60_000, async () => {
-            if (server.child.exitCode !== null) {
-              throw new Error(`the ${release} server exited:\n${server.output()}`);
-            }
-            return app.health().catch(() => undefined);
-          });
+          await waitUntil(
+            async () => {
+              if (server.child.exitCode !== null) {
+                throw new Error(`the ${release} server exited:\n${server.output()}`);
+              }
+              return app.health().catch(() => undefined);
+            },
+            {
+              what: `the ${release} server to answer /api/health`,
+              timeoutMs: 60_000,
+              intervalMs: 100,
+              retryErrors: true,
+            },
+          );
         }),
       );
     });
@@ -260,14 +269,20 @@ describe.each(BACKENDS)('examples/nextjs-aws on $name', (backend) => {
               ['test/support/lambda-event-source.mjs'],
               { cwd: APP_DIR, env: { ...env, AWS_LAMBDA_FUNCTION_NAME: 'nextjs-aws-dispatcher' } },
             );
-      await waitUntil('the dispatcher to start consuming', 60_000, async () => {
-        if (dispatcher.child.exitCode !== null) {
-          throw new Error(`the dispatcher exited:\n${dispatcher.output()}`);
-        }
-        return /dispatcher: consuming|lambda event source: polling/.test(dispatcher.output())
-          ? true
-          : undefined;
-      });
+      await waitUntil(
+        async () => {
+          if (dispatcher.child.exitCode !== null) {
+            throw new Error(`the dispatcher exited:\n${dispatcher.output()}`);
+          }
+          return /dispatcher: consuming|lambda event source: polling/.test(dispatcher.output());
+        },
+        {
+          what: 'the dispatcher to start consuming',
+          timeoutMs: 60_000,
+          intervalMs: 100,
+          retryErrors: true,
+        },
+      );
     });
   }, 300_000);
 

@@ -1,4 +1,5 @@
-import { runToEnd, waitUntil } from './processes.js';
+import { waitUntil } from '@worldkit/testing';
+import { runToEnd } from './processes.js';
 
 export interface CliResult {
   code: number | null;
@@ -110,10 +111,13 @@ export async function callWebhook(url: string, payload: unknown): Promise<number
 const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
 
 export function waitForStatus(app: AppClient, runId: string, timeoutMs: number): Promise<RunView> {
-  return waitUntil(`run ${runId} to finish`, timeoutMs, async () => {
-    const run = await app.run(runId);
-    return TERMINAL.has(run.status) ? run : undefined;
-  });
+  return waitUntil(
+    async () => {
+      const run = await app.run(runId);
+      return TERMINAL.has(run.status) ? run : undefined;
+    },
+    { what: `run ${runId} to finish`, timeoutMs, intervalMs: 100, retryErrors: true },
+  );
 }
 
 /**
@@ -126,13 +130,23 @@ export function waitUntilPaused(
   kind: ApprovalKind,
   timeoutMs: number,
 ): Promise<RunView> {
-  return waitUntil(`run ${runId} to pause on its ${kind}`, timeoutMs, async () => {
-    const run = await app.run(runId, true);
-    if (TERMINAL.has(run.status)) {
-      throw new Error(`run ${runId} ended (${run.status}) before pausing: ${JSON.stringify(run)}`);
-    }
-    const types = run.events?.map((event) => event.eventType) ?? [];
-    const waiting = kind === 'sleep' ? types.includes('wait_created') : run.hooks.length > 0;
-    return waiting && types.includes('step_completed') ? run : undefined;
-  });
+  return waitUntil(
+    async () => {
+      const run = await app.run(runId, true);
+      if (TERMINAL.has(run.status)) {
+        throw new Error(
+          `run ${runId} ended (${run.status}) before pausing: ${JSON.stringify(run)}`,
+        );
+      }
+      const types = run.events?.map((event) => event.eventType) ?? [];
+      const waiting = kind === 'sleep' ? types.includes('wait_created') : run.hooks.length > 0;
+      return waiting && types.includes('step_completed') ? run : undefined;
+    },
+    {
+      what: `run ${runId} to pause on its ${kind}`,
+      timeoutMs,
+      intervalMs: 100,
+      retryErrors: true,
+    },
+  );
 }
