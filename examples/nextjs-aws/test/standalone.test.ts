@@ -517,13 +517,17 @@ describe.each(BACKENDS)('examples/nextjs-aws on $name', (backend) => {
         async () => {
           await Promise.all(
             cases.map(async (entry) => {
-              const newRun = await waitUntilPaused(
-                v2(),
-                entry.newRunId!,
-                entry.kind,
-                RUN_TIMEOUT_MS,
-              );
-              expect(newRun.deploymentId).toBe(V2);
+              // A sleeping run needs nothing from outside: on a slow machine its sleep may already have
+              // ended while the others were upgraded, so only its result (woken at the old `until`) is checked.
+              if (entry.kind !== 'sleep') {
+                const newRun = await waitUntilPaused(
+                  v2(),
+                  entry.newRunId!,
+                  entry.kind,
+                  RUN_TIMEOUT_MS,
+                );
+                expect(newRun.deploymentId).toBe(V2);
+              }
               const payload = { approvedBy: entry.label };
               if (entry.kind === 'webhook') {
                 // The URL handed out by v1 before the upgrade: v1's host, the old generated token.
