@@ -3,18 +3,11 @@ import { localStorage, localStreamer } from '@worldkit/local';
 import { postgres, postgresStorage } from '@worldkit/postgres';
 import { bullmqQueue, redisStreamer } from '@worldkit/redis';
 import { sqsQueue } from '@worldkit/sqs';
-import {
-  type OutageProxy,
-  type RestartableServer,
-  type RunningFauxqs,
-  startFauxqs,
-  startOutageProxy,
-  startPostgresServer,
-  startRedisServer,
-} from '@worldkit/test-servers';
+import { type OutageProxy, type RestartableServer, startOutageProxy } from '@worldkit/test-servers';
 import { recordingLogger } from '@worldkit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Outage, type OutageResult, runThroughOutage } from './outage/run-through-outage.js';
+import { useReliabilityServers } from './reliability/servers.js';
 
 /**
  * Backend outages: a backend goes away for 3 s while 30 runs are mid-flight, then comes back
@@ -43,22 +36,14 @@ process.env.AWS_EC2_METADATA_DISABLED = 'true';
 delete process.env.AWS_SESSION_TOKEN;
 delete process.env.AWS_PROFILE;
 
-let pg: RestartableServer;
-let redis: RestartableServer;
-let fauxqs: RunningFauxqs;
+const servers = useReliabilityServers(['pg', 'redis', 'fauxqs'], 120_000);
 let sqsProxy: OutageProxy;
 
 beforeAll(async () => {
-  [pg, redis, fauxqs] = await Promise.all([
-    startPostgresServer(),
-    startRedisServer(),
-    startFauxqs(),
-  ]);
-  sqsProxy = await startOutageProxy(fauxqs.port);
+  sqsProxy = await startOutageProxy(servers.fauxqs.port);
 });
 afterAll(async () => {
   await sqsProxy?.close();
-  await Promise.all([pg?.stop(), redis?.stop(), fauxqs?.stop()]);
 });
 
 function restarting(server: RestartableServer): Outage {
@@ -90,12 +75,12 @@ describe('backend outages: 30 runs in flight, the backend is down for 3 s, every
   it('redis (postgres storage + bullmq queue + redis streamer), redis-server stopped and restarted', async () => {
     const logger = recordingLogger();
     const world = createWorld({
-      storage: postgresStorage({ connectionString: pg.url }),
+      storage: postgresStorage({ connectionString: servers.pg.url }),
       // A job whose reply was lost in the outage stays `active` in Redis until its lock lapses
       // and BullMQ's stalled check hands it back: 5 s here rather than the default 30 s, as
       // the postgres and SQS cases shorten their lease.
-      queue: bullmqQueue({ url: redis.url, prefix: 'outage', lockDurationMs: 5_000 }),
-      streamer: redisStreamer({ url: redis.url, prefix: 'outage' }),
+      queue: bullmqQueue({ url: servers.redis.url, prefix: 'outage', lockDurationMs: 5_000 }),
+      streamer: redisStreamer({ url: servers.redis.url, prefix: 'outage' }),
       deploymentId: 'outage-redis',
       logger,
     });
@@ -103,7 +88,7 @@ describe('backend outages: 30 runs in flight, the backend is down for 3 s, every
       const result = await runThroughOutage({
         world,
         logEntries: logger.lines,
-        outage: restarting(redis),
+        outage: restarting(servers.redis),
         runs: RUNS,
         outageMs: OUTAGE_MS,
         // Generous: the wait ends when every run has finished; a loaded machine needs longer.
@@ -120,7 +105,7 @@ describe('backend outages: 30 runs in flight, the backend is down for 3 s, every
     const world = createWorld({
       // A delivery whose outcome could not be written while the database was down comes
       // back when its lease runs out: 5 s here rather than the default 30 s.
-      ...postgres({ connectionString: pg.url, visibilityTimeoutSeconds: 5 }),
+      ...postgres({ connectionString: servers.pg.url, visibilityTimeoutSeconds: 5 }),
       deploymentId: 'outage-postgres',
       logger,
     });
@@ -128,7 +113,7 @@ describe('backend outages: 30 runs in flight, the backend is down for 3 s, every
       const result = await runThroughOutage({
         world,
         logEntries: logger.lines,
-        outage: restarting(pg),
+        outage: restarting(servers.pg),
         runs: RUNS,
         outageMs: OUTAGE_MS,
         // Generous: the wait ends when every run has finished; a loaded machine needs longer.
@@ -146,9 +131,9 @@ describe('backend outages: 30 runs in flight, the backend is down for 3 s, every
     // log nothing through such an outage).
     const logger = recordingLogger();
     const world = createWorld({
-      storage: postgresStorage({ connectionString: pg.url }),
-      queue: bullmqQueue({ url: redis.url, prefix: 'outage-pg', lockDurationMs: 5_000 }),
-      streamer: redisStreamer({ url: redis.url, prefix: 'outage-pg' }),
+      storage: postgresStorage({ connectionString: servers.pg.url }),
+      queue: bullmqQueue({ url: servers.redis.url, prefix: 'outage-pg', lockDurationMs: 5_000 }),
+      streamer: redisStreamer({ url: servers.redis.url, prefix: 'outage-pg' }),
       deploymentId: 'outage-postgres-bullmq',
       // Deliveries that failed in the outage retry with backoff, 1 s doubling to
       // `delivery.backoffMaxSeconds` (default 300 s): on a loaded machine, where the outage as
@@ -161,7 +146,7 @@ describe('backend outages: 30 runs in flight, the backend is down for 3 s, every
       const result = await runThroughOutage({
         world,
         logEntries: logger.lines,
-        outage: restarting(pg),
+        outage: restarting(servers.pg),
         runs: RUNS,
         outageMs: OUTAGE_MS,
         // Generous: the wait ends when every run has finished; a loaded machine needs longer.

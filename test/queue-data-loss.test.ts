@@ -5,20 +5,12 @@ import type { World } from '@workflow/world';
 import { createWorld, recoverStalledRuns } from '@worldkit/core';
 import { postgres, postgresStorage, postgresStreamer } from '@worldkit/postgres';
 import { bullmqQueue } from '@worldkit/redis';
-import {
-  type RestartableServer,
-  type RunningDynamoDbLocal,
-  type RunningFauxqs,
-  startDynamoDbLocal,
-  startFauxqs,
-  startPostgresServer,
-  startRedisServer,
-} from '@worldkit/test-servers';
 import { listAllEvents, recordingLogger, waitFor } from '@worldkit/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type OutageResult, runThroughOutage } from './outage/run-through-outage.js';
 import { compositionParts } from './reliability/compositions.mjs';
 import { recordFigures } from './reliability/figures.js';
+import { useReliabilityServers } from './reliability/servers.js';
 import { purgeSqsQueue } from './reliability/sqs-purge.js';
 
 /**
@@ -48,22 +40,7 @@ const parked = (world: World) => ({
     }).then(() => undefined),
 });
 
-let pg: RestartableServer;
-let redis: RestartableServer;
-let fauxqs: RunningFauxqs;
-let dynamodb: RunningDynamoDbLocal;
-
-beforeAll(async () => {
-  [pg, redis, fauxqs, dynamodb] = await Promise.all([
-    startPostgresServer(),
-    startRedisServer(),
-    startFauxqs(),
-    startDynamoDbLocal(),
-  ]);
-}, 180_000);
-afterAll(async () => {
-  await Promise.all([pg?.stop(), redis?.stop(), fauxqs?.stop(), dynamodb?.stop()]);
-});
+const servers = useReliabilityServers(['pg', 'redis', 'fauxqs', 'dynamodb']);
 
 /**
  * FLUSHALL over a raw connection (the test needs no Redis client of its own), so the restart
@@ -90,12 +67,7 @@ function expectAllRecovered(composition: string, wipe: string, result: OutageRes
   recordFigures({
     composition,
     scenario: 'queue wiped, then recovery',
-    runs: result.runs,
-    completed: result.completed,
-    lost: result.lost,
-    stuck: result.stuck,
-    duplicateEvents: result.duplicateEvents,
-    durationMs: result.durationMs,
+    ...result,
     detail: `${wipe} with ${result.activeAtOutage} runs parked on a sleep; recovery pass every ${RECOVERY.intervalMs / 1000} s`,
   });
   expect(result.activeAtOutage, 'the wipe must hit runs in flight').toBeGreaterThan(0);
@@ -120,9 +92,9 @@ describe('the queue loses all its data while runs are in flight', () => {
   it('BullMQ: Redis restarted empty — recovery re-queues the stuck runs, every run completes once', async () => {
     const logger = recordingLogger();
     const world = createWorld({
-      storage: postgresStorage({ connectionString: pg.url, schema: 'loss_bullmq' }),
-      streamer: postgresStreamer({ connectionString: pg.url, schema: 'loss_bullmq' }),
-      queue: bullmqQueue({ url: redis.url, prefix: 'loss', lockDurationMs: 5_000 }),
+      storage: postgresStorage({ connectionString: servers.pg.url, schema: 'loss_bullmq' }),
+      streamer: postgresStreamer({ connectionString: servers.pg.url, schema: 'loss_bullmq' }),
+      queue: bullmqQueue({ url: servers.redis.url, prefix: 'loss', lockDurationMs: 5_000 }),
       deploymentId: 'loss-bullmq',
       recovery: RECOVERY,
       logger,
@@ -136,10 +108,10 @@ describe('the queue loses all its data while runs are in flight', () => {
         ...parked(world),
         outage: {
           begin: async () => {
-            await flushRedis(redis.url);
-            await redis.stopServer();
+            await flushRedis(servers.redis.url);
+            await servers.redis.stopServer();
           },
-          end: () => redis.startAgain(),
+          end: () => servers.redis.startAgain(),
         },
         runs: RUNS,
         outageMs: 1_000,
@@ -158,7 +130,11 @@ describe('the queue loses all its data while runs are in flight', () => {
   it('PostgreSQL queue: its rows deleted — same', async () => {
     const logger = recordingLogger();
     const world = createWorld({
-      ...postgres({ connectionString: pg.url, schema: 'loss_pg', visibilityTimeoutSeconds: 5 }),
+      ...postgres({
+        connectionString: servers.pg.url,
+        schema: 'loss_pg',
+        visibilityTimeoutSeconds: 5,
+      }),
       deploymentId: 'loss-postgres',
       recovery: RECOVERY,
       logger,
@@ -171,7 +147,7 @@ describe('the queue loses all its data while runs are in flight', () => {
         outage: {
           begin: () =>
             psql(
-              pg.url,
+              servers.pg.url,
               'DELETE FROM loss_pg.queue_messages; DELETE FROM loss_pg.queue_idempotency_keys',
             ),
           end: async () => {},
@@ -204,11 +180,11 @@ describe('the queue loses all its data while runs are in flight', () => {
         ...(await compositionParts({
           ...process.env,
           REL_COMPOSITION: composition,
-          REL_POSTGRES_URL: pg.url,
+          REL_POSTGRES_URL: servers.pg.url,
           REL_POSTGRES_SCHEMA: 'loss_sqs',
-          REL_SQS_ENDPOINT: fauxqs.endpoint,
+          REL_SQS_ENDPOINT: servers.fauxqs.endpoint,
           REL_SQS_QUEUE: queueName,
-          REL_DYNAMODB_ENDPOINT: dynamodb.endpoint,
+          REL_DYNAMODB_ENDPOINT: servers.dynamodb.endpoint,
           REL_DYNAMODB_TABLE: 'loss-dynamodb-sqs',
         })),
         deploymentId: `loss-${composition}`,
@@ -220,7 +196,10 @@ describe('the queue loses all its data while runs are in flight', () => {
           world,
           logEntries: logger.lines,
           ...parked(world),
-          outage: { begin: () => purgeSqsQueue(fauxqs.endpoint, queueName), end: async () => {} },
+          outage: {
+            begin: () => purgeSqsQueue(servers.fauxqs.endpoint, queueName),
+            end: async () => {},
+          },
           runs,
           outageMs: 100,
           recoveryTimeoutMs: 180_000,
@@ -239,7 +218,7 @@ describe('the queue loses all its data while runs are in flight', () => {
 describe('recoverStalledRuns', () => {
   it('leaves alone what is healthy: a fresh run, a run sleeping towards a future deadline', async () => {
     const world = createWorld({
-      ...postgres({ connectionString: pg.url, schema: 'loss_dry' }),
+      ...postgres({ connectionString: servers.pg.url, schema: 'loss_dry' }),
       deploymentId: 'loss-dry',
       recovery: { intervalMs: false },
       logger: recordingLogger(),

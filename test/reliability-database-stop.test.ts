@@ -1,18 +1,14 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { createWorld } from '@worldkit/core';
-import {
-  type RestartableServer,
-  type RunningFauxqs,
-  startFauxqs,
-  startPostgresServer,
-  startRedisServer,
-} from '@worldkit/test-servers';
+import type { RestartableServer } from '@worldkit/test-servers';
 import { recordingLogger, waitFor } from '@worldkit/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { type Outage, runThroughOutage } from './outage/run-through-outage.js';
 import { compositionParts } from './reliability/compositions.mjs';
 import { recordFigures } from './reliability/figures.js';
+import { useReliabilityServers } from './reliability/servers.js';
+import { expectEveryRunCompleted } from './reliability/workers.js';
 
 /**
  * The database stops without warning (`pg_ctl stop -m immediate`: SIGQUIT to the postmaster,
@@ -27,31 +23,21 @@ import { recordFigures } from './reliability/figures.js';
 const RUNS = 30;
 const DOWN_MS = 3_000;
 
-let pg: RestartableServer;
-let redis: RestartableServer;
-let fauxqs: RunningFauxqs;
+const servers = useReliabilityServers(['pg', 'redis', 'fauxqs'], 120_000);
 
 beforeAll(async () => {
-  [pg, redis, fauxqs] = await Promise.all([
-    startPostgresServer(),
-    startRedisServer(),
-    startFauxqs(),
-  ]);
   // The test cluster runs with synchronous_commit=off for speed: a commit is acknowledged
   // before its WAL is written, so an immediate stop loses the last acknowledged commits — by
   // PostgreSQL's design, not a fault of the World (a step message in Redis then names a step
   // the database never kept). Production keeps the default (on); so do these sessions.
   await promisify(execFile)('psql', [
-    pg.url,
+    servers.pg.url,
     '-v',
     'ON_ERROR_STOP=1',
     '-c',
     'ALTER DATABASE postgres SET synchronous_commit = on',
   ]);
 }, 120_000);
-afterAll(async () => {
-  await Promise.all([pg?.stop(), redis?.stop(), fauxqs?.stop()]);
-});
 
 function isRunning(pid: number): boolean {
   try {
@@ -92,7 +78,7 @@ async function stopDatabaseImmediately(composition: string, env: Record<string, 
     const result = await runThroughOutage({
       world,
       logEntries: logger.lines,
-      outage: immediateStop(pg),
+      outage: immediateStop(servers.pg),
       runs: RUNS,
       outageMs: DOWN_MS,
       // Generous: crash recovery, then leases of deliveries cut short lapse (5 s), on a loaded machine.
@@ -101,28 +87,18 @@ async function stopDatabaseImmediately(composition: string, env: Record<string, 
     recordFigures({
       composition,
       scenario: 'database immediate stop',
-      runs: result.runs,
-      completed: result.completed,
-      lost: result.lost,
-      stuck: result.stuck,
-      duplicateEvents: result.duplicateEvents,
-      durationMs: result.durationMs,
+      ...result,
       detail: `down ${DOWN_MS / 1000} s; runs in flight at the stop: ${result.activeAtOutage}; warn/error lines: ${result.errorsLogged}`,
     });
     expect(result.activeAtOutage, 'the stop must hit runs in flight').toBeGreaterThan(0);
-    expect(
-      {
-        completed: result.completed,
-        lost: result.lost,
-        stuck: result.stuck,
-        duplicateEvents: result.duplicateEvents,
-        unfinished: result.unfinished,
-      },
+    expectEveryRunCompleted(
+      result,
+      RUNS,
       logger.lines
         .slice(-60)
         .map((line) => `${line.level} ${line.message} ${JSON.stringify(line.details ?? {})}`)
         .join('\n'),
-    ).toEqual({ completed: RUNS, lost: 0, stuck: 0, duplicateEvents: 0, unfinished: [] });
+    );
   } finally {
     await world.close?.();
   }
@@ -131,25 +107,25 @@ async function stopDatabaseImmediately(composition: string, env: Record<string, 
 describe(`PostgreSQL stopped immediately for ${DOWN_MS / 1000} s with ${RUNS} runs in flight, restarted on its data: every run completes, no event twice`, () => {
   it('postgres all-in-one', async () => {
     await stopDatabaseImmediately('postgres', {
-      REL_POSTGRES_URL: pg.url,
+      REL_POSTGRES_URL: servers.pg.url,
       REL_POSTGRES_SCHEMA: 'stop_pg',
     });
   }, 300_000);
 
   it('postgres storage + bullmq queue', async () => {
     await stopDatabaseImmediately('postgres-bullmq', {
-      REL_POSTGRES_URL: pg.url,
+      REL_POSTGRES_URL: servers.pg.url,
       REL_POSTGRES_SCHEMA: 'stop_bullmq',
-      REL_REDIS_URL: redis.url,
+      REL_REDIS_URL: servers.redis.url,
       REL_REDIS_PREFIX: 'stop',
     });
   }, 300_000);
 
   it('postgres storage + sqs queue', async () => {
     await stopDatabaseImmediately('postgres-sqs', {
-      REL_POSTGRES_URL: pg.url,
+      REL_POSTGRES_URL: servers.pg.url,
       REL_POSTGRES_SCHEMA: 'stop_sqs',
-      REL_SQS_ENDPOINT: fauxqs.endpoint,
+      REL_SQS_ENDPOINT: servers.fauxqs.endpoint,
       REL_SQS_QUEUE: 'stop-postgres',
     });
   }, 300_000);

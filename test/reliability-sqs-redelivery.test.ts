@@ -1,27 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import {
-  type RestartableServer,
-  type RunningDynamoDbLocal,
-  type RunningFauxqs,
-  startDynamoDbLocal,
-  startFauxqs,
-  startPostgresServer,
-} from '@worldkit/test-servers';
 import { waitFor } from '@worldkit/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { recordFigures } from './reliability/figures.js';
+import { useReliabilityServers, useScratchDirectory } from './reliability/servers.js';
 import {
-  driverWorld,
-  reliabilityBundles,
-  spawnWorker,
+  expectEveryRunCompleted,
+  runWorkerBatch,
   stepExecutions,
-  stopWorker,
-  tally,
   type WorkerProcess,
-  waitForRuns,
-  whenReady,
 } from './reliability/workers.js';
 
 /**
@@ -37,114 +22,79 @@ const VISIBILITY_SECONDS = 3;
 const STEP_MS = 4_000;
 const FREEZES = 2;
 
-let pg: RestartableServer;
-let fauxqs: RunningFauxqs;
-let dynamodb: RunningDynamoDbLocal;
-let bundlesDir: string;
-const scratch = mkdtempSync(join(tmpdir(), 'worldkit-sqs-redelivery-'));
-
-beforeAll(async () => {
-  [pg, fauxqs, dynamodb, bundlesDir] = await Promise.all([
-    startPostgresServer(),
-    startFauxqs(),
-    startDynamoDbLocal(),
-    reliabilityBundles(),
-  ]);
-}, 180_000);
-afterAll(async () => {
-  await Promise.all([pg?.stop(), fauxqs?.stop(), dynamodb?.stop()]);
-  rmSync(scratch, { recursive: true, force: true });
-});
+const servers = useReliabilityServers(['pg', 'fauxqs', 'dynamodb', 'bundlesDir']);
+const scratch = useScratchDirectory('worldkit-sqs-redelivery-');
 
 async function redeliverAcrossProcesses(
   composition: string,
   env: Record<string, string>,
   options: { runs: number; timeoutMs: number },
 ) {
-  const stepLog = join(scratch, `${composition}-steps.log`);
-  const fullEnv = {
-    REL_COMPOSITION: composition,
-    REL_DEPLOYMENT_ID: `redelivery-${composition}`,
-    REL_VISIBILITY_SECONDS: String(VISIBILITY_SECONDS),
-    RELIABILITY_STEP_LOG: stepLog,
-    RELIABILITY_STEP_MS: String(STEP_MS),
-    ...env,
-  };
-  const workers: WorkerProcess[] = [
-    spawnWorker(bundlesDir, fullEnv),
-    spawnWorker(bundlesDir, fullEnv),
-  ];
-  const driver = await driverWorld(fullEnv, bundlesDir);
   const frozen = new Set<WorkerProcess>();
-  try {
-    await Promise.all(workers.map((worker) => whenReady(worker, 180_000)));
-    const runIds = await driver.startRuns(options.runs);
-    const batchStartedAt = Date.now();
-    const stepsFrozen: number[] = [];
-    for (let freeze = 0; freeze < FREEZES; freeze++) {
-      // Freeze a worker with a step under way, each worker in turn where possible.
-      const index = await waitFor('a worker in the middle of a step', 120_000, async () => {
-        const busy = new Set(
-          stepExecutions(stepLog)
-            .filter((step) => !step.ended)
-            .map((step) => step.pid),
+  await runWorkerBatch({
+    composition,
+    scratch,
+    bundlesDir: servers.bundlesDir,
+    env: {
+      REL_DEPLOYMENT_ID: `redelivery-${composition}`,
+      REL_VISIBILITY_SECONDS: String(VISIBILITY_SECONDS),
+      RELIABILITY_STEP_MS: String(STEP_MS),
+      ...env,
+    },
+    workers: 2,
+    ...options,
+    fault: async ({ workers, stepLog }) => {
+      const stepsFrozen: number[] = [];
+      for (let freeze = 0; freeze < FREEZES; freeze++) {
+        // Freeze a worker with a step under way, each worker in turn where possible.
+        const index = await waitFor('a worker in the middle of a step', 120_000, async () => {
+          const busy = new Set(
+            stepExecutions(stepLog)
+              .filter((step) => !step.ended)
+              .map((step) => step.pid),
+          );
+          for (let offset = 0; offset < workers.length; offset++) {
+            const candidate = (freeze + offset) % workers.length;
+            if (busy.has(workers[candidate]!.child.pid!)) return candidate;
+          }
+          return undefined;
+        });
+        const worker = workers[index]!;
+        worker.child.kill('SIGSTOP');
+        frozen.add(worker);
+        stepsFrozen.push(
+          stepExecutions(stepLog).filter((step) => step.pid === worker.child.pid && !step.ended)
+            .length,
         );
-        for (let offset = 0; offset < workers.length; offset++) {
-          const candidate = (freeze + offset) % workers.length;
-          if (busy.has(workers[candidate]!.child.pid!)) return candidate;
-        }
-        return undefined;
+        // The fault itself: a handler stalled for three visibility timeouts.
+        await new Promise((resolve) => setTimeout(resolve, 3 * VISIBILITY_SECONDS * 1000));
+        worker.child.kill('SIGCONT');
+        frozen.delete(worker);
+      }
+      return stepsFrozen;
+    },
+    release: () => {
+      for (const worker of frozen) worker.child.kill('SIGCONT');
+    },
+    check: (outcome) => {
+      const byStep = new Map<string, Set<number>>();
+      for (const step of outcome.executions) {
+        byStep.set(step.label, (byStep.get(step.label) ?? new Set()).add(step.pid));
+      }
+      const inBothProcesses = [...byStep.values()].filter((pids) => pids.size > 1).length;
+      recordFigures({
+        composition,
+        scenario: 'SQS redelivery across 2 processes',
+        ...outcome.result,
+        durationMs: outcome.durationMs,
+        detail: `visibility ${VISIBILITY_SECONDS} s, steps ${STEP_MS / 1000} s, ${FREEZES} freezes of ${3 * VISIBILITY_SECONDS} s; steps run by both processes: ${inBothProcesses}`,
       });
-      const worker = workers[index]!;
-      worker.child.kill('SIGSTOP');
-      frozen.add(worker);
-      stepsFrozen.push(
-        stepExecutions(stepLog).filter((step) => step.pid === worker.child.pid && !step.ended)
-          .length,
-      );
-      // The fault itself: a handler stalled for three visibility timeouts.
-      await new Promise((resolve) => setTimeout(resolve, 3 * VISIBILITY_SECONDS * 1000));
-      worker.child.kill('SIGCONT');
-      frozen.delete(worker);
-    }
-    await waitForRuns(driver.world, runIds, options.timeoutMs);
-    const durationMs = Date.now() - batchStartedAt;
-    const result = await tally(driver.world, runIds);
-    const executions = stepExecutions(stepLog);
-    const byStep = new Map<string, Set<number>>();
-    for (const step of executions) {
-      byStep.set(step.label, (byStep.get(step.label) ?? new Set()).add(step.pid));
-    }
-    const inBothProcesses = [...byStep.values()].filter((pids) => pids.size > 1).length;
-    recordFigures({
-      composition,
-      scenario: 'SQS redelivery across 2 processes',
-      runs: result.runs,
-      completed: result.completed,
-      lost: result.lost,
-      stuck: result.stuck,
-      duplicateEvents: result.duplicateEvents,
-      durationMs,
-      detail: `visibility ${VISIBILITY_SECONDS} s, steps ${STEP_MS / 1000} s, ${FREEZES} freezes of ${3 * VISIBILITY_SECONDS} s; steps run by both processes: ${inBothProcesses}`,
-    });
-    expect(Math.min(...stepsFrozen), 'every freeze must stall a step').toBeGreaterThan(0);
-    // The point of the scenario: SQS did hand messages to the other process mid-handler.
-    expect(inBothProcesses, 'steps executed in both processes').toBeGreaterThan(0);
-    expect(
-      {
-        completed: result.completed,
-        lost: result.lost,
-        stuck: result.stuck,
-        duplicateEvents: result.duplicateEvents,
-        unfinished: result.unfinished,
-      },
-      workers.map((worker) => worker.output()).join('\n---\n'),
-    ).toEqual({ completed: options.runs, lost: 0, stuck: 0, duplicateEvents: 0, unfinished: [] });
-  } finally {
-    for (const worker of frozen) worker.child.kill('SIGCONT');
-    await Promise.all(workers.map((worker) => stopWorker(worker)));
-    await driver.world.close?.();
-  }
+      expect(Math.min(...outcome.fault), 'every freeze must stall a step').toBeGreaterThan(0);
+      // The point of the scenario: SQS did hand messages to the other process mid-handler.
+      expect(inBothProcesses, 'steps executed in both processes').toBeGreaterThan(0);
+      expectEveryRunCompleted(outcome.result, options.runs, outcome.outputs);
+    },
+  });
 }
 
 describe(`SQS redelivers to a second process while a handler is stalled past the ${VISIBILITY_SECONDS} s visibility timeout: every run completes, no event twice`, () => {
@@ -152,9 +102,9 @@ describe(`SQS redelivers to a second process while a handler is stalled past the
     await redeliverAcrossProcesses(
       'postgres-sqs',
       {
-        REL_POSTGRES_URL: pg.url,
+        REL_POSTGRES_URL: servers.pg.url,
         REL_POSTGRES_SCHEMA: 'redelivery',
-        REL_SQS_ENDPOINT: fauxqs.endpoint,
+        REL_SQS_ENDPOINT: servers.fauxqs.endpoint,
         REL_SQS_QUEUE: 'redelivery-postgres',
       },
       { runs: 12, timeoutMs: 180_000 },
@@ -165,9 +115,9 @@ describe(`SQS redelivers to a second process while a handler is stalled past the
     await redeliverAcrossProcesses(
       'dynamodb-sqs',
       {
-        REL_DYNAMODB_ENDPOINT: dynamodb.endpoint,
+        REL_DYNAMODB_ENDPOINT: servers.dynamodb.endpoint,
         REL_DYNAMODB_TABLE: 'sqs-redelivery',
-        REL_SQS_ENDPOINT: fauxqs.endpoint,
+        REL_SQS_ENDPOINT: servers.fauxqs.endpoint,
         REL_SQS_QUEUE: 'redelivery-dynamodb',
       },
       { runs: 8, timeoutMs: 300_000 },

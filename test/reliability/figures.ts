@@ -27,7 +27,22 @@ export interface ReliabilityFigures {
 
 export const FIGURES_FILE = 'figures.jsonl';
 
-export function recordFigures(figures: ReliabilityFigures): void {
+/**
+ * Prints and appends one scenario's figures. Only the fields of `ReliabilityFigures` are kept,
+ * so a tally may be spread in whole: `recordFigures({ composition, scenario, ...result, detail })`.
+ */
+export function recordFigures(measured: ReliabilityFigures): void {
+  const figures: ReliabilityFigures = {
+    composition: measured.composition,
+    scenario: measured.scenario,
+    runs: measured.runs,
+    completed: measured.completed,
+    lost: measured.lost,
+    stuck: measured.stuck,
+    duplicateEvents: measured.duplicateEvents,
+    durationMs: measured.durationMs,
+    detail: measured.detail,
+  };
   console.log(
     `reliability (${figures.composition}, ${figures.scenario}): runs=${figures.runs} completed=${figures.completed} lost=${figures.lost} stuck=${figures.stuck} duplicate-events=${figures.duplicateEvents} in ${(figures.durationMs / 1000).toFixed(1)} s; ${figures.detail}`,
   );

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { World } from '@workflow/world';
 import { createWorld, loadWorkflowCode } from '@worldkit/core';
 import { buildWorkflows, listAllEvents } from '@worldkit/testing';
+import { expect } from 'vitest';
 import { start } from 'workflow/api';
 import { compositionParts } from './compositions.mjs';
 import { countDuplicateEvents, type ReliabilityFigures } from './figures.js';
@@ -197,4 +198,101 @@ export function stepExecutions(file: string): StepExecution[] {
     }
   }
   return executions;
+}
+
+/** What a fault sees while it acts on a batch of runs executing in worker processes. */
+export interface WorkerBatch {
+  /** The worker processes; a fault that replaces one puts the new one in its place. */
+  workers: WorkerProcess[];
+  /** Spawns a worker of the batch's composition (not yet in `workers`). */
+  spawn(): WorkerProcess;
+  /** The driver World (never consumes): reads the runs' state. */
+  world: World;
+  runIds: string[];
+  /** The step log the workers append to (`stepExecutions`). */
+  stepLog: string;
+}
+
+/** What the batch left: its tally, from the batch's start to the last run finishing. */
+export interface WorkerBatchOutcome<T> {
+  fault: T;
+  result: Awaited<ReturnType<typeof tally>>;
+  durationMs: number;
+  executions: StepExecution[];
+  /** Every worker's output, to explain a failed expectation. */
+  outputs: string;
+}
+
+/**
+ * Runs `runs` reliability workflows on `workers` worker processes of one composition (the
+ * `REL_*` settings in `env`) while `fault` acts on them, waits up to `timeoutMs` for every run
+ * to end, and hands what the batch left to `check` (before the workers stop, so their output
+ * is whole). The workers log their steps to `<scratch>/<composition>-steps.log`.
+ */
+export async function runWorkerBatch<T>(options: {
+  composition: string;
+  scratch: string;
+  bundlesDir: string;
+  env: Record<string, string>;
+  workers: number;
+  runs: number;
+  timeoutMs: number;
+  fault: (batch: WorkerBatch) => Promise<T>;
+  /** Undoes what the fault may leave if it throws (e.g. SIGCONT a stopped worker). */
+  release?: () => void;
+  check: (outcome: WorkerBatchOutcome<T>) => void;
+}): Promise<void> {
+  const stepLog = join(options.scratch, `${options.composition}-steps.log`);
+  const env = {
+    REL_COMPOSITION: options.composition,
+    RELIABILITY_STEP_LOG: stepLog,
+    ...options.env,
+  };
+  const spawn = () => spawnWorker(options.bundlesDir, env);
+  const workers = Array.from({ length: options.workers }, spawn);
+  const driver = await driverWorld(env, options.bundlesDir);
+  try {
+    // Generous: on a loaded 2-core machine several Node processes take a while to load.
+    await Promise.all(workers.map((worker) => whenReady(worker, 180_000)));
+    const runIds = await driver.startRuns(options.runs);
+    const batchStartedAt = Date.now();
+    const fault = await options.fault({ workers, spawn, world: driver.world, runIds, stepLog });
+    await waitForRuns(driver.world, runIds, options.timeoutMs);
+    const durationMs = Date.now() - batchStartedAt;
+    const result = await tally(driver.world, runIds);
+    options.check({
+      fault,
+      result,
+      durationMs,
+      executions: stepExecutions(stepLog),
+      outputs: workers.map((worker) => worker.output()).join('\n---\n'),
+    });
+  } finally {
+    options.release?.();
+    await Promise.all(workers.map((worker) => stopWorker(worker)));
+    await driver.world.close?.();
+  }
+}
+
+/**
+ * The expectation a reliability scenario ends on: all `runs` completed, none lost or stuck, no
+ * event twice. `explanation` (worker output, the World's last log lines) shows when it fails.
+ */
+export function expectEveryRunCompleted(
+  result: Pick<ReliabilityFigures, 'completed' | 'lost' | 'stuck' | 'duplicateEvents'> & {
+    unfinished: string[];
+  },
+  runs: number,
+  explanation: string,
+): void {
+  expect(
+    {
+      completed: result.completed,
+      lost: result.lost,
+      stuck: result.stuck,
+      duplicateEvents: result.duplicateEvents,
+      unfinished: result.unfinished,
+    },
+    explanation,
+  ).toEqual({ completed: runs, lost: 0, stuck: 0, duplicateEvents: 0, unfinished: [] });
 }
