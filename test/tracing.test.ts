@@ -68,7 +68,19 @@ describe('OpenTelemetry spans from the composed World', () => {
     exporter
       .getFinishedSpans()
       .filter((span) => span.instrumentationScope.name === '@worldkit/core');
-  const parentOf = (span: ReadableSpan) => span.parentSpanContext?.spanId;
+  /**
+   * The nearest enclosing Worldkit span: the Workflow SDK records spans of its own when
+   * `@opentelemetry/api` is installed, and they may sit between ours.
+   */
+  const parentOf = (span: ReadableSpan) => {
+    const all = byId(exporter.getFinishedSpans());
+    let parentId = span.parentSpanContext?.spanId;
+    for (let parent = all.get(parentId ?? ''); parent; parent = all.get(parentId ?? '')) {
+      if (parent.instrumentationScope.name === '@worldkit/core') return parentId;
+      parentId = parent.parentSpanContext?.spanId;
+    }
+    return parentId;
+  };
   const byId = (spans: ReadableSpan[]) =>
     new Map(spans.map((span) => [span.spanContext().spanId, span]));
 
