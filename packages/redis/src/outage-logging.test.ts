@@ -1,5 +1,6 @@
 import { type RestartableServer, startRedisServer } from '@worldkit/test-servers';
 import { type LoggedLine, recordingLogger, testEnvelope, waitUntil } from '@worldkit/testing';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { createBullmqQueue } from './queue/bullmq-queue.js';
 import { createRedisStreamer } from './streamer/redis-streamer.js';
@@ -33,6 +34,23 @@ const envelope = (index: number) =>
     queueName: '__wkf_workflow_outage',
   });
 
+/**
+ * Whether the server shows a client named `name` blocked in `command`, so the test stops
+ * Redis only once that command is really in flight (on a slow machine it may not be yet).
+ */
+async function clientIsRunning(url: string, name: string, command: string): Promise<boolean> {
+  const admin = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await admin.connect();
+    const clients = (await admin.call('CLIENT', 'LIST')) as string;
+    return clients
+      .split('\n')
+      .some((line) => line.includes(` name=${name} `) && line.includes(` cmd=${command} `));
+  } finally {
+    admin.disconnect();
+  }
+}
+
 /** Lines per level for each backend named in an outage report line. */
 function linesAbout(lines: LoggedLine[], backend: string) {
   const about = lines.filter((line) => line.message.startsWith(backend));
@@ -61,6 +79,9 @@ describe('a Redis restart', () => {
     // A live reader keeps the tail watcher's blocking XREAD in flight through the outage.
     const reader = (await streamer.readFromStream('strm_outage')).getReader();
     const firstChunk = reader.read();
+    await waitUntil(() => clientIsRunning(redis.url, 'worldkit-streamer-tail', 'xread'), {
+      what: "the tail watcher's XREAD to be in flight",
+    });
 
     await redis.stopServer();
     // Sends made while Redis is down wait through the reconnect (maxRetriesPerRequest: null).
@@ -100,5 +121,5 @@ describe('a Redis restart', () => {
     const reported = (line: LoggedLine) =>
       backends.some((backend) => line.message.startsWith(backend));
     expect(logger.lines.filter((line) => line.level !== 'debug' && !reported(line))).toEqual([]);
-  }, 60_000);
+  }, 180_000);
 });
