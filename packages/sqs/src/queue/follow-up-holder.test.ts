@@ -114,7 +114,7 @@ describe('sqs follow-ups come from the current holder of a message', () => {
     expect(loud.map((line) => line.message)).toEqual([
       expect.stringMatching(/is unreachable; retrying until it is back/),
     ]);
-  }, 60_000);
+  }, 180_000);
 
   it('counts a receipt handle as stale once its message was deleted or received again, and nothing else', async () => {
     const client = fauxqsClient(fauxqs.server);
@@ -188,5 +188,5 @@ describe('sqs follow-ups come from the current holder of a message', () => {
     await waitUntil(() => acked >= count, { what: 'every message to be handled', intervalMs: 50 });
     expect(acked).toBeLessThan(count * 2);
     expect(logger.lines.filter((line) => line.level !== 'debug')).toEqual([]);
-  }, 60_000);
+  }, 180_000);
 });
