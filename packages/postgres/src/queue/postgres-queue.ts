@@ -125,14 +125,13 @@ export function createPostgresQueue(
       typeof fields.deploymentId === 'string' ? fields.deploymentId : '',
       JSON.stringify(envelope),
       Math.max(0, options.delaySeconds),
+      channel,
     ];
     const result =
       typeof fields.idempotencyKey === 'string' && fields.idempotencyKey
         ? await pool.query(sql.sendWithKey, [...values, fields.idempotencyKey, retentionMs])
         : await pool.query(sql.send, values);
-    const accepted = (result.rowCount ?? 0) > 0;
-    if (accepted) await pool.query('SELECT pg_notify($1, $2)', [channel, '']);
-    return { accepted };
+    return { accepted: (result.rowCount ?? 0) > 0 };
   }
 
   async function handle(
@@ -141,7 +140,7 @@ export function createPostgresQueue(
     text: string,
     token: string,
     claimedAt: number,
-  ) {
+  ): Promise<DeliveryOutcome['type']> {
     const sql = statements();
     // The lease is kept alive until the outcome is written, not just while the receiver runs:
     // a write retried through an outage must not race another worker claiming the message.
@@ -174,6 +173,7 @@ export function createPostgresQueue(
           outcome: outcome.type,
         });
       }
+      return outcome.type;
     } finally {
       lease.release();
     }
@@ -232,18 +232,26 @@ export function createPostgresQueue(
     }
   }
 
-  function track(work: Promise<void>) {
-    const settled = work
+  /**
+   * Keeps a delivery in the in-flight set until its outcome is written. The claim loop is woken
+   * afterwards only when it may be waiting for this delivery: it was at capacity, or the
+   * message is due again at a time the loop has not seen (redelivered, or its outcome was not
+   * written). New messages wake it by NOTIFY, so an ack alone costs no extra claim.
+   */
+  function track(work: Promise<DeliveryOutcome['type']>) {
+    const settled: Promise<void> = work
       .catch((error: unknown) => {
         // Not a database failure (those are retried and reported above): the lease runs out
         // and the message comes back; nothing is lost.
         logger.warn('postgres queue could not finish a delivery; it comes back after its lease', {
           error: error instanceof Error ? error.message : String(error),
         });
+        return undefined;
       })
-      .finally(() => {
+      .then((outcome) => {
+        const wasFull = inFlight.size >= concurrency;
         inFlight.delete(settled);
-        signal();
+        if (wasFull || outcome !== 'ack') signal();
       });
     inFlight.add(settled);
   }
@@ -261,23 +269,25 @@ export function createPostgresQueue(
           const token = randomUUID();
           const only = settings.deployments ? [...settings.deployments()] : null;
           const claimedAt = Date.now();
-          const claimed = await query<{ message_id: string; envelope: string }>(
-            'claim',
-            sql.claim,
-            [capacity, token, leaseSeconds, only],
+          const answer = await query<{
+            message_id: string | null;
+            envelope: string;
+            wait_ms: number | null;
+          }>('claim', sql.claim, [capacity, token, leaseSeconds, only]);
+          const claimed = answer.rows.filter(
+            (row): row is typeof row & { message_id: string } => row.message_id !== null,
           );
           if (stopping) {
             // Claimed while closing: hand them straight back instead of running them.
-            for (const row of claimed.rows) {
+            for (const row of claimed) {
               await query('hand back', sql.redeliver, [row.message_id, token, row.envelope, 0]);
             }
             break;
           }
-          for (const row of claimed.rows)
+          for (const row of claimed)
             track(handle(receiver, row.message_id, row.envelope, token, claimedAt));
-          if (claimed.rows.length === capacity) continue;
-          const next = await query<{ wait_ms: number | null }>('next due', sql.nextDue, [only]);
-          const dueIn = next.rows[0]?.wait_ms;
+          if (claimed.length === capacity) continue;
+          const dueIn = answer.rows.find((row) => row.message_id === null)?.wait_ms;
           if (dueIn !== null && dueIn !== undefined) waitMs = Math.min(waitMs, Math.ceil(dueIn));
         }
         if (Date.now() - lastKeyCleanup > KEY_CLEANUP_INTERVAL_MS) {

@@ -11,40 +11,57 @@ export function queueStatements(tables: TableNames) {
     queueDeadLetters: deadLetters,
   } = tables;
   return {
-    /** $1 id, $2 queue, $3 deployment, $4 envelope, $5 delay s. */
-    send: `INSERT INTO ${messages} (message_id, queue_name, deployment_id, envelope, run_at)
-           VALUES ($1, $2, $3, $4, now() + $5 * interval '1 second')
-           ON CONFLICT (message_id) DO NOTHING
-           RETURNING message_id`,
     /**
-     * As `send`, but only when the idempotency key ($6) is free: never seen, or settled longer
-     * than $7 ms ago. The key's primary key arbitrates concurrent senders.
+     * $1 id, $2 queue, $3 deployment, $4 envelope, $5 delay s, $6 NOTIFY channel. The insert
+     * and the wake-up of idle consumers are one round trip (the notification is sent when the
+     * statement commits).
+     */
+    send: `WITH sent AS (
+             INSERT INTO ${messages} (message_id, queue_name, deployment_id, envelope, run_at)
+             VALUES ($1, $2, $3, $4, now() + $5 * interval '1 second')
+             ON CONFLICT (message_id) DO NOTHING
+             RETURNING message_id)
+           SELECT message_id, pg_notify($6, '') FROM sent`,
+    /**
+     * As `send`, but only when the idempotency key ($7) is free: never seen, or settled longer
+     * than $8 ms ago. The key's primary key arbitrates concurrent senders.
      */
     sendWithKey: `WITH claimed AS (
-             INSERT INTO ${keys} AS k (idempotency_key, message_id) VALUES ($6, $1)
+             INSERT INTO ${keys} AS k (idempotency_key, message_id) VALUES ($7, $1)
              ON CONFLICT (idempotency_key) DO UPDATE
                SET message_id = EXCLUDED.message_id, settled_at = NULL
-               WHERE k.settled_at IS NOT NULL AND k.settled_at < now() - $7 * interval '1 millisecond'
-             RETURNING 1)
-           INSERT INTO ${messages} (message_id, queue_name, deployment_id, envelope, run_at)
-           SELECT $1, $2, $3, $4, now() + $5 * interval '1 second' FROM claimed
-           ON CONFLICT (message_id) DO NOTHING
-           RETURNING message_id`,
+               WHERE k.settled_at IS NOT NULL AND k.settled_at < now() - $8 * interval '1 millisecond'
+             RETURNING 1),
+           sent AS (
+             INSERT INTO ${messages} (message_id, queue_name, deployment_id, envelope, run_at)
+             SELECT $1, $2, $3, $4, now() + $5 * interval '1 second' FROM claimed
+             ON CONFLICT (message_id) DO NOTHING
+             RETURNING message_id)
+           SELECT message_id, pg_notify($6, '') FROM sent`,
     /**
      * Leases up to $1 due messages to this worker (token $2) for $3 seconds, only for the
      * versions in $4 when it is not null. SKIP LOCKED lets many workers claim at once without
-     * waiting on each other.
+     * waiting on each other. The last row (message_id null) says in how many milliseconds the
+     * next message not claimed here is due (null when there is none), so claiming and deciding
+     * how long to sleep is one round trip. Leases taken by this statement are left out of
+     * that figure (its snapshot still shows them due); the poll interval bounds how late an
+     * expired lease is noticed.
      */
-    claim: `UPDATE ${messages} AS m
-            SET run_at = now() + $3 * interval '1 second', lease_token = $2, deliveries = m.deliveries + 1
-            FROM (SELECT message_id FROM ${messages}
-                  WHERE run_at <= now() AND ($4::text[] IS NULL OR deployment_id = ANY($4))
-                  ORDER BY run_at LIMIT $1 FOR UPDATE SKIP LOCKED) AS due
-            WHERE m.message_id = due.message_id
-            RETURNING m.message_id, m.envelope`,
-    /** Milliseconds until the next claimable message is due (or a lease runs out), null when none. */
-    nextDue: `SELECT GREATEST(0, EXTRACT(EPOCH FROM (min(run_at) - now())) * 1000)::float8 AS wait_ms
-              FROM ${messages} WHERE $1::text[] IS NULL OR deployment_id = ANY($1)`,
+    claim: `WITH due AS (
+              SELECT message_id FROM ${messages}
+              WHERE run_at <= now() AND ($4::text[] IS NULL OR deployment_id = ANY($4))
+              ORDER BY run_at LIMIT $1 FOR UPDATE SKIP LOCKED),
+            claimed AS (
+              UPDATE ${messages} AS m
+              SET run_at = now() + $3 * interval '1 second', lease_token = $2, deliveries = m.deliveries + 1
+              FROM due WHERE m.message_id = due.message_id
+              RETURNING m.message_id, m.envelope)
+            SELECT message_id, envelope, NULL::float8 AS wait_ms FROM claimed
+            UNION ALL
+            SELECT NULL, NULL, GREATEST(0, EXTRACT(EPOCH FROM (min(run_at) - now())) * 1000)::float8
+            FROM ${messages}
+            WHERE ($4::text[] IS NULL OR deployment_id = ANY($4))
+              AND message_id NOT IN (SELECT message_id FROM claimed)`,
     /** $1 id, $2 token, $3 lease s. */
     extendLease: `UPDATE ${messages} SET run_at = now() + $3 * interval '1 second'
                   WHERE message_id = $1 AND lease_token = $2`,
