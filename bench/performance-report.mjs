@@ -39,9 +39,14 @@ export function renderPerformanceMarkdown(report, { chartFile }) {
     '- **p50 / p99**: per-run latency, `start()` until the `run_completed` event is written.',
     '- **storage calls / step**: calls to `runs.*`, `steps.*`, `events.*`, `hooks.*` during the',
     '  concurrency-50 pass, divided by runs × 3 steps (a call may be several SQL statements inside).',
+    '- **requests / step**: what the World really sends over the network in the concurrency-50',
+    '  pass — SQL statements, Redis commands, DynamoDB and SQS requests, counted in the client',
+    '  libraries (bench/round-trip-counter.mjs) — divided by runs × 3 steps. Split by kind below.',
     "- **peak RSS**: the worker process's maximum resident set (`process.resourceUsage().maxRSS`).",
     "- **vs …**: runs/s at concurrency 50 over that peer's.",
     '',
+    ...breakdownSection(report),
+    ...requestsSection(report),
     '## How to read it',
     '',
     "- Worldkit Worlds deliver messages **in-process** (the queue consumer calls the bundle's",
@@ -93,6 +98,7 @@ export const TABLE_HEADER = [
   'seq p50 ms',
   'seq p99 ms',
   'storage calls/step',
+  'requests/step',
   'peak RSS MB',
   'vs world-local',
   'vs world-postgres',
@@ -116,6 +122,7 @@ export function tableRows(report) {
       result.sequential.p50Ms.toFixed(1),
       result.sequential.p99Ms.toFixed(1),
       result.concurrent.storageCalls.perStep.toFixed(2),
+      result.concurrent.network ? result.concurrent.network.perStep.toFixed(1) : 'n/a',
       result.peakRssMb.toFixed(0),
       ratio('world-local'),
       ratio('world-postgres'),
@@ -123,12 +130,122 @@ export function tableRows(report) {
   });
 }
 
+/** Markdown table from a header and rows of cells; every column but the first is numeric. */
+function markdown(header, rows) {
+  return [
+    `| ${header.join(' | ')} |`,
+    `| ${header.map((_, column) => (column > 0 ? '---:' : '---')).join(' | ')} |`,
+    ...rows.map((row) => `| ${row.join(' | ')} |`),
+  ].join('\n');
+}
+
+const BREAKDOWN_PARTS = [
+  ['pickup', 'queue pickup'],
+  ['ack', 'transport ack'],
+  ['handlerStorage', 'storage'],
+  ['handlerSend', 'queue send'],
+  ['handlerRuntime', 'runtime'],
+  ['startStorage', 'start(): storage'],
+  ['startSend', 'start(): send'],
+];
+
+/** Where a step's time goes, per Worldkit World, from the traced sequential runs. */
+function breakdownSection(report) {
+  const traced = report.worlds.filter((name) => report.results[name]?.breakdown);
+  if (traced.length === 0) return [];
+  const rows = traced.map((name) => {
+    const { breakdown } = report.results[name];
+    const total = BREAKDOWN_PARTS.reduce((sum, [key]) => sum + breakdown.perStepMs[key], 0);
+    return [
+      name,
+      breakdown.latencyMs.p50Ms.toFixed(1),
+      (breakdown.latencyMs.p50Ms / 3).toFixed(1),
+      ...BREAKDOWN_PARTS.map(([key]) => breakdown.perStepMs[key].toFixed(1)),
+      total.toFixed(1),
+      breakdown.deliveriesPerRun.toFixed(1),
+    ];
+  });
+  return [
+    "## Where a step's time goes",
+    '',
+    `Sequential runs (concurrency 1), traced after the measured passes: ${traced.map((name) => report.results[name].breakdown.runs)[0]} runs per World, split with the`,
+    'OpenTelemetry spans `@worldkit/core` records for every World call and delivery',
+    '([bench/time-breakdown.mjs](../bench/time-breakdown.mjs)). Milliseconds **per step** (a run',
+    "here is 3 steps); the peers record no such spans, so only Worldkit's compositions appear.",
+    '',
+    markdown(
+      [
+        'World',
+        'run p50 ms',
+        'per step',
+        ...BREAKDOWN_PARTS.map(([, label]) => label),
+        'sum',
+        'deliveries/run',
+      ],
+      rows,
+    ),
+    '',
+    '- **queue pickup**: from the end of the `queue()` call that sent a message to the start of',
+    '  its delivery — the wait for the transport to hand it over (NOTIFY and a claim, a blocking',
+    '  pop, a long poll).',
+    "- **transport ack**: a delivery's own bookkeeping after the handler (ack, lease, receipt).",
+    '- **storage / queue send**: World calls made inside handlers (their full client-side time,',
+    '  serialisation included); **runtime**: the rest of the handler — replay, the step code,',
+    '  the Workflow SDK, the event loop.',
+    '- **start()**: the `run_created` write and the first message, before any delivery.',
+    '- The sum is not exactly **per step**: deliveries of one run overlap (a handler may still be',
+    '  finishing when the message it sent is picked up), and tracing adds its own small cost.',
+    '',
+  ];
+}
+
+/** Network requests per step by kind, at both concurrencies. */
+function requestsSection(report) {
+  const measured = report.worlds.filter((name) => report.results[name]?.concurrent?.network);
+  if (measured.length === 0) return [];
+  const kinds = [
+    ...new Set(
+      measured.flatMap((name) => [
+        ...Object.keys(report.results[name].concurrent.network.byKind),
+        ...Object.keys(report.results[name].sequential.network.byKind),
+      ]),
+    ),
+  ].sort();
+  const perStep = (pass, kind, runs) => ((pass.network.byKind[kind] ?? 0) / (runs * 3)).toFixed(1);
+  const rows = measured.map((name) => {
+    const result = report.results[name];
+    return [
+      name,
+      ...kinds.map((kind) => perStep(result.sequential, kind, report.settings.latencyRuns)),
+      result.sequential.network.perStep.toFixed(1),
+      ...kinds.map((kind) => perStep(result.concurrent, kind, report.settings.runs)),
+      result.concurrent.network.perStep.toFixed(1),
+    ];
+  });
+  return [
+    '## Network requests per step',
+    '',
+    'Requests the World sends, counted in the client libraries (`pg` queries, ioredis commands,',
+    'AWS SDK `send`), per step, in the sequential (@1) and concurrent (@50) passes. An idle',
+    "consumer's polls and blocking reads count too, so the @1 figures include the waits between",
+    'runs.',
+    '',
+    markdown(
+      [
+        'World',
+        ...kinds.map((kind) => `${kind} @1`),
+        'all @1',
+        ...kinds.map((kind) => `${kind} @50`),
+        'all @50',
+      ],
+      rows,
+    ),
+    '',
+  ];
+}
+
 function markdownTable(report) {
-  const rows = tableRows(report);
-  const numeric = TABLE_HEADER.map((_, column) => column > 0);
-  const header = `| ${TABLE_HEADER.join(' | ')} |`;
-  const rule = `| ${TABLE_HEADER.map((_, column) => (numeric[column] ? '---:' : '---')).join(' | ')} |`;
-  return [header, rule, ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n');
+  return markdown(TABLE_HEADER, tableRows(report));
 }
 
 /** Horizontal bars of runs/s at concurrency 50, one per World; peers in grey. */

@@ -5,10 +5,13 @@
  * cache and the handler registry are process-wide globals — and so its peak RSS is its own.
  *
  *   node bench/worker.mjs --world <name from bench/worlds/*.mjs>
- *        [--runs 50] [--latency-runs 20] [--warmup-runs 5] [--data-dir <dir>] [--bare]
+ *        [--runs 50] [--latency-runs 20] [--warmup-runs 5] [--breakdown-runs 10]
+ *        [--data-dir <dir>] [--bare]
  *
  * Services the World needs (see services.mjs) arrive from run.mjs as JSON in BENCH_SERVICES.
  * `--bare`: do not open the idle listening socket (see listening-socket.mjs).
+ * `--breakdown-runs`: sequential runs traced after the measured passes to split a step's time
+ * (time-breakdown.mjs); 0 skips them.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -19,8 +22,10 @@ import { loadWorkflowCode } from '@worldkit/core';
 import { start } from 'workflow/api';
 import { trackCompletions } from './completion-tracker.mjs';
 import { openListeningSocket } from './listening-socket.mjs';
+import { countRoundTrips } from './round-trip-counter.mjs';
 import { round, summarize } from './stats.mjs';
 import { countStorageCalls } from './storage-call-counter.mjs';
+import { startTimeBreakdown } from './time-breakdown.mjs';
 import { loadWorldCatalog } from './world-catalog.mjs';
 
 /** The workload: a workflow awaiting three trivial steps (workflows/three-steps.ts). */
@@ -32,6 +37,7 @@ const { values: args } = parseArgs({
     runs: { type: 'string', default: '50' },
     'latency-runs': { type: 'string', default: '20' },
     'warmup-runs': { type: 'string', default: '5' },
+    'breakdown-runs': { type: 'string', default: '10' },
     'data-dir': { type: 'string' },
     bare: { type: 'boolean', default: false },
   },
@@ -45,6 +51,7 @@ if (!definition) {
 const runs = positiveInt('runs');
 const latencyRuns = positiveInt('latency-runs');
 const warmupRuns = positiveInt('warmup-runs');
+const breakdownRuns = Number(args['breakdown-runs']) || 0;
 const services = JSON.parse(process.env.BENCH_SERVICES ?? '{}');
 const missing = definition.needs.filter((service) => !services[service]);
 if (missing.length > 0) {
@@ -56,6 +63,8 @@ const benchDirectory = import.meta.dirname;
 const dataDir = args['data-dir'] ?? (await mkdtemp(join(tmpdir(), `bench-${definition.name}-`)));
 
 const socket = args.bare ? undefined : await openListeningSocket();
+// Before the World opens, so its clients' first requests are counted like the rest.
+const roundTrips = countRoundTrips();
 const opened = await definition.open({ dataDir, services });
 const { world } = opened;
 const storageCalls = countStorageCalls(world);
@@ -97,19 +106,49 @@ function storageCost(runCount) {
   };
 }
 
+/** Network requests of a pass (round-trip-counter.mjs), per run and per workflow step. */
+function networkCost(runCount) {
+  const { total, byKind } = roundTrips.snapshot();
+  return {
+    total,
+    perRun: round(total / runCount, 1),
+    perStep: round(total / (runCount * STEPS_PER_RUN), 2),
+    byKind,
+  };
+}
+
+function resetCounters() {
+  storageCalls.reset();
+  roundTrips.reset();
+}
+
 // Warm-up: first-run costs (JIT, bundle initialisation, connections) are not the World's speed.
 await concurrentPass(warmupRuns, 0);
 
-storageCalls.reset();
+resetCounters();
 const sequentialStartedAt = performance.now();
 const latency = [];
 for (let index = 0; index < latencyRuns; index++) latency.push(await timedRun(1000 + index));
 const sequentialElapsedMs = performance.now() - sequentialStartedAt;
 const sequentialStorage = storageCost(latencyRuns);
+const sequentialNetwork = networkCost(latencyRuns);
 
-storageCalls.reset();
+resetCounters();
 const throughput = await concurrentPass(runs, 10_000);
 const concurrentStorage = storageCost(runs);
+const concurrentNetwork = networkCost(runs);
+
+// Traced last, so tracing costs the passes above nothing.
+let breakdown;
+if (breakdownRuns > 0) {
+  const traced = await startTimeBreakdown();
+  const tracedLatency = [];
+  for (let index = 0; index < breakdownRuns; index++) {
+    tracedLatency.push((await timedRun(20_000 + index)).latencyMs);
+  }
+  breakdown = traced.summarize(breakdownRuns, STEPS_PER_RUN);
+  if (breakdown) breakdown.latencyMs = summarize(tracedLatency);
+}
 
 const all = [...latency, ...throughput.results];
 const failed = all.filter((result) => result.status !== 'run_completed');
@@ -133,13 +172,16 @@ const result = {
     totalMs: round(sequentialElapsedMs),
     runsPerSecond: round((latencyRuns / sequentialElapsedMs) * 1000, 2),
     storageCalls: sequentialStorage,
+    network: sequentialNetwork,
   },
   concurrent: {
     ...summarize(throughput.results.map((result) => result.latencyMs)),
     totalMs: round(throughput.elapsedMs),
     runsPerSecond: round((runs / throughput.elapsedMs) * 1000, 2),
     storageCalls: concurrentStorage,
+    network: concurrentNetwork,
   },
+  breakdown,
   // maxRSS is the process's peak resident set (KiB on Linux), whatever the moment.
   peakRssMb: round(process.resourceUsage().maxRSS / 1024, 1),
 };
