@@ -46,6 +46,7 @@ export function renderPerformanceMarkdown(report, { chartFile }) {
     "- **vs …**: runs/s at concurrency 50 over that peer's.",
     '',
     ...breakdownSection(report),
+    ...growthSection(report),
     ...requestsSection(report),
     '## How to read it',
     '',
@@ -197,6 +198,138 @@ function breakdownSection(report) {
     '  finishing when the message it sent is picked up), and tracing adds its own small cost.',
     '',
   ];
+}
+
+const LENGTHS = ['sequence-3', 'sequence-30', 'sequence-300'];
+const FAN_OUT = 'fan-out-10+100';
+
+/** Per World: the growth rows by workload name, or undefined when not measured. */
+function growthOf(report, name) {
+  const rows = report.growth?.[name];
+  return Array.isArray(rows) ? new Map(rows.map((row) => [row.name, row])) : undefined;
+}
+
+/** How per-step cost grows with a run's length, and one wide run, per World. */
+function growthSection(report) {
+  const measured = report.worlds.filter((name) => report.growth?.[name]);
+  if (measured.length === 0) return [];
+  const cell = (row, value) =>
+    !row
+      ? 'n/a'
+      : value === null || value === undefined
+        ? row.skipped
+          ? 'skipped'
+          : row.outcome
+        : value;
+  const rows = measured.map((name) => {
+    const growth = growthOf(report, name);
+    if (!growth) return [name, `failed: ${report.growth[name].failed}`, '', '', '', '', '', '', ''];
+    const fan = growth.get(FAN_OUT);
+    return [
+      name,
+      ...LENGTHS.map((length) =>
+        cell(growth.get(length), growth.get(length)?.perStepMs?.toFixed(1)),
+      ),
+      ...LENGTHS.map((length) =>
+        cell(growth.get(length), growth.get(length)?.requestsPerStep?.toFixed(1)),
+      ),
+      cell(fan, fan?.runLatencyMs === null || !fan ? null : (fan.runLatencyMs / 1000).toFixed(1)),
+      cell(fan, fan?.requestsPerStep?.toFixed(1)),
+    ];
+  });
+  return [
+    '## How cost grows',
+    '',
+    'One run at a time, once per World after the rounds ([bench/growth.mjs](../bench/growth.mjs),',
+    '[bench/workflows/growth.ts](../bench/workflows/growth.ts)): runs awaiting 3, 30 and 300 steps',
+    'one after another (the median of 3, 2 and 1 runs), then one run awaiting 10 steps at once and',
+    'then 100 at once. A run still unfinished after 150 s is reported so, and what follows it is',
+    'skipped.',
+    '',
+    '![milliseconds per step against steps per run](performance-growth.svg)',
+    '',
+    markdown(
+      [
+        'World',
+        'ms/step @3',
+        'ms/step @30',
+        'ms/step @300',
+        'requests/step @3',
+        'requests/step @30',
+        'requests/step @300',
+        'fan-out 10+100 s',
+        'fan-out requests/step',
+      ],
+      rows,
+    ),
+    '',
+    "- **ms/step**: the run's latency over its steps. The Workflow SDK replays a run's whole log",
+    '  on every delivery, so part of the growth with length is the runtime, the same on every World.',
+    "- **requests/step**: the World's network requests over the steps (SQL statements, Redis",
+    '  commands, DynamoDB and SQS requests); flat in the length means the World adds no per-run',
+    '  overhead that grows with the log.',
+    '',
+  ];
+}
+
+/** Milliseconds per step against steps per run (3, 30, 300, log scale), one line per World. */
+export function renderGrowthSvg(report) {
+  const lines = report.worlds
+    .map((name) => {
+      const growth = growthOf(report, name);
+      const points = LENGTHS.map((length, index) => ({
+        index,
+        value: growth?.get(length)?.perStepMs ?? null,
+      })).filter((point) => point.value !== null);
+      return { name, points, peer: name.startsWith('world-') };
+    })
+    .filter((line) => line.points.length > 0);
+  const width = 640;
+  const height = 360;
+  const left = 60;
+  const right = 190;
+  const top = 40;
+  const bottom = 40;
+  const plotWidth = width - left - right;
+  const plotHeight = height - top - bottom;
+  const max = Math.max(1, ...lines.flatMap((line) => line.points.map((point) => point.value)));
+  const x = (index) => left + (index / (LENGTHS.length - 1)) * plotWidth;
+  const y = (value) => top + plotHeight - (value / max) * plotHeight;
+  const escapeXml = (text) => String(text).replace(/[<>&"]/g, (c) => `&#${c.charCodeAt(0)};`);
+  const palette = ['#2563eb', '#16a34a', '#9333ea', '#ea580c', '#0891b2', '#6b7280', '#111827'];
+  const drawn = lines.map((line, index) => {
+    const color = line.peer ? (index % 2 ? '#6b7280' : '#9ca3af') : palette[index % palette.length];
+    const dash = line.peer ? ' stroke-dasharray="6 4"' : '';
+    const path = line.points.map(
+      (point) => `${x(point.index).toFixed(1)},${y(point.value).toFixed(1)}`,
+    );
+    const last = line.points.at(-1);
+    return [
+      `  <polyline points="${path.join(' ')}" fill="none" stroke="${color}" stroke-width="2"${dash}/>`,
+      ...line.points.map(
+        (point) =>
+          `  <circle cx="${x(point.index).toFixed(1)}" cy="${y(point.value).toFixed(1)}" r="3" fill="${color}"/>`,
+      ),
+      `  <text x="${width - right + 10}" y="${top + 16 + index * 18}" fill="${color}">${escapeXml(line.name)} (${last.value.toFixed(0)} ms)</text>`,
+    ].join('\n');
+  });
+  const axis = LENGTHS.map(
+    (length, index) =>
+      `  <text x="${x(index).toFixed(1)}" y="${height - bottom + 20}" text-anchor="middle">${length.split('-')[1]} steps</text>`,
+  );
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
+    `  <rect width="${width}" height="${height}" fill="#ffffff"/>`,
+    `  <text x="${left}" y="20" font-weight="bold">ms per step against steps per run (lower is better; dashed: peers)</text>`,
+    `  <line x1="${left}" y1="${top + plotHeight}" x2="${left + plotWidth}" y2="${top + plotHeight}" stroke="#111827"/>`,
+    `  <line x1="${left}" y1="${top}" x2="${left}" y2="${top + plotHeight}" stroke="#111827"/>`,
+    `  <text x="${left - 8}" y="${top + 4}" text-anchor="end">${max.toFixed(0)}</text>`,
+    `  <text x="${left - 8}" y="${top + plotHeight}" text-anchor="end">0</text>`,
+    ...axis,
+    ...drawn,
+    '</svg>',
+    '',
+  ].join('\n');
 }
 
 /** Network requests per step by kind, at both concurrencies. */

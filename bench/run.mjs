@@ -7,6 +7,7 @@
  *
  *   node bench/run.mjs [--quick] [--runs 50] [--latency-runs 20] [--rounds 3]
  *                      [--worlds a,b,c] [--timeout-seconds 180] [--bare] [--skip-docs]
+ *                      [--skip-growth]
  *
  * --quick      one round, 5 sequential runs, 3 warm-up runs (about a minute)
  * --rounds R   measure every World R times, rotating the order each round, and report the
@@ -14,6 +15,8 @@
  *              drift over all Worlds instead of favouring whoever ran first).
  * --worlds     a subset; docs/performance.md is then left alone unless --docs is given.
  * --bare       run workers without the idle listening socket (see listening-socket.mjs).
+ * --skip-growth  leave out the growth workloads (growth.mjs: runs of 3, 30 and 300 steps and a
+ *              10 + 100 fan-out, once per World after the rounds); --quick leaves them out too.
  *
  * Worlds are the files in bench/worlds/ (see world-catalog.mjs); services in services.mjs.
  * Env fallbacks: BENCH_RUNS, BENCH_LATENCY_RUNS, BENCH_ROUNDS, BENCH_TIMEOUT_SECONDS.
@@ -24,6 +27,7 @@ import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatTable } from './format-table.mjs';
 import {
+  renderGrowthSvg,
   renderPerformanceMarkdown,
   renderRunsPerSecondSvg,
   TABLE_HEADER,
@@ -58,8 +62,12 @@ const { values: args } = parseArgs({
     bare: { type: 'boolean', default: false },
     docs: { type: 'boolean', default: false },
     'skip-docs': { type: 'boolean', default: false },
+    'skip-growth': { type: 'boolean', default: false },
   },
 });
+const measureGrowthToo = !args.quick && !args['skip-growth'];
+/** A growth worker runs several long runs; each is bounded by growth.mjs's own deadline. */
+const GROWTH_TIMEOUT_MS = 15 * 60_000;
 const latencyRuns = args['latency-runs'] ?? (args.quick ? '5' : '20');
 const warmupRuns = args['warmup-runs'] ?? (args.quick ? '3' : '5');
 const rounds = Number(args.rounds ?? (args.quick ? '1' : '3'));
@@ -121,10 +129,51 @@ try {
   }
   if (neededServices.length > 0) console.log('');
   measurement = await measureAll();
+  if (measureGrowthToo) measurement.growth = await measureGrowthOfAll();
 } finally {
   await stopServices();
 }
-const { measured, failures } = measurement;
+const { measured, failures, growth = new Map() } = measurement;
+
+/** The growth workloads, once per World, each in its own worker process. */
+async function measureGrowthOfAll() {
+  console.log('');
+  const growth = new Map();
+  for (const name of worlds) {
+    process.stdout.write(`  growth   ${name.padEnd(20)} … `);
+    const services = Object.fromEntries(
+      catalog
+        .get(name)
+        .needs.map((service) => [
+          service,
+          SERVICES[service].isolate(running.get(service), `${name}-growth-${process.pid}`),
+        ]),
+    );
+    const outcome = await runWorker({
+      script: join(benchDirectory, 'worker.mjs'),
+      args: ['--world', name, '--growth', ...(args.bare ? ['--bare'] : [])],
+      cwd: benchDirectory,
+      env: { ...process.env, BENCH_SERVICES: JSON.stringify(services) },
+      timeoutMs: GROWTH_TIMEOUT_MS,
+    });
+    if (outcome.ok) {
+      growth.set(name, outcome.result.growth);
+      console.log(
+        outcome.result.growth
+          .map((row) =>
+            row.perStepMs === null
+              ? `${row.name}: ${row.skipped ?? row.outcome}`
+              : `${row.name} ${row.perStepMs} ms/step`,
+          )
+          .join(', '),
+      );
+    } else {
+      growth.set(name, { failed: outcome.error });
+      console.log(`FAILED: ${outcome.error}`);
+    }
+  }
+  return growth;
+}
 
 async function measureAll() {
   const measured = new Map(worlds.map((name) => [name, []]));
@@ -227,6 +276,7 @@ const report = {
     ]),
   ),
   failures: Object.fromEntries(failures),
+  growth: Object.fromEntries(growth),
 };
 
 console.log(`\n${formatTable(TABLE_HEADER, tableRows(report))}`);
@@ -246,6 +296,9 @@ console.log('\nwrote bench/results/latest.json');
 if (writeDocs) {
   const docsDirectory = join(repoDirectory, 'docs');
   await writeFile(join(docsDirectory, 'performance.svg'), renderRunsPerSecondSvg(report));
+  if (measureGrowthToo) {
+    await writeFile(join(docsDirectory, 'performance-growth.svg'), renderGrowthSvg(report));
+  }
   await writeFile(
     join(docsDirectory, 'performance.md'),
     renderPerformanceMarkdown(report, { chartFile: 'performance.svg' }),

@@ -12,6 +12,7 @@
  * `--bare`: do not open the idle listening socket (see listening-socket.mjs).
  * `--breakdown-runs`: sequential runs traced after the measured passes to split a step's time
  * (time-breakdown.mjs); 0 skips them.
+ * `--growth`: measure the growth workloads (growth.mjs) instead of the passes above.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -21,6 +22,7 @@ import { loadWorkflowCode } from '@worldkit/core';
 // Imported before the bundles load, as an app would (the runtime shares state with them).
 import { start } from 'workflow/api';
 import { trackCompletions } from './completion-tracker.mjs';
+import { measureGrowth } from './growth.mjs';
 import { openListeningSocket } from './listening-socket.mjs';
 import { countRoundTrips } from './round-trip-counter.mjs';
 import { round, summarize } from './stats.mjs';
@@ -38,6 +40,7 @@ const { values: args } = parseArgs({
     'latency-runs': { type: 'string', default: '20' },
     'warmup-runs': { type: 'string', default: '5' },
     'breakdown-runs': { type: 'string', default: '10' },
+    growth: { type: 'boolean', default: false },
     'data-dir': { type: 'string' },
     bare: { type: 'boolean', default: false },
   },
@@ -76,6 +79,21 @@ const code = loadWorkflowCode({
 });
 opened.afterLoad(code);
 await world.start();
+
+if (args.growth) {
+  const growth = await measureGrowth({
+    workflow: (name) => code.workflow(name),
+    start,
+    tracker,
+    roundTrips,
+    storageCalls,
+  });
+  await finish({
+    world: definition.name,
+    growth,
+    peakRssMb: round(process.resourceUsage().maxRSS / 1024, 1),
+  });
+}
 
 const threeSteps = code.workflow('threeSteps');
 
@@ -186,12 +204,23 @@ const result = {
   peakRssMb: round(process.resourceUsage().maxRSS / 1024, 1),
 };
 
-await world.close();
-await opened.close?.();
-socket?.close();
-if (!args['data-dir']) await rm(dataDir, { recursive: true, force: true });
-process.stdout.write(`BENCH_RESULT ${JSON.stringify(result)}\n`);
-process.exit(0);
+await finish(result);
+
+/**
+ * Prints the result line, then closes what this worker opened. Closing is bounded: a run
+ * that did not finish (growth.mjs) may keep a World's close waiting, and the figures are out.
+ */
+async function finish(measured) {
+  process.stdout.write(`BENCH_RESULT ${JSON.stringify(measured)}\n`);
+  const closed = (async () => {
+    await world.close();
+    await opened.close?.();
+    socket?.close();
+    if (!args['data-dir']) await rm(dataDir, { recursive: true, force: true });
+  })();
+  await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 15_000))]);
+  process.exit(0);
+}
 
 function positiveInt(name) {
   const value = Number(args[name]);
