@@ -11,6 +11,7 @@ import { addEntityWrite, type LoadedItems, type WrittenItems } from './apply-pla
 import { readSnapshot, retryStaleWrites } from './commit-write.js';
 import {
   type HookItem,
+  type LogItem,
   type RunItem,
   type StepItem,
   type TokenItem,
@@ -23,6 +24,7 @@ import {
 import { newUlid } from './event-ids.js';
 import { EventWrite, readRun } from './event-write.js';
 import { hookKey, runKey, stepKey, tokenKey, waitKey } from './keys.js';
+import { entityKey, type KnownRuns, type RunWriteQueue } from './known-runs.js';
 
 type AnyEventRequest = CreateEventRequest | RunCreatedEventRequest;
 
@@ -32,23 +34,127 @@ type AnyEventRequest = CreateEventRequest | RunCreatedEventRequest;
  * step, hook, token or wait the event targets), lets the shared state machine (`decide`,
  * `@worldkit/core`) decide, and writes the plan with a condition on the run's write guard; a
  * concurrent writer makes the condition fail and the attempt is decided again on fresh facts.
+ *
+ * The first attempt skips the read when this process wrote the run's last event
+ * (`known-runs.ts`): the write guard's condition then proves the items it remembers current,
+ * so a sequential run costs one request per event. A refusal, or a plan that writes nothing
+ * (so proves nothing), is never given on remembered items: they are read first. Writes of one
+ * run queue up within the process instead of racing each other.
  */
 export function createEvent(
   handle: TableHandle,
+  known: KnownRuns,
+  queue: RunWriteQueue,
   runId: string | null,
   data: AnyEventRequest,
   params: CreateEventParams | undefined,
 ): Promise<EventResult> {
   const targetRunId = runId ?? (data.eventType === 'run_created' ? `wrun_${newUlid()}` : '');
+  const write = () => writeEvent(handle, known, runId, targetRunId, data, params);
+  return runId ? queue.run(targetRunId, write) : write();
+}
+
+function writeEvent(
+  handle: TableHandle,
+  known: KnownRuns,
+  runId: string | null,
+  targetRunId: string,
+  data: AnyEventRequest,
+  params: CreateEventParams | undefined,
+): Promise<EventResult> {
+  // hook_created also reads another run's token holder, which this run's guard does not cover.
+  let mayUseKnown = runId !== null && data.eventType !== 'hook_created';
   return retryStaleWrites(async () => {
     const now = Date.now();
-    const { facts, loaded, log } = runId
-      ? await loadFacts(handle, targetRunId, data, now)
-      : { facts: { now: new Date(now), runId: targetRunId }, loaded: {}, log: undefined };
-    const plan = acceptedOrThrow(decide(facts, { runId, event: data, params }));
+    const remembered = mayUseKnown ? rememberedFacts(known, targetRunId, data, now) : undefined;
+    mayUseKnown = false;
+    let { facts, loaded, log } =
+      remembered ??
+      (runId
+        ? await loadFacts(handle, targetRunId, data, now)
+        : { facts: { now: new Date(now), runId: targetRunId }, loaded: {}, log: undefined });
+    let decided = decide(facts, { runId, event: data, params });
+    if (
+      remembered &&
+      (decided.kind === 'reject' || (decided.events.length === 0 && decided.writes.length === 0))
+    ) {
+      ({ facts, loaded, log } = await loadFacts(handle, targetRunId, data, now));
+      decided = decide(facts, { runId, event: data, params });
+    }
+    const plan = acceptedOrThrow(decided);
     const write = new EventWrite(handle, plan.runId, log, now, params);
-    return applyPlan(handle, write, loaded, plan);
+    try {
+      const { result, written } = await applyPlan(handle, write, loaded, plan);
+      remember(known, targetRunId, data, plan, write, loaded, written);
+      return result;
+    } catch (error) {
+      known.forget(targetRunId);
+      throw error;
+    }
   });
+}
+
+/** The keys of the items an event's facts come from, besides the run and its guard. */
+function targetKeys(runId: string, data: AnyEventRequest) {
+  const id = ('correlationId' in data && data.correlationId) || '';
+  const family = data.eventType.slice(0, 4);
+  return family === 'step'
+    ? [stepKey(runId, id)]
+    : family === 'hook'
+      ? [
+          hookKey(runId, id),
+          ...(data.eventType === 'hook_created' ? [tokenKey(data.eventData.token)] : []),
+        ]
+      : family === 'wait'
+        ? [waitKey(runId, id)]
+        : [];
+}
+
+/** Facts from what this process remembers of the run, when it remembers the run. */
+function rememberedFacts(known: KnownRuns, runId: string, data: AnyEventRequest, now: number) {
+  const run = known.get(runId);
+  if (!run) return undefined;
+  // An item not remembered is guessed absent: creating it is conditional on its absence, and
+  // any other event on a missing item is refused, so read again, never answered from a guess.
+  const items = targetKeys(runId, data).map((key) => run.entities.get(entityKey(key)) ?? undefined);
+  const { facts, loaded } = factsFromItems(runId, data, now, run.run, run.log, items);
+  return { facts, loaded, log: run.log };
+}
+
+/** Remembers the run as this write left it (nothing, for a run it ended). */
+function remember(
+  known: KnownRuns,
+  runId: string,
+  data: AnyEventRequest,
+  plan: Acceptance,
+  write: EventWrite,
+  loaded: LoadedItems,
+  written: WrittenItems,
+): void {
+  const run = written.run ?? loaded.run;
+  const log = write.committedLog();
+  if (!run || !log || isTerminalWorkflowRunStatus(run.status)) {
+    known.forget(runId);
+    return;
+  }
+  const entities = known.get(runId)?.entities ?? new Map();
+  const [key] = targetKeys(runId, data);
+  if (key) {
+    const deleted = plan.writes.some(
+      (change) => change.entity === 'hook' && change.op === 'delete',
+    );
+    const item = deleted
+      ? null
+      : (written.step ??
+        written.hook ??
+        written.wait ??
+        loaded.step ??
+        loaded.hook ??
+        loaded.wait ??
+        null);
+    entities.set(entityKey(key), item as Record<string, unknown> | null);
+  }
+  known.set(runId, { run, log, entities });
 }
 
 async function loadFacts(
@@ -61,31 +167,42 @@ async function loadFacts(
   loaded: LoadedItems;
   log: Awaited<ReturnType<typeof readRun>>['log'];
 }> {
-  const id = ('correlationId' in data && data.correlationId) || '';
+  const snapshot = await readRun(handle, runId, targetKeys(runId, data));
+  const { run, log } = snapshot;
+  const { facts, loaded } = factsFromItems(runId, data, now, run, log, snapshot.extra);
+  const [, token] = snapshot.extra;
+  if (run && token) {
+    const holder = token as unknown as TokenItem;
+    if (await holderIsLive(handle, holder)) {
+      facts.tokenHolder = { runId: holder.runId, hookId: holder.hookId };
+    } else {
+      // Left behind by a run whose ending had no room to release it: free to take over.
+      loaded.staleToken = holder;
+    }
+  }
+  return { facts, loaded, log };
+}
+
+/** The facts `decide` reads, from the run, its guard and the targeted item (token aside). */
+function factsFromItems(
+  runId: string,
+  data: AnyEventRequest,
+  now: number,
+  run: RunItem | undefined,
+  log: LogItem | undefined,
+  extra: Array<Record<string, unknown> | undefined>,
+): { facts: EventFacts; loaded: LoadedItems } {
   const family = data.eventType.slice(0, 4);
-  const extraKeys =
-    family === 'step'
-      ? [stepKey(runId, id)]
-      : family === 'hook'
-        ? [
-            hookKey(runId, id),
-            ...(data.eventType === 'hook_created' ? [tokenKey(data.eventData.token)] : []),
-          ]
-        : family === 'wait'
-          ? [waitKey(runId, id)]
-          : [];
-  const snapshot = await readRun(handle, runId, extraKeys);
   const facts: EventFacts = { now: new Date(now), runId };
   const loaded: LoadedItems = {};
-  const { run, log } = snapshot;
-  if (!run) return { facts, loaded, log };
+  if (!run) return { facts, loaded };
   loaded.run = run;
   facts.run = {
     status: run.status,
     specVersion: run.specVersion,
     externalUpdateAt: log?.externalUpdateAt,
   };
-  const [target, token] = snapshot.extra;
+  const [target] = extra;
   if (family === 'step' && target) {
     const step = target as unknown as StepItem;
     loaded.step = step;
@@ -101,21 +218,12 @@ async function loadFacts(
     loaded.hook = hook;
     facts.hook = { runId: hook.runId, token: hook.token };
   }
-  if (token) {
-    const holder = token as unknown as TokenItem;
-    if (await holderIsLive(handle, holder)) {
-      facts.tokenHolder = { runId: holder.runId, hookId: holder.hookId };
-    } else {
-      // Left behind by a run whose ending had no room to release it: free to take over.
-      loaded.staleToken = holder;
-    }
-  }
   if (family === 'wait' && target) {
     const wait = target as unknown as WaitItem;
     loaded.wait = wait;
     facts.wait = { status: wait.status };
   }
-  return { facts, loaded, log };
+  return { facts, loaded };
 }
 
 /** A token item is live while its hook exists and the hook's run has not ended. */
@@ -137,7 +245,7 @@ async function applyPlan(
   write: EventWrite,
   loaded: LoadedItems,
   plan: Acceptance,
-): Promise<EventResult> {
+): Promise<{ result: EventResult; written: WrittenItems }> {
   const written: WrittenItems = {};
   for (const change of plan.writes) await addEntityWrite(handle, write, loaded, change, written);
   if (loaded.hook && plan.events.some((event) => event.eventType === 'hook_received')) {
@@ -164,5 +272,5 @@ async function applyPlan(
   if (entity === 'step' && written.step) result.step = await toStep(written.step, true, load);
   if (entity === 'hook' && written.hook) result.hook = await toHook(written.hook, true, load);
   if (entity === 'wait' && written.wait) result.wait = toWait(written.wait);
-  return result;
+  return { result, written };
 }

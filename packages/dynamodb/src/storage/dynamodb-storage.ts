@@ -42,6 +42,7 @@ import {
   stepKey,
   tokenKey,
 } from './keys.js';
+import { KnownRuns, RunWriteQueue } from './known-runs.js';
 import { pageRequest, queryPage, toEntityPage } from './pagination.js';
 
 type ResolveData = 'all' | 'none' | undefined;
@@ -76,6 +77,9 @@ export function createDynamoDbStorage(settings: DynamoDbSettings = {}): DynamoDb
 }
 
 function storageOn(table: LazyTable): DynamoDbStorage {
+  // Runs this instance wrote last: their next event skips the read (known-runs.ts).
+  const knownRuns = new KnownRuns();
+  const writeQueue = new RunWriteQueue();
   const withData = (resolveData: ResolveData) => resolveData !== 'none';
   const loaderFor = (handle: TableHandle, runId: string) =>
     blobLoader(handle.documents, handle.table, runPartition(runId));
@@ -230,7 +234,7 @@ function storageOn(table: LazyTable): DynamoDbStorage {
   const events: Storage['events'] = {
     create: (async (runId, data, params) => {
       const handle = await table.ready();
-      return createEvent(handle, runId, data, params);
+      return createEvent(handle, knownRuns, writeQueue, runId, data, params);
     }) as Storage['events']['create'],
     async get(runId, eventId, params) {
       const handle = await table.ready();

@@ -21,6 +21,7 @@ export class EventWrite {
   /** Deletions that did not fit the transaction (a run ending with very many hooks). */
   readonly leftovers: TransactItem[] = [];
   private readonly previousEventId: string | undefined;
+  private readonly previousCount: number;
   private lastEventId: string | undefined;
   /** The run's external-update marker after this write (`state-guard.ts`); moves only forward. */
   private externalUpdateAt: number | undefined;
@@ -34,6 +35,7 @@ export class EventWrite {
     private readonly params: CreateEventParams | undefined,
   ) {
     this.previousEventId = previous?.lastEventId;
+    this.previousCount = previous?.eventCount ?? 0;
     this.lastEventId = this.previousEventId;
     this.externalUpdateAt = previous?.externalUpdateAt;
   }
@@ -148,6 +150,20 @@ export class EventWrite {
           ...(moved ? { ':marker': this.externalUpdateAt } : {}),
         },
       },
+    };
+  }
+
+  /** The run's write guard as this write leaves it once committed. */
+  committedLog(): LogItem | undefined {
+    if (this.lastEventId === undefined) return undefined;
+    return {
+      ...logKey(this.runId),
+      entity: 'log',
+      schemaVersion: SCHEMA_VERSION,
+      runId: this.runId,
+      lastEventId: this.lastEventId,
+      eventCount: this.previousCount + this.events.length,
+      ...(this.externalUpdateAt !== undefined ? { externalUpdateAt: this.externalUpdateAt } : {}),
     };
   }
 

@@ -11,12 +11,16 @@ const table = 'worldkit_large_payloads';
 const nextUlid = monotonicFactory();
 
 let storage: DynamoDbStorage;
+/** A second instance on the same table, as another process: its writes race this one's. */
+let otherProcess: DynamoDbStorage;
 beforeAll(async () => {
   storage = createDynamoDbStorage(local.settings(table));
   await storage.setup();
+  otherProcess = createDynamoDbStorage(local.settings(table));
 });
 afterAll(async () => {
   await storage?.close();
+  await otherProcess?.close();
 });
 
 function payload(size: number, seed: number): Uint8Array {
@@ -142,12 +146,12 @@ describe('payloads beyond the 400 KB item limit', () => {
       () => 'committed',
       (error: Error) => error.name,
     );
-    // Once its first chunks are stored, another writer completes the step: the big write's
+    // Once its first chunks are stored, another process completes the step: the big write's
     // transaction then fails its condition and must take its chunks back.
     while ((await chunkCount(runId)) === before) {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
-    await storage.events.create(runId, {
+    await otherProcess.events.create(runId, {
       eventType: 'step_completed',
       correlationId: stepId,
       eventData: { result: new Uint8Array([9]) },

@@ -1,0 +1,181 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { CreateEventRequest, Storage } from '@workflow/world';
+import { monotonicFactory } from 'ulid';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useLocalDynamoDb } from '../test-support/local-dynamodb.js';
+import { createDynamoDbStorage, type DynamoDbStorage } from './dynamodb-storage.js';
+
+/**
+ * An event write is one request when this process wrote the run's last event, and a process
+ * never races itself; another process's write in between costs one lost race and a read, and
+ * the outcome stays what fresh facts give. Requests are counted by SDK middleware on each
+ * storage's own client (separate clients: separate processes).
+ */
+
+const local = useLocalDynamoDb();
+const table = 'worldkit_known_runs';
+const nextUlid = monotonicFactory();
+const bytes = (label: string) => new TextEncoder().encode(label);
+
+interface Counted {
+  storage: DynamoDbStorage;
+  requests: Map<string, number>;
+  cancelled: () => number;
+}
+
+const storages: Counted[] = [];
+
+/** A storage whose client counts requests by command and cancelled transactions. */
+function countedStorage(): Counted {
+  const endpoint = local.server().endpoint;
+  const client = new DynamoDBClient({
+    region: 'us-east-1',
+    endpoint,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  const requests = new Map<string, number>();
+  let cancelled = 0;
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const name = String(context.commandName);
+      requests.set(name, (requests.get(name) ?? 0) + 1);
+      try {
+        return await next(args);
+      } catch (error) {
+        if ((error as Error).name === 'TransactionCanceledException') cancelled++;
+        throw error;
+      }
+    },
+    { step: 'initialize', name: 'countRequests' },
+  );
+  const counted = {
+    storage: createDynamoDbStorage({ table, client }),
+    requests,
+    cancelled: () => cancelled,
+  };
+  storages.push(counted);
+  return counted;
+}
+
+let a: Counted;
+let b: Counted;
+beforeAll(async () => {
+  a = countedStorage();
+  b = countedStorage();
+  await a.storage.setup();
+});
+afterAll(async () => {
+  await Promise.all(storages.map((counted) => counted.storage.close()));
+});
+
+/** Requests by command that `work` causes on `counted`'s client. */
+async function requestsOf<T>(counted: Counted, work: () => Promise<T>) {
+  const before = new Map(counted.requests);
+  const result = await work();
+  const made: Record<string, number> = {};
+  for (const [name, count] of counted.requests) {
+    const delta = count - (before.get(name) ?? 0);
+    if (delta > 0) made[name] = delta;
+  }
+  return { result, made };
+}
+
+async function startedRun(storage: Storage): Promise<string> {
+  const runId = `wrun_${nextUlid()}`;
+  await storage.events.create(runId, {
+    eventType: 'run_created',
+    eventData: { deploymentId: 'dpl_known', workflowName: 'known', input: bytes('in') },
+  });
+  await storage.events.create(runId, { eventType: 'run_started' });
+  return runId;
+}
+
+const step = (eventType: string, stepId: string, extra: object = {}) =>
+  ({ eventType, correlationId: stepId, ...extra }) as CreateEventRequest;
+
+describe('runs a DynamoDB storage already knows', () => {
+  it('each event of a step written by one process is one TransactWriteItems, with no read', async () => {
+    const runId = await startedRun(a.storage);
+    const stepId = `step_${nextUlid()}`;
+    const created = await requestsOf(a, () =>
+      a.storage.events.create(
+        runId,
+        step('step_created', stepId, { eventData: { stepName: 'known', input: bytes('x') } }),
+      ),
+    );
+    const started = await requestsOf(a, () =>
+      a.storage.events.create(runId, step('step_started', stepId)),
+    );
+    const completed = await requestsOf(a, () =>
+      a.storage.events.create(
+        runId,
+        step('step_completed', stepId, { eventData: { result: bytes('out') } }),
+      ),
+    );
+    const one = { TransactWriteItemsCommand: 1 };
+    expect(
+      { created: created.made, started: started.made, completed: completed.made },
+      'requests per event write',
+    ).toEqual({ created: one, started: one, completed: one });
+    expect(completed.result.step?.status).toBe('completed');
+  });
+
+  it("another process's write in between costs one lost race and one read; the outcome is unchanged", async () => {
+    const runId = await startedRun(a.storage);
+    const stepId = `step_${nextUlid()}`;
+    await a.storage.events.create(
+      runId,
+      step('step_created', stepId, { eventData: { stepName: 'known', input: bytes('x') } }),
+    );
+    // b starts the step: a still remembers it pending, attempt 0.
+    await b.storage.events.create(runId, step('step_started', stepId));
+    const completed = await requestsOf(a, () =>
+      a.storage.events.create(
+        runId,
+        step('step_completed', stepId, { eventData: { result: bytes('out') } }),
+      ),
+    );
+    expect(completed.result.step).toMatchObject({ status: 'completed', attempt: 1 });
+    expect(completed.made, 'requests after a lost race').toEqual({
+      TransactWriteItemsCommand: 2,
+      TransactGetItemsCommand: 1,
+    });
+    // And a refusal is never given on what a process remembers: b's view of the step is
+    // stale (started), yet its repeated step_started is refused as on fresh facts.
+    const fromStale = await b.storage.events.create(runId, step('step_started', stepId)).then(
+      () => 'written',
+      (error: Error) => error.name,
+    );
+    expect(fromStale).toBe('EntityConflictError');
+  });
+
+  it('a 40-way fan-out written by one process cancels no transaction', async () => {
+    const runId = await startedRun(a.storage);
+    const stepIds = Array.from({ length: 40 }, () => `step_${nextUlid()}`);
+    const cancelledBefore = a.cancelled();
+    await Promise.all(
+      stepIds.map((stepId) =>
+        a.storage.events.create(
+          runId,
+          step('step_created', stepId, { eventData: { stepName: 'fan', input: bytes('x') } }),
+        ),
+      ),
+    );
+    await Promise.all(
+      stepIds.map((stepId) => a.storage.events.create(runId, step('step_started', stepId))),
+    );
+    await Promise.all(
+      stepIds.map((stepId) =>
+        a.storage.events.create(
+          runId,
+          step('step_completed', stepId, { eventData: { result: bytes('out') } }),
+        ),
+      ),
+    );
+    expect(a.cancelled() - cancelledBefore, 'cancelled transactions').toBe(0);
+    const completed = await Promise.all(
+      stepIds.map((stepId) => a.storage.steps.get(runId, stepId)),
+    );
+    expect(completed.every((found) => found.status === 'completed')).toBe(true);
+  });
+});
