@@ -3,7 +3,7 @@
  * and SQS requests — by wrapping the client libraries' one request method in this process:
  * `pg`'s `Client.prototype.query` (a pooled query is a client query), ioredis'
  * `Redis.prototype.sendCommand` (BullMQ's Lua scripts are one `EVALSHA` each) and the AWS SDK's
- * `Client.prototype.send` (`@smithy/smithy-client`, shared by every v3 client).
+ * `Client.prototype.send` (`@smithy/core/client`, shared by every v3 client).
  *
  * Every copy of each library the Worlds load is patched: the workspace packages and the peers
  * may resolve different versions (graphile-worker brings its own `pg`), so copies are found by
@@ -60,7 +60,11 @@ export function countRoundTrips() {
       'sendCommand',
       () => 'redis',
     );
-    patch(load('@smithy/smithy-client')?.Client?.prototype, 'send', (client) => awsService(client));
+    // The AWS SDK's client base class: `@smithy/core/client` in current releases, formerly
+    // `@smithy/smithy-client` (both resolve to their CommonJS build under Node).
+    for (const clientModule of ['@smithy/core/client', '@smithy/smithy-client']) {
+      patch(load(clientModule)?.Client?.prototype, 'send', (client) => awsService(client));
+    }
   };
 
   for (const name of WORLD_PACKAGES) {
