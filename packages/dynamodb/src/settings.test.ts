@@ -14,12 +14,14 @@ describe('settings', () => {
     vi.stubEnv('AWS_REGION', '');
     vi.stubEnv('WORLDKIT_DYNAMODB_ENDPOINT', '');
     vi.stubEnv('WORLDKIT_DYNAMODB_AUTO_SETUP', '');
+    vi.stubEnv('WORLDKIT_DYNAMODB_MAX_SOCKETS', '');
     expect(resolveDynamoDbSettings()).toEqual({
       table: 'worldkit',
       region: undefined,
       endpoint: undefined,
       client: undefined,
       autoSetup: true,
+      maxSockets: 200,
     });
   });
 
@@ -28,11 +30,13 @@ describe('settings', () => {
     vi.stubEnv('AWS_REGION', 'eu-west-1');
     vi.stubEnv('WORLDKIT_DYNAMODB_ENDPOINT', 'http://127.0.0.1:8000');
     vi.stubEnv('WORLDKIT_DYNAMODB_AUTO_SETUP', 'false');
+    vi.stubEnv('WORLDKIT_DYNAMODB_MAX_SOCKETS', '64');
     expect(resolveDynamoDbSettings()).toMatchObject({
       table: 'from_env',
       region: 'eu-west-1',
       endpoint: 'http://127.0.0.1:8000',
       autoSetup: false,
+      maxSockets: 64,
     });
     expect(resolveDynamoDbSettings({ table: 'explicit', region: 'us-east-2' })).toMatchObject({
       table: 'explicit',
@@ -43,6 +47,9 @@ describe('settings', () => {
   it('names the option and the variable when a value is bad', () => {
     expect(() => resolveDynamoDbSettings({ table: 'no spaces allowed' })).toThrowError(
       /table: expected a DynamoDB table name.*WORLDKIT_DYNAMODB_TABLE/s,
+    );
+    expect(() => resolveDynamoDbSettings({ maxSockets: 0 })).toThrowError(
+      /maxSockets: expected a positive integer.*WORLDKIT_DYNAMODB_MAX_SOCKETS/s,
     );
     vi.stubEnv('AWS_REGION', 'moon');
     try {

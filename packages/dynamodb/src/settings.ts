@@ -23,6 +23,13 @@ export interface DynamoDbSettings {
    * `CreateTable` / `UpdateTable` permission. Env `WORLDKIT_DYNAMODB_AUTO_SETUP` (`true`/`false`).
    */
   autoSetup?: boolean;
+  /**
+   * Sockets the SDK client may open to DynamoDB at once (the SDK's default is 50). Size it to
+   * the deliveries this process runs at once — each can have a request in flight — or requests
+   * queue in the client (`socket usage at capacity`). Default 200 (twice the SQS queue's default
+   * concurrency); env `WORLDKIT_DYNAMODB_MAX_SOCKETS`. Ignored with `client`.
+   */
+  maxSockets?: number;
 }
 
 export interface ResolvedDynamoDbSettings {
@@ -31,6 +38,7 @@ export interface ResolvedDynamoDbSettings {
   endpoint: string | undefined;
   client: DynamoDBClient | undefined;
   autoSetup: boolean;
+  maxSockets: number;
 }
 
 // DynamoDB's own rule for table names.
@@ -113,5 +121,16 @@ export function resolveDynamoDbSettings(settings: DynamoDbSettings = {}): Resolv
     settings.autoSetup,
     true,
   );
-  return { table, region, endpoint, client: settings.client, autoSetup };
+  const maxSockets = resolveSetting(
+    {
+      packageName: PACKAGE_NAME,
+      option: 'maxSockets',
+      envVar: 'WORLDKIT_DYNAMODB_MAX_SOCKETS',
+      schema: z.coerce.number().int().positive(),
+      expected: 'a positive integer',
+    },
+    settings.maxSockets,
+    200,
+  );
+  return { table, region, endpoint, client: settings.client, autoSetup, maxSockets };
 }

@@ -26,6 +26,11 @@ export interface LazyTable {
  * synchronously, several times per process. Payload bytes are `Uint8Array`s, which the document
  * client stores as Binary; `undefined` attributes are dropped rather than refused.
  */
+/** Time to open a connection to DynamoDB before the request fails (and is retried). */
+const CONNECTION_TIMEOUT_MS = 10_000;
+/** Longest wait for one answer; DynamoDB answers in milliseconds, a transaction in tens. */
+const REQUEST_TIMEOUT_MS = 30_000;
+
 export function lazyTable(settings: ResolvedDynamoDbSettings): LazyTable {
   let handle: TableHandle | undefined;
   let prepared: Promise<unknown> | undefined;
@@ -39,6 +44,15 @@ export function lazyTable(settings: ResolvedDynamoDbSettings): LazyTable {
         new DynamoDBClient({
           ...(settings.region ? { region: settings.region } : {}),
           ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
+          // The SDK's defaults: 50 sockets, no request timeout. A process running many
+          // deliveries at once queues behind 50 sockets, and a request whose connection died
+          // silently holds one for good; bounded, it fails and is retried on a fresh one.
+          requestHandler: {
+            connectionTimeout: CONNECTION_TIMEOUT_MS,
+            requestTimeout: REQUEST_TIMEOUT_MS,
+            httpAgent: { keepAlive: true, maxSockets: settings.maxSockets },
+            httpsAgent: { keepAlive: true, maxSockets: settings.maxSockets },
+          },
         });
       const documents = DynamoDBDocumentClient.from(client, {
         marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
