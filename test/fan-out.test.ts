@@ -1,0 +1,114 @@
+import { spawn } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildWorkflows } from '@worldkit/testing';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useReliabilityServers } from './reliability/servers.js';
+
+/**
+ * One run awaiting 10 steps at once, then 100 at once, on each durable backend and the
+ * embedded one, each in its own process. On DynamoDB every event write of a run is conditional
+ * on the run's write guard, so this is where writers of one run contend: the test prints the
+ * duration and the share of cancelled transactions (SDK middleware counts them).
+ */
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const WORKER = join(HERE, 'fan-out', 'fan-out-worker.mjs');
+const WORKER_DEADLINE_MS = 300_000;
+
+interface FanOutResult {
+  composition: string;
+  status: string;
+  durationMs: number;
+  completedSteps: number;
+  transactions?: number;
+  cancelled?: number;
+}
+
+const servers = useReliabilityServers(['pg', 'fauxqs', 'dynamodb']);
+let bundlesDir: string;
+beforeAll(async () => {
+  bundlesDir = (await buildWorkflows({ sourceDirectory: join(HERE, 'fan-out', 'fixtures') }))
+    .directory;
+}, 300_000);
+
+/** Runs the fan-out in a worker process of the composition `env` describes. */
+function fanOut(env: NodeJS.ProcessEnv): Promise<FanOutResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [WORKER, bundlesDir], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...env },
+    });
+    let output = '';
+    child.stdout?.on('data', (chunk) => {
+      output += chunk;
+    });
+    child.stderr?.on('data', (chunk) => {
+      output = (output + chunk).slice(-20_000);
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), WORKER_DEADLINE_MS);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      const line = output.split('\n').find((text) => text.startsWith('RESULT '));
+      if (code === 0 && line) resolve(JSON.parse(line.slice('RESULT '.length)));
+      else reject(new Error(`fan-out worker exited with ${code}:\n${output}`));
+    });
+  });
+}
+
+const results = new Map<string, FanOutResult>();
+
+function report(result: FanOutResult) {
+  const cancelled =
+    result.transactions === undefined
+      ? ''
+      : `, ${result.cancelled} of ${result.transactions} transactions cancelled (${(
+          (100 * (result.cancelled ?? 0)) / Math.max(1, result.transactions)
+        ).toFixed(1)} %)`;
+  console.log(
+    `fan-out 10 + 100 steps on ${result.composition}: ${(result.durationMs / 1000).toFixed(1)} s${cancelled}`,
+  );
+}
+
+describe('a run awaiting 10 and then 100 steps at once', () => {
+  it('completes every step on the embedded World', async () => {
+    const result = await fanOut({ REL_COMPOSITION: 'local' });
+    report(result);
+    expect(result).toMatchObject({ status: 'completed', completedSteps: 110 });
+    results.set('local', result);
+  }, 320_000);
+
+  it('completes every step on PostgreSQL', async () => {
+    const result = await fanOut({
+      REL_COMPOSITION: 'postgres',
+      REL_POSTGRES_URL: servers.pg.url,
+      REL_POSTGRES_SCHEMA: 'fan_out',
+    });
+    report(result);
+    expect(result).toMatchObject({ status: 'completed', completedSteps: 110 });
+    results.set('postgres', result);
+  }, 320_000);
+
+  it('completes every step on DynamoDB + SQS with under 5 % of transactions cancelled', async () => {
+    const result = await fanOut({
+      REL_COMPOSITION: 'dynamodb-sqs',
+      REL_DYNAMODB_ENDPOINT: servers.dynamodb.endpoint,
+      REL_DYNAMODB_TABLE: 'fan_out',
+      REL_SQS_ENDPOINT: servers.fauxqs.endpoint,
+      REL_SQS_QUEUE: 'fan-out',
+    });
+    report(result);
+    const postgres = results.get('postgres');
+    if (postgres) {
+      console.log(
+        `fan-out: DynamoDB + SQS took ${(result.durationMs / postgres.durationMs).toFixed(1)}x as long as PostgreSQL`,
+      );
+    }
+    expect(result).toMatchObject({ status: 'completed', completedSteps: 110 });
+    expect(result.transactions, 'transactions counted').toBeGreaterThan(0);
+    expect(
+      (result.cancelled ?? 0) / (result.transactions ?? 1),
+      'share of cancelled transactions',
+    ).toBeLessThan(0.05);
+  }, 320_000);
+});
