@@ -10,6 +10,16 @@ import { useReliabilityServers } from './reliability/servers.js';
  * embedded one, each in its own process. On DynamoDB every event write of a run is conditional
  * on the run's write guard, so this is where writers of one run contend: the test prints the
  * duration and the share of cancelled transactions (SDK middleware counts them).
+ *
+ * The workers run with the Workflow SDK's precondition guard off (`WORKFLOW_PRECONDITION_GUARD=0`,
+ * which makes the runtime send no `stateUpdatedAt`). With it on, the flow writes its 100
+ * `step_created` events with one snapshot while the first steps already complete; every
+ * completion is an external event that makes the remaining writes stale (412), the runtime
+ * re-invokes, and on a machine where a write is slower than a step the run can spend the
+ * runtime's 48 deliveries doing so and fail (seen on PostgreSQL, intermittently). That is the
+ * guard working as its contract says, on any backend that implements it — what this file
+ * measures is the storage under concurrent writers, so it is left out here. See "Fan-out and
+ * the precondition guard" in docs/operating-in-production.md.
  */
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -23,6 +33,8 @@ interface FanOutResult {
   completedSteps: number;
   transactions?: number;
   cancelled?: number;
+  error?: unknown;
+  log?: string;
 }
 
 const servers = useReliabilityServers(['pg', 'fauxqs', 'dynamodb']);
@@ -37,7 +49,8 @@ function fanOut(env: NodeJS.ProcessEnv): Promise<FanOutResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [WORKER, bundlesDir], {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, ...env },
+      // The runtime's stale-replay guard off (see the note at the top of the file).
+      env: { ...process.env, WORKFLOW_PRECONDITION_GUARD: '0', ...env },
     });
     let output = '';
     child.stdout?.on('data', (chunk) => {
@@ -50,8 +63,12 @@ function fanOut(env: NodeJS.ProcessEnv): Promise<FanOutResult> {
     child.on('exit', (code) => {
       clearTimeout(timer);
       const line = output.split('\n').find((text) => text.startsWith('RESULT '));
-      if (code === 0 && line) resolve(JSON.parse(line.slice('RESULT '.length)));
-      else reject(new Error(`fan-out worker exited with ${code}:\n${output}`));
+      if (code === 0 && line) {
+        const result: FanOutResult = JSON.parse(line.slice('RESULT '.length));
+        // What the worker logged explains a run that did not complete.
+        if (result.status !== 'completed') result.log = output.slice(-4_000);
+        resolve(result);
+      } else reject(new Error(`fan-out worker exited with ${code}:\n${output}`));
     });
   });
 }
@@ -66,11 +83,13 @@ function report(result: FanOutResult) {
           (100 * (result.cancelled ?? 0)) / Math.max(1, result.transactions)
         ).toFixed(1)} %)`;
   console.log(
-    `fan-out 10 + 100 steps on ${result.composition}: ${(result.durationMs / 1000).toFixed(1)} s${cancelled}`,
+    `fan-out 10 + 100 steps on ${result.composition}: ${(result.durationMs / 1000).toFixed(1)} s${cancelled}` +
+      (result.error ? `; the run failed: ${JSON.stringify(result.error)}` : '') +
+      (result.log ? `\nworker output:\n${result.log}` : ''),
   );
 }
 
-describe('a run awaiting 10 and then 100 steps at once', () => {
+describe('a run awaiting 10 and then 100 steps at once (precondition guard off)', () => {
   it('completes every step on the embedded World', async () => {
     const result = await fanOut({ REL_COMPOSITION: 'local' });
     report(result);

@@ -39,7 +39,15 @@ function countTransactions() {
     try {
       return await send.call(this, command, ...rest);
     } catch (error) {
-      if (writes && error?.name === 'TransactionCanceledException') counts.cancelled++;
+      if (writes && error?.name === 'TransactionCanceledException') {
+        counts.cancelled++;
+        for (const reason of error.CancellationReasons ?? []) {
+          if (reason.Code && reason.Code !== 'None') {
+            counts.reasons ??= {};
+            counts.reasons[reason.Code] = (counts.reasons[reason.Code] ?? 0) + 1;
+          }
+        }
+      }
       throw error;
     }
   };
@@ -70,7 +78,7 @@ console.log(
   `RESULT ${JSON.stringify({
     composition,
     status: found.status,
-    output: found.output,
+    ...(found.error ? { error: found.error } : {}),
     durationMs,
     completedSteps: steps.data.filter((step) => step.status === 'completed').length,
     ...(counts ?? {}),

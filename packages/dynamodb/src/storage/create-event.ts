@@ -1,14 +1,22 @@
 import type {
   CreateEventParams,
   CreateEventRequest,
+  Event,
   EventResult,
   RunCreatedEventRequest,
 } from '@workflow/world';
 import { isTerminalWorkflowRunStatus } from '@workflow/world';
-import { type Acceptance, acceptedOrThrow, decide, type EventFacts } from '@worldkit/core';
+import {
+  type Acceptance,
+  acceptedOrThrow,
+  decide,
+  type EventFacts,
+  rejectionError,
+} from '@worldkit/core';
 import type { TableHandle } from '../connection/lazy-table.js';
+import type { LoadBlob } from '../encoding/stored-value.js';
 import { addEntityWrite, type LoadedItems, type WrittenItems } from './apply-plan.js';
-import { readSnapshot, retryStaleWrites } from './commit-write.js';
+import { readSnapshot, retryStaleWrites, StaleWrite } from './commit-write.js';
 import {
   type HookItem,
   type LogItem,
@@ -24,7 +32,8 @@ import {
 import { newUlid } from './event-ids.js';
 import { EventWrite, readRun } from './event-write.js';
 import { hookKey, runKey, stepKey, tokenKey, waitKey } from './keys.js';
-import { entityKey, type KnownRuns, type RunWriteQueue } from './known-runs.js';
+import { entityKey, type KnownRuns } from './known-runs.js';
+import type { PendingWrite, RunWriteBatcher } from './run-write-batcher.js';
 
 type AnyEventRequest = CreateEventRequest | RunCreatedEventRequest;
 
@@ -39,19 +48,146 @@ type AnyEventRequest = CreateEventRequest | RunCreatedEventRequest;
  * (`known-runs.ts`): the write guard's condition then proves the items it remembers current,
  * so a sequential run costs one request per event. A refusal, or a plan that writes nothing
  * (so proves nothing), is never given on remembered items: they are read first. Writes of one
- * run queue up within the process instead of racing each other.
+ * run queue up within the process instead of racing each other, and step and wait events
+ * waiting together commit together (`run-write-batcher.ts`, `writeBatch`).
  */
 export function createEvent(
   handle: TableHandle,
   known: KnownRuns,
-  queue: RunWriteQueue,
+  batcher: RunWriteBatcher,
   runId: string | null,
   data: AnyEventRequest,
   params: CreateEventParams | undefined,
 ): Promise<EventResult> {
-  const targetRunId = runId ?? (data.eventType === 'run_created' ? `wrun_${newUlid()}` : '');
-  const write = () => writeEvent(handle, known, runId, targetRunId, data, params);
-  return runId ? queue.run(targetRunId, write) : write();
+  if (runId) return batcher.submit(runId, data, params);
+  const newRunId = data.eventType === 'run_created' ? `wrun_${newUlid()}` : '';
+  return writeEvent(handle, known, runId, newRunId, data, params);
+}
+
+/** Writes a batch the run's queue handed over (run-write-batcher.ts), settling each write. */
+export async function writePending(
+  handle: TableHandle,
+  known: KnownRuns,
+  runId: string,
+  batch: PendingWrite[],
+): Promise<void> {
+  const [only] = batch;
+  if (batch.length === 1 && only) {
+    await writeEvent(handle, known, runId, runId, only.data, only.params).then(
+      only.resolve,
+      only.reject,
+    );
+    return;
+  }
+  let outcomes: Array<{ result: EventResult } | { error: unknown }>;
+  try {
+    outcomes = await writeBatch(handle, known, runId, batch);
+  } catch (error) {
+    known.forget(runId);
+    for (const pending of batch) pending.reject(error);
+    return;
+  }
+  outcomes.forEach((outcome, index) => {
+    const pending = batch[index] as PendingWrite;
+    if ('error' in outcome) pending.reject(outcome.error);
+    else pending.resolve(outcome.result);
+  });
+}
+
+/** One write of a batch, decided and staged into the shared transaction. */
+interface Staged {
+  plan: Acceptance;
+  loaded: LoadedItems;
+  written: WrittenItems;
+  events: Event[];
+  key: string | undefined;
+}
+
+/**
+ * Several step and wait events of one run (distinct entities) in one transaction: each is
+ * decided in order on the run's items as the writes before it in the batch leave them, and
+ * all commit together under one condition on the run's write guard, or none does (then the
+ * batch is read and decided again, like a single write). A refusal is answered to its own
+ * writer only when decided on read items; on remembered ones the batch is read first.
+ */
+async function writeBatch(
+  handle: TableHandle,
+  known: KnownRuns,
+  runId: string,
+  batch: PendingWrite[],
+): Promise<Array<{ result: EventResult } | { error: unknown }>> {
+  let mayUseKnown = true;
+  return retryStaleWrites(async () => {
+    const now = Date.now();
+    const remembered = mayUseKnown ? known.get(runId) : undefined;
+    mayUseKnown = false;
+    const keys = batch.flatMap((pending) => targetKeys(runId, pending.data));
+    let run: RunItem | undefined;
+    let log: LogItem | undefined;
+    const items = new Map<string, Record<string, unknown> | undefined>();
+    if (remembered) {
+      ({ run, log } = remembered);
+      for (const key of keys)
+        items.set(entityKey(key), remembered.entities.get(entityKey(key)) ?? undefined);
+    } else {
+      const snapshot = await readRun(handle, runId, keys);
+      ({ run, log } = snapshot);
+      keys.forEach((key, index) => {
+        items.set(entityKey(key), snapshot.extra[index]);
+      });
+    }
+    const write = new EventWrite(handle, runId, log, now, undefined);
+    const outcomes: Array<Staged | { error: unknown }> = [];
+    for (const pending of batch) {
+      const [target] = targetKeys(runId, pending.data);
+      const key = target && entityKey(target);
+      const current = log && { ...log, externalUpdateAt: write.marker };
+      const { facts, loaded } = factsFromItems(runId, pending.data, now, run, current, [
+        key ? items.get(key) : undefined,
+      ]);
+      const decided = decide(facts, { runId, event: pending.data, params: pending.params });
+      const writesNothing =
+        decided.kind === 'accept' && decided.events.length === 0 && decided.writes.length === 0;
+      if (remembered && (decided.kind === 'reject' || writesNothing)) {
+        throw new StaleWrite('a batch decided on remembered items is read before a refusal');
+      }
+      if (decided.kind === 'reject') {
+        outcomes.push({ error: rejectionError(decided) });
+        continue;
+      }
+      const written: WrittenItems = {};
+      for (const change of decided.writes) {
+        await addEntityWrite(handle, write, loaded, change, written);
+      }
+      const events = decided.events.map((planned) => write.event(planned, pending.params));
+      outcomes.push({ plan: decided, loaded, written, events, key });
+    }
+    if (write.items.length > 0) await write.commit();
+
+    const load = write.loader();
+    const answered: Array<{ result: EventResult } | { error: unknown }> = [];
+    // Kept across batches, read or not: a step created earlier must not be guessed absent (a
+    // duplicate step_created would then fail its transaction instead of being refused).
+    const entities =
+      known.get(runId)?.entities ?? new Map<string, Record<string, unknown> | null>();
+    for (const outcome of outcomes) {
+      if ('error' in outcome) {
+        answered.push(outcome);
+        continue;
+      }
+      const { plan, loaded, written, events, key } = outcome;
+      answered.push({ result: await resultOf(plan, loaded, written, events, load) });
+      const item = written.step ?? written.wait ?? loaded.step ?? loaded.wait;
+      if (key) entities.set(key, (item as Record<string, unknown> | undefined) ?? null);
+    }
+    const committed = write.committedLog();
+    if (run && committed && !isTerminalWorkflowRunStatus(run.status)) {
+      known.set(runId, { run, log: committed, entities });
+    } else {
+      known.forget(runId);
+    }
+    return answered;
+  });
 }
 
 function writeEvent(
@@ -261,8 +397,17 @@ async function applyPlan(
   }
   const events = plan.events.map((planned) => write.event(planned));
   if (events.length > 0 || write.items.length > 0) await write.commit();
+  return { result: await resultOf(plan, loaded, written, events, write.loader()), written };
+}
 
-  const load = write.loader();
+/** What the writer of an applied plan gets back: its last event and the entity it asked for. */
+async function resultOf(
+  plan: Acceptance,
+  loaded: LoadedItems,
+  written: WrittenItems,
+  events: Event[],
+  load: LoadBlob,
+): Promise<EventResult> {
   const { entity, maxEvents } = plan.respond;
   const result: EventResult = { event: events.at(-1) };
   if (entity === 'run') {
@@ -272,5 +417,5 @@ async function applyPlan(
   if (entity === 'step' && written.step) result.step = await toStep(written.step, true, load);
   if (entity === 'hook' && written.hook) result.hook = await toHook(written.hook, true, load);
   if (entity === 'wait' && written.wait) result.wait = toWait(written.wait);
-  return { result, written };
+  return result;
 }

@@ -14,7 +14,7 @@ import type { SetupReport } from '../connection/setup-table.js';
 import { INDEX } from '../connection/table-definition.js';
 import { blobLoader } from '../encoding/blob-items.js';
 import { type DynamoDbSettings, resolveDynamoDbSettings } from '../settings.js';
-import { createEvent } from './create-event.js';
+import { createEvent, writePending } from './create-event.js';
 import {
   type EventItem,
   type HookItem,
@@ -42,8 +42,9 @@ import {
   stepKey,
   tokenKey,
 } from './keys.js';
-import { KnownRuns, RunWriteQueue } from './known-runs.js';
+import { KnownRuns } from './known-runs.js';
 import { pageRequest, queryPage, toEntityPage } from './pagination.js';
+import { RunWriteBatcher } from './run-write-batcher.js';
 
 type ResolveData = 'all' | 'none' | undefined;
 
@@ -79,7 +80,9 @@ export function createDynamoDbStorage(settings: DynamoDbSettings = {}): DynamoDb
 function storageOn(table: LazyTable): DynamoDbStorage {
   // Runs this instance wrote last: their next event skips the read (known-runs.ts).
   const knownRuns = new KnownRuns();
-  const writeQueue = new RunWriteQueue();
+  const batcher = new RunWriteBatcher((runId, batch) =>
+    writePending(table.get(), knownRuns, runId, batch),
+  );
   const withData = (resolveData: ResolveData) => resolveData !== 'none';
   const loaderFor = (handle: TableHandle, runId: string) =>
     blobLoader(handle.documents, handle.table, runPartition(runId));
@@ -234,7 +237,7 @@ function storageOn(table: LazyTable): DynamoDbStorage {
   const events: Storage['events'] = {
     create: (async (runId, data, params) => {
       const handle = await table.ready();
-      return createEvent(handle, knownRuns, writeQueue, runId, data, params);
+      return createEvent(handle, knownRuns, batcher, runId, data, params);
     }) as Storage['events']['create'],
     async get(runId, eventId, params) {
       const handle = await table.ready();

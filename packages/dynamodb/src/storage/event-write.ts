@@ -70,8 +70,11 @@ export class EventWrite {
     };
   }
 
-  /** Adds an event item; returns the event as the caller will see it. */
-  event(draft: PlannedEvent): Event {
+  /**
+   * Adds an event item; returns the event as the caller will see it (`params`: that caller's,
+   * when one write carries the events of several callers).
+   */
+  event(draft: PlannedEvent, params = this.params): Event {
     this.lastEventId = nextEventId(this.lastEventId);
     const eventId = this.lastEventId;
     const item: EventItem = {
@@ -106,7 +109,7 @@ export class EventWrite {
       ...(draft.eventData !== undefined ? { eventData: draft.eventData } : {}),
       ...(draft.occurredAt ? { occurredAt: draft.occurredAt } : {}),
     } as Event;
-    const visible = stripEventDataRefs(event, this.params?.resolveData ?? 'all');
+    const visible = stripEventDataRefs(event, params?.resolveData ?? 'all');
     this.events.push(visible);
     return visible;
   }
@@ -151,6 +154,11 @@ export class EventWrite {
         },
       },
     };
+  }
+
+  /** The run's external-update marker as the events added so far leave it. */
+  get marker(): number | undefined {
+    return this.externalUpdateAt;
   }
 
   /** The run's write guard as this write leaves it once committed. */

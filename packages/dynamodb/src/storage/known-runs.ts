@@ -36,24 +36,3 @@ export class KnownRuns {
     this.#runs.delete(runId);
   }
 }
-
-/**
- * Runs the event writes of one run one after another within this process. Writers of one run
- * contend for its write guard; queueing them here means a process never races itself (a
- * 100-way fan-out in one process was 98 % cancelled transactions), and the run it knows stays
- * current between its writes. Writers in other processes still race, and the guard decides.
- */
-export class RunWriteQueue {
-  readonly #tails = new Map<string, Promise<unknown>>();
-
-  run<T>(runId: string, work: () => Promise<T>): Promise<T> {
-    const previous = this.#tails.get(runId) ?? Promise.resolve();
-    const current = previous.then(work, work);
-    const tail = current.catch(() => undefined);
-    this.#tails.set(runId, tail);
-    void tail.then(() => {
-      if (this.#tails.get(runId) === tail) this.#tails.delete(runId);
-    });
-    return current;
-  }
-}
