@@ -45,6 +45,7 @@ export function renderPerformanceMarkdown(report, { chartFile }) {
     "- **peak RSS**: the worker process's maximum resident set (`process.resourceUsage().maxRSS`).",
     "- **vs …**: runs/s at concurrency 50 over that peer's.",
     '',
+    ...goalsSection(report),
     ...breakdownSection(report),
     ...growthSection(report),
     ...requestsSection(report),
@@ -68,8 +69,10 @@ export function renderPerformanceMarkdown(report, { chartFile }) {
     'both on 127.0.0.1 and both competing for the same 2 cores as the World. What its row does say:',
     'that the composition works end to end under concurrency (every run completes, checked from',
     'storage), how many storage calls it makes per step, and what its client side costs in CPU and',
-    'memory (AWS SDK v3 serialisation and signing, one `TransactGetItems` + one `TransactWriteItems`',
-    'per event write, a long-polling consumer). What it does **not** say is how fast it is on AWS.',
+    'memory (AWS SDK v3 serialisation and signing, one `TransactWriteItems` per event write — a',
+    '`TransactGetItems` first when another process wrote the run last —, step events of a run that',
+    'wait together batched into one transaction, a long-polling consumer). What it does **not** say',
+    'is how fast it is on AWS.',
     "DynamoDB Local's per-call latency is its own — a JVM and SQLite under this load, measured at",
     'about 20 ms per `GetItem` and 50 ms per `PutItem` here, where DynamoDB in-region is typically',
     'single-digit milliseconds — and it is one process, so it says nothing about partition',
@@ -196,6 +199,61 @@ function breakdownSection(report) {
     '- **start()**: the `run_created` write and the first message, before any delivery.',
     '- The sum is not exactly **per step**: deliveries of one run overlap (a handler may still be',
     '  finishing when the message it sent is picked up), and tracing adds its own small cost.',
+    '',
+  ];
+}
+
+/** The performance goals, each checked against this report: met, not met, or not measured. */
+function goalsSection(report) {
+  const result = (name) => report.results[name];
+  const ratio = (name, peer) => report.ratios[`${name}/${peer}`];
+  const verdict = (ok) => (ok === undefined ? 'not measured' : ok ? 'met' : '**not met**');
+  const rows = [];
+  for (const name of ['worldkit-postgres', 'worldkit-pg-bullmq']) {
+    const value = ratio(name, 'world-postgres');
+    rows.push([
+      `${name} runs/s @50 ≥ 2.5x world-postgres`,
+      value === undefined ? 'n/a' : `${value.toFixed(2)}x`,
+      verdict(value === undefined ? undefined : value >= 2.5),
+    ]);
+    const file = result('worldkit-file')?.sequential.p50Ms;
+    const own = result(name)?.sequential.p50Ms;
+    const seq = file && own ? own / file : undefined;
+    rows.push([
+      `${name} seq p50 ≤ 1.5x worldkit-file's`,
+      seq === undefined ? 'n/a' : `${seq.toFixed(2)}x (${own.toFixed(1)} vs ${file.toFixed(1)} ms)`,
+      verdict(seq === undefined ? undefined : seq <= 1.5),
+    ]);
+  }
+  const embedded = ratio('worldkit-file', 'world-local');
+  rows.push([
+    'embedded default (worldkit-file) runs/s @50 ≥ 2.5x world-local',
+    embedded === undefined ? 'n/a' : `${embedded.toFixed(2)}x`,
+    verdict(embedded === undefined ? undefined : embedded >= 2.5),
+  ]);
+  const peerCost = ['world-local', 'world-postgres']
+    .map((peer) => growthOf(report, peer)?.get('sequence-300')?.perStepMs)
+    .filter((value) => typeof value === 'number');
+  for (const name of report.worlds.filter((world) => !world.startsWith('world-'))) {
+    const cost = growthOf(report, name)?.get('sequence-300')?.perStepMs;
+    const ahead =
+      typeof cost === 'number' && peerCost.length === 2
+        ? peerCost.every((peer) => cost < peer)
+        : undefined;
+    rows.push([
+      `${name} ms/step at 300 steps below both peers'`,
+      typeof cost === 'number'
+        ? `${cost.toFixed(1)} vs ${peerCost.map((v) => v.toFixed(1)).join(' / ')}`
+        : 'n/a',
+      verdict(ahead),
+    ]);
+  }
+  return [
+    '## Goals',
+    '',
+    'Checked against this run (ratios of the rows above; run length from "How cost grows").',
+    '',
+    markdown(['goal', 'measured', 'verdict'], rows),
     '',
   ];
 }
