@@ -326,6 +326,10 @@ function growthSection(report) {
     "- **requests/step**: the World's network requests over the steps (SQL statements, Redis",
     '  commands, DynamoDB and SQS requests); flat in the length means the World adds no per-run',
     '  overhead that grows with the log.',
+    '- **run_failed** in a fan-out cell: the run failed. On a backend that implements the',
+    "  runtime's precondition guard, a wide fan-out can spend the runtime's 48 deliveries",
+    '  re-invoking on stale-snapshot refusals; see "Fan-out and the precondition guard" in',
+    '  [operating-in-production.md](operating-in-production.md).',
     '',
   ];
 }
