@@ -35,6 +35,8 @@ interface FanOutResult {
   cancelled?: number;
   error?: unknown;
   log?: string;
+  /** DynamoDB's cancellation reasons, by code. */
+  reasons?: Record<string, number>;
 }
 
 const servers = useReliabilityServers(['pg', 'fauxqs', 'dynamodb']);
@@ -127,7 +129,7 @@ describe('a run awaiting 10 and then 100 steps at once (precondition guard off)'
     expect(result.transactions, 'transactions counted').toBeGreaterThan(0);
     expect(
       (result.cancelled ?? 0) / (result.transactions ?? 1),
-      'share of cancelled transactions',
+      `share of cancelled transactions (reasons: ${JSON.stringify(result.reasons ?? {})})`,
     ).toBeLessThan(0.05);
   }, 320_000);
 });
