@@ -16,7 +16,7 @@ import {
 import type { TableHandle } from '../connection/lazy-table.js';
 import type { LoadBlob } from '../encoding/stored-value.js';
 import { addEntityWrite, type LoadedItems, type WrittenItems } from './apply-plan.js';
-import { readSnapshot, retryStaleWrites, StaleWrite } from './commit-write.js';
+import { readSnapshot, retryStaleWrites } from './commit-write.js';
 import {
   type HookItem,
   type LogItem,
@@ -32,7 +32,6 @@ import {
 import { newUlid } from './event-ids.js';
 import { EventWrite, readRun } from './event-write.js';
 import { hookKey, runKey, stepKey, tokenKey, waitKey } from './keys.js';
-import { entityKey, type KnownRuns } from './known-runs.js';
 import type { PendingWrite, RunWriteBatcher } from './run-write-batcher.js';
 
 type AnyEventRequest = CreateEventRequest | RunCreatedEventRequest;
@@ -44,16 +43,12 @@ type AnyEventRequest = CreateEventRequest | RunCreatedEventRequest;
  * `@worldkit/core`) decide, and writes the plan with a condition on the run's write guard; a
  * concurrent writer makes the condition fail and the attempt is decided again on fresh facts.
  *
- * The first attempt skips the read when this process wrote the run's last event
- * (`known-runs.ts`): the write guard's condition then proves the items it remembers current,
- * so a sequential run costs one request per event. A refusal, or a plan that writes nothing
- * (so proves nothing), is never given on remembered items: they are read first. Writes of one
- * run queue up within the process instead of racing each other, and step and wait events
- * waiting together commit together (`run-write-batcher.ts`, `writeBatch`).
+ * Writes of one run queue up within this process instead of racing each other for the guard,
+ * and step and wait events waiting together commit together (`run-write-batcher.ts`,
+ * `writeBatch`).
  */
 export function createEvent(
   handle: TableHandle,
-  known: KnownRuns,
   batcher: RunWriteBatcher,
   runId: string | null,
   data: AnyEventRequest,
@@ -61,29 +56,24 @@ export function createEvent(
 ): Promise<EventResult> {
   if (runId) return batcher.submit(runId, data, params);
   const newRunId = data.eventType === 'run_created' ? `wrun_${newUlid()}` : '';
-  return writeEvent(handle, known, runId, newRunId, data, params);
+  return writeEvent(handle, runId, newRunId, data, params);
 }
 
 /** Writes a batch the run's queue handed over (run-write-batcher.ts), settling each write. */
 export async function writePending(
   handle: TableHandle,
-  known: KnownRuns,
   runId: string,
   batch: PendingWrite[],
 ): Promise<void> {
   const [only] = batch;
   if (batch.length === 1 && only) {
-    await writeEvent(handle, known, runId, runId, only.data, only.params).then(
-      only.resolve,
-      only.reject,
-    );
+    await writeEvent(handle, runId, runId, only.data, only.params).then(only.resolve, only.reject);
     return;
   }
   let outcomes: Array<{ result: EventResult } | { error: unknown }>;
   try {
-    outcomes = await writeBatch(handle, known, runId, batch);
+    outcomes = await writeBatch(handle, runId, batch);
   } catch (error) {
-    known.forget(runId);
     for (const pending of batch) pending.reject(error);
     return;
   }
@@ -100,7 +90,6 @@ interface Staged {
   loaded: LoadedItems;
   written: WrittenItems;
   events: Event[];
-  key: string | undefined;
 }
 
 /**
@@ -108,49 +97,25 @@ interface Staged {
  * decided in order on the run's items as the writes before it in the batch leave them, and
  * all commit together under one condition on the run's write guard, or none does (then the
  * batch is read and decided again, like a single write). A refusal is answered to its own
- * writer only when decided on read items; on remembered ones the batch is read first.
+ * writer alone; the others still commit.
  */
 async function writeBatch(
   handle: TableHandle,
-  known: KnownRuns,
   runId: string,
   batch: PendingWrite[],
 ): Promise<Array<{ result: EventResult } | { error: unknown }>> {
-  let mayUseKnown = true;
   return retryStaleWrites(async () => {
     const now = Date.now();
-    const remembered = mayUseKnown ? known.get(runId) : undefined;
-    mayUseKnown = false;
     const keys = batch.flatMap((pending) => targetKeys(runId, pending.data));
-    let run: RunItem | undefined;
-    let log: LogItem | undefined;
-    const items = new Map<string, Record<string, unknown> | undefined>();
-    if (remembered) {
-      ({ run, log } = remembered);
-      for (const key of keys)
-        items.set(entityKey(key), remembered.entities.get(entityKey(key)) ?? undefined);
-    } else {
-      const snapshot = await readRun(handle, runId, keys);
-      ({ run, log } = snapshot);
-      keys.forEach((key, index) => {
-        items.set(entityKey(key), snapshot.extra[index]);
-      });
-    }
+    const { run, log, extra } = await readRun(handle, runId, keys);
     const write = new EventWrite(handle, runId, log, now, undefined);
     const outcomes: Array<Staged | { error: unknown }> = [];
-    for (const pending of batch) {
-      const [target] = targetKeys(runId, pending.data);
-      const key = target && entityKey(target);
+    for (const [index, pending] of batch.entries()) {
       const current = log && { ...log, externalUpdateAt: write.marker };
       const { facts, loaded } = factsFromItems(runId, pending.data, now, run, current, [
-        key ? items.get(key) : undefined,
+        extra[index],
       ]);
       const decided = decide(facts, { runId, event: pending.data, params: pending.params });
-      const writesNothing =
-        decided.kind === 'accept' && decided.events.length === 0 && decided.writes.length === 0;
-      if (remembered && (decided.kind === 'reject' || writesNothing)) {
-        throw new StaleWrite('a batch decided on remembered items is read before a refusal');
-      }
       if (decided.kind === 'reject') {
         outcomes.push({ error: rejectionError(decided) });
         continue;
@@ -160,73 +125,39 @@ async function writeBatch(
         await addEntityWrite(handle, write, loaded, change, written);
       }
       const events = decided.events.map((planned) => write.event(planned, pending.params));
-      outcomes.push({ plan: decided, loaded, written, events, key });
+      outcomes.push({ plan: decided, loaded, written, events });
     }
     if (write.items.length > 0) await write.commit();
 
     const load = write.loader();
     const answered: Array<{ result: EventResult } | { error: unknown }> = [];
-    // Kept across batches, read or not: a step created earlier must not be guessed absent (a
-    // duplicate step_created would then fail its transaction instead of being refused).
-    const entities =
-      known.get(runId)?.entities ?? new Map<string, Record<string, unknown> | null>();
     for (const outcome of outcomes) {
-      if ('error' in outcome) {
-        answered.push(outcome);
-        continue;
+      if ('error' in outcome) answered.push(outcome);
+      else {
+        const { plan, loaded, written, events } = outcome;
+        answered.push({ result: await resultOf(plan, loaded, written, events, load) });
       }
-      const { plan, loaded, written, events, key } = outcome;
-      answered.push({ result: await resultOf(plan, loaded, written, events, load) });
-      const item = written.step ?? written.wait ?? loaded.step ?? loaded.wait;
-      if (key) entities.set(key, (item as Record<string, unknown> | undefined) ?? null);
-    }
-    const committed = write.committedLog();
-    if (run && committed && !isTerminalWorkflowRunStatus(run.status)) {
-      known.set(runId, { run, log: committed, entities });
-    } else {
-      known.forget(runId);
     }
     return answered;
   });
 }
 
+/** One write: read the facts, decide, write the plan under the run's guard; again if it lost. */
 function writeEvent(
   handle: TableHandle,
-  known: KnownRuns,
   runId: string | null,
   targetRunId: string,
   data: AnyEventRequest,
   params: CreateEventParams | undefined,
 ): Promise<EventResult> {
-  // hook_created also reads another run's token holder, which this run's guard does not cover.
-  let mayUseKnown = runId !== null && data.eventType !== 'hook_created';
   return retryStaleWrites(async () => {
     const now = Date.now();
-    const remembered = mayUseKnown ? rememberedFacts(known, targetRunId, data, now) : undefined;
-    mayUseKnown = false;
-    let { facts, loaded, log } =
-      remembered ??
-      (runId
-        ? await loadFacts(handle, targetRunId, data, now)
-        : { facts: { now: new Date(now), runId: targetRunId }, loaded: {}, log: undefined });
-    let decided = decide(facts, { runId, event: data, params });
-    if (
-      remembered &&
-      (decided.kind === 'reject' || (decided.events.length === 0 && decided.writes.length === 0))
-    ) {
-      ({ facts, loaded, log } = await loadFacts(handle, targetRunId, data, now));
-      decided = decide(facts, { runId, event: data, params });
-    }
-    const plan = acceptedOrThrow(decided);
+    const { facts, loaded, log } = runId
+      ? await loadFacts(handle, targetRunId, data, now)
+      : { facts: { now: new Date(now), runId: targetRunId }, loaded: {}, log: undefined };
+    const plan = acceptedOrThrow(decide(facts, { runId, event: data, params }));
     const write = new EventWrite(handle, plan.runId, log, now, params);
-    try {
-      const { result, written } = await applyPlan(handle, write, loaded, plan);
-      remember(known, targetRunId, data, plan, write, loaded, written);
-      return result;
-    } catch (error) {
-      known.forget(targetRunId);
-      throw error;
-    }
+    return (await applyPlan(handle, write, loaded, plan)).result;
   });
 }
 
@@ -244,53 +175,6 @@ function targetKeys(runId: string, data: AnyEventRequest) {
       : family === 'wait'
         ? [waitKey(runId, id)]
         : [];
-}
-
-/** Facts from what this process remembers of the run, when it remembers the run. */
-function rememberedFacts(known: KnownRuns, runId: string, data: AnyEventRequest, now: number) {
-  const run = known.get(runId);
-  if (!run) return undefined;
-  // An item not remembered is guessed absent: creating it is conditional on its absence, and
-  // any other event on a missing item is refused, so read again, never answered from a guess.
-  const items = targetKeys(runId, data).map((key) => run.entities.get(entityKey(key)) ?? undefined);
-  const { facts, loaded } = factsFromItems(runId, data, now, run.run, run.log, items);
-  return { facts, loaded, log: run.log };
-}
-
-/** Remembers the run as this write left it (nothing, for a run it ended). */
-function remember(
-  known: KnownRuns,
-  runId: string,
-  data: AnyEventRequest,
-  plan: Acceptance,
-  write: EventWrite,
-  loaded: LoadedItems,
-  written: WrittenItems,
-): void {
-  const run = written.run ?? loaded.run;
-  const log = write.committedLog();
-  if (!run || !log || isTerminalWorkflowRunStatus(run.status)) {
-    known.forget(runId);
-    return;
-  }
-  const entities = known.get(runId)?.entities ?? new Map();
-  const [key] = targetKeys(runId, data);
-  if (key) {
-    const deleted = plan.writes.some(
-      (change) => change.entity === 'hook' && change.op === 'delete',
-    );
-    const item = deleted
-      ? null
-      : (written.step ??
-        written.hook ??
-        written.wait ??
-        loaded.step ??
-        loaded.hook ??
-        loaded.wait ??
-        null);
-    entities.set(entityKey(key), item as Record<string, unknown> | null);
-  }
-  known.set(runId, { run, log, entities });
 }
 
 async function loadFacts(

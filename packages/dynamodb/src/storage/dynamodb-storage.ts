@@ -42,7 +42,6 @@ import {
   stepKey,
   tokenKey,
 } from './keys.js';
-import { KnownRuns } from './known-runs.js';
 import { pageRequest, queryPage, toEntityPage } from './pagination.js';
 import { RunWriteBatcher } from './run-write-batcher.js';
 
@@ -78,11 +77,7 @@ export function createDynamoDbStorage(settings: DynamoDbSettings = {}): DynamoDb
 }
 
 function storageOn(table: LazyTable): DynamoDbStorage {
-  // Runs this instance wrote last: their next event skips the read (known-runs.ts).
-  const knownRuns = new KnownRuns();
-  const batcher = new RunWriteBatcher((runId, batch) =>
-    writePending(table.get(), knownRuns, runId, batch),
-  );
+  const batcher = new RunWriteBatcher((runId, batch) => writePending(table.get(), runId, batch));
   const withData = (resolveData: ResolveData) => resolveData !== 'none';
   const loaderFor = (handle: TableHandle, runId: string) =>
     blobLoader(handle.documents, handle.table, runPartition(runId));
@@ -237,7 +232,7 @@ function storageOn(table: LazyTable): DynamoDbStorage {
   const events: Storage['events'] = {
     create: (async (runId, data, params) => {
       const handle = await table.ready();
-      return createEvent(handle, knownRuns, batcher, runId, data, params);
+      return createEvent(handle, batcher, runId, data, params);
     }) as Storage['events']['create'],
     async get(runId, eventId, params) {
       const handle = await table.ready();

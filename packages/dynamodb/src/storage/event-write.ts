@@ -21,7 +21,6 @@ export class EventWrite {
   /** Deletions that did not fit the transaction (a run ending with very many hooks). */
   readonly leftovers: TransactItem[] = [];
   private readonly previousEventId: string | undefined;
-  private readonly previousCount: number;
   private lastEventId: string | undefined;
   /** The run's external-update marker after this write (`state-guard.ts`); moves only forward. */
   private externalUpdateAt: number | undefined;
@@ -35,7 +34,6 @@ export class EventWrite {
     private readonly params: CreateEventParams | undefined,
   ) {
     this.previousEventId = previous?.lastEventId;
-    this.previousCount = previous?.eventCount ?? 0;
     this.lastEventId = this.previousEventId;
     this.externalUpdateAt = previous?.externalUpdateAt;
   }
@@ -159,20 +157,6 @@ export class EventWrite {
   /** The run's external-update marker as the events added so far leave it. */
   get marker(): number | undefined {
     return this.externalUpdateAt;
-  }
-
-  /** The run's write guard as this write leaves it once committed. */
-  committedLog(): LogItem | undefined {
-    if (this.lastEventId === undefined) return undefined;
-    return {
-      ...logKey(this.runId),
-      entity: 'log',
-      schemaVersion: SCHEMA_VERSION,
-      runId: this.runId,
-      lastEventId: this.lastEventId,
-      eventCount: this.previousCount + this.events.length,
-      ...(this.externalUpdateAt !== undefined ? { externalUpdateAt: this.externalUpdateAt } : {}),
-    };
   }
 
   /** Blobs written by this write are served from memory when building the result. */

@@ -6,14 +6,14 @@ import { useLocalDynamoDb } from '../test-support/local-dynamodb.js';
 import { createDynamoDbStorage, type DynamoDbStorage } from './dynamodb-storage.js';
 
 /**
- * An event write is one request when this process wrote the run's last event, and a process
- * never races itself; another process's write in between costs one lost race and a read, and
- * the outcome stays what fresh facts give. Requests are counted by SDK middleware on each
- * storage's own client (separate clients: separate processes).
+ * Writes of one run queue up in their process: an event write is one snapshot read and one
+ * transaction, a process never races itself, and step events waiting together commit as one
+ * transaction. Requests are counted by SDK middleware on each storage's own client (separate
+ * clients: separate processes).
  */
 
 const local = useLocalDynamoDb();
-const table = 'worldkit_known_runs';
+const table = 'worldkit_write_batches';
 const nextUlid = monotonicFactory();
 const bytes = (label: string) => new TextEncoder().encode(label);
 
@@ -93,8 +93,8 @@ async function startedRun(storage: Storage): Promise<string> {
 const step = (eventType: string, stepId: string, extra: object = {}) =>
   ({ eventType, correlationId: stepId, ...extra }) as CreateEventRequest;
 
-describe('runs a DynamoDB storage already knows', () => {
-  it('each event of a step written by one process is one TransactWriteItems, with no read', async () => {
+describe('event writes of one run in one process', () => {
+  it('each event of a step is one snapshot read and one transaction', async () => {
     const runId = await startedRun(a.storage);
     const stepId = `step_${nextUlid()}`;
     const created = await requestsOf(a, () =>
@@ -112,7 +112,7 @@ describe('runs a DynamoDB storage already knows', () => {
         step('step_completed', stepId, { eventData: { result: bytes('out') } }),
       ),
     );
-    const one = { TransactWriteItemsCommand: 1 };
+    const one = { TransactGetItemsCommand: 1, TransactWriteItemsCommand: 1 };
     expect(
       { created: created.made, started: started.made, completed: completed.made },
       'requests per event write',
@@ -120,14 +120,14 @@ describe('runs a DynamoDB storage already knows', () => {
     expect(completed.result.step?.status).toBe('completed');
   });
 
-  it("another process's write in between costs one lost race and one read; the outcome is unchanged", async () => {
+  it("another process's write in between is read before deciding; a stale view is never answered", async () => {
     const runId = await startedRun(a.storage);
     const stepId = `step_${nextUlid()}`;
     await a.storage.events.create(
       runId,
       step('step_created', stepId, { eventData: { stepName: 'known', input: bytes('x') } }),
     );
-    // b starts the step: a still remembers it pending, attempt 0.
+    // b starts the step; a then completes it.
     await b.storage.events.create(runId, step('step_started', stepId));
     const completed = await requestsOf(a, () =>
       a.storage.events.create(
@@ -136,12 +136,11 @@ describe('runs a DynamoDB storage already knows', () => {
       ),
     );
     expect(completed.result.step).toMatchObject({ status: 'completed', attempt: 1 });
-    expect(completed.made, 'requests after a lost race').toEqual({
-      TransactWriteItemsCommand: 2,
+    expect(completed.made, 'requests for a write after another process wrote').toEqual({
       TransactGetItemsCommand: 1,
+      TransactWriteItemsCommand: 1,
     });
-    // And a refusal is never given on what a process remembers: b's view of the step is
-    // stale (started), yet its repeated step_started is refused as on fresh facts.
+    // The step has completed: b's repeated step_started is refused.
     const fromStale = await b.storage.events.create(runId, step('step_started', stepId)).then(
       () => 'written',
       (error: Error) => error.name,
