@@ -26,18 +26,19 @@ const recorded = async (schema: string) =>
 describe('migrate()', () => {
   it('applies the shipped migrations once; a second run is a no-op', async () => {
     const shipped = loadMigrations();
-    expect(shipped.map((migration) => migration.version)).toEqual([1, 2, 3, 4, 5]);
+    expect(shipped.map((migration) => migration.version)).toEqual([1, 2, 3, 4, 5, 6]);
 
     const first = await migrate(pool, 'migrate_twice');
-    expect(first).toEqual({ applied: [1, 2, 3, 4, 5], current: 5 });
+    expect(first).toEqual({ applied: [1, 2, 3, 4, 5, 6], current: 6 });
     const second = await migrate(pool, 'migrate_twice');
-    expect(second).toEqual({ applied: [], current: 5 });
+    expect(second).toEqual({ applied: [], current: 6 });
     expect(await recorded('migrate_twice')).toEqual([
       { version: 1, name: 'initial' },
       { version: 2, name: 'upgrades' },
       { version: 3, name: 'state_guard' },
       { version: 4, name: 'upgrade_token_aliases' },
       { version: 5, name: 'claims' },
+      { version: 6, name: 'event_ids_under_lock' },
     ]);
   });
 
@@ -45,8 +46,8 @@ describe('migrate()', () => {
     const reports = await Promise.all(
       Array.from({ length: 4 }, () => migrate(pool, 'migrate_race')),
     );
-    expect(reports.flatMap((report) => report.applied)).toEqual([1, 2, 3, 4, 5]);
-    expect(reports.every((report) => report.current === 5)).toBe(true);
+    expect(reports.flatMap((report) => report.applied)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(reports.every((report) => report.current === 6)).toBe(true);
   });
 
   it('applies only the versions a schema lacks, in order', async () => {
@@ -110,8 +111,9 @@ describe('migrate()', () => {
       { version: 3, name: 'state_guard' },
       { version: 4, name: 'upgrade_token_aliases' },
       { version: 5, name: 'claims' },
+      { version: 6, name: 'event_ids_under_lock' },
     ]);
-    expect(await storage.migrate()).toEqual({ applied: [], current: 5 });
+    expect(await storage.migrate()).toEqual({ applied: [], current: 6 });
 
     await storage.events.create(null, {
       eventType: 'run_created',

@@ -14,6 +14,10 @@ export interface TableNames {
   queueIdempotencyKeys: string;
   queueDeadLetters: string;
   schemaMigrations: string;
+  /** `worldkit_event_ids(previous, proposed)`: event ids that sort after the run's newest (0006). */
+  eventIdsFunction: string;
+  /** `worldkit_event_time(id)`: the ULID time of an event id, in epoch ms (0006). */
+  eventTimeFunction: string;
 }
 
 /** Quotes an identifier for SQL text; the schema name is already validated, this is belt and braces. */
@@ -38,6 +42,8 @@ export function tableNames(schema: string): TableNames {
     queueIdempotencyKeys: q('queue_idempotency_keys'),
     queueDeadLetters: q('queue_dead_letters'),
     schemaMigrations: q('schema_migrations'),
+    eventIdsFunction: q('worldkit_event_ids'),
+    eventTimeFunction: q('worldkit_event_time'),
   };
 }
 

@@ -4,6 +4,7 @@ import {
   type CreateEventRequest,
   type Event,
   type EventResult,
+  isTerminalWorkflowRunStatus,
   type RunCreatedEventRequest,
   stripEventDataRefs,
 } from '@workflow/world';
@@ -11,435 +12,344 @@ import {
   type Acceptance,
   acceptedOrThrow,
   decide,
-  type EntityWrite,
   type EventFacts,
+  type RunFacts,
+  type StepFacts,
+  type WaitFacts,
 } from '@worldkit/core';
 import type pg from 'pg';
-import { monotonicFactory } from 'ulid';
+import { decodeTime, monotonicFactory } from 'ulid';
 import { query } from '../connection/raw-json-types.js';
 import type { TableNames } from '../connection/table-names.js';
-import { toStoredJson } from '../stored-json.js';
+import { inTransaction } from '../connection/transaction.js';
 import {
   type EventRow,
   eventColumns,
   type HookRow,
-  hookColumns,
   type RunRow,
-  runColumns,
   type StepRow,
-  stepColumns,
   toEvent,
   toHook,
   toRun,
   toStep,
   toWait,
-  WAIT_COLUMNS,
   type WaitRow,
 } from './entity-rows.js';
-import { markerAdvance } from './state-guard.js';
+import {
+  type EventTarget,
+  eventStatement,
+  type FactsColumns,
+  factsQuery,
+} from './event-statement.js';
+import type { KnownFacts } from './known-facts.js';
 
 type AnyEventRequest = CreateEventRequest | RunCreatedEventRequest;
-type Client = pg.PoolClient;
 
 /** Monotonic within the process, so a run's event ids sort in the order its events commit. */
 const nextUlid = monotonicFactory();
 
-/** Most rounds of deciding again after losing an insert to a concurrent writer. */
-const MAX_ROUNDS = 3;
+/**
+ * Most rounds of deciding again after the facts changed under a plan. Writers of different
+ * entities of one run do not invalidate each other (`event-statement.ts`), so a round is lost
+ * only to a writer of the same step, hook or wait, or to a run-level change.
+ */
+const MAX_ROUNDS = 6;
+/** Deadlock and serialization failures: the statement did nothing and can simply run again. */
+const RETRYABLE_CODES = new Set(['40P01', '40001']);
 
 /**
- * Writes one event and its entity change in the caller's transaction (docs/contract.md): the
- * facts are loaded with the run row locked (`SELECT … FOR UPDATE`), so writers of one run are
- * serialized, the shared state machine (`decide`, `@worldkit/core`) decides, and the plan is
- * applied. Every write is conditional on the facts it was decided on, and one that finds them
- * changed writes nothing; the event is then decided again on fresh facts. That covers a creation
- * that lost to a concurrent writer (`ON CONFLICT DO NOTHING`: a run created twice, a token
- * claimed by another run), and a step, hook or wait changed by the writer this one waited for
- * on the run lock (under READ COMMITTED the locking query re-reads the run row it waited for,
- * but the rows it joined come from before the wait; the next statement sees them as they are).
+ * Writes one event and its entity change (docs/contract.md) in, normally, two round trips and
+ * no explicit transaction: the facts are read (one statement, no lock), the shared state
+ * machine (`decide`, `@worldkit/core`) decides, and the plan is applied by ONE statement that
+ * locks the run row, checks that the facts the plan relied on still hold and only then writes
+ * (`event-statement.ts`). If they no longer hold, that statement writes nothing and answers the
+ * facts as they are now, and the event is decided again on them — so the outcome is the one
+ * the writers would have had queueing on the run lock, as before, with the lock held for one
+ * statement instead of a whole transaction.
  */
-export async function createEventInTransaction(
-  client: Client,
+export async function createEvent(
+  pool: pg.Pool,
   tables: TableNames,
+  known: KnownFacts,
   runId: string | null,
   data: AnyEventRequest,
   params: CreateEventParams | undefined,
 ): Promise<EventResult> {
   const now = new Date();
   const creating = data.eventType === 'run_created';
-  const targetRunId = runId ?? (creating ? `wrun_${nextUlid()}` : '');
+  const target = eventTarget(runId ?? (creating ? `wrun_${nextUlid()}` : ''), data);
+  // A new run's facts are known without a query (it does not exist); a lost insert says otherwise.
+  let guessed = false;
+  let facts: EventFacts;
+  if (creating || !runId) {
+    facts = { now, runId: target.runId };
+  } else {
+    const guess = known.guess(target, now);
+    guessed = guess !== undefined;
+    facts = guess ?? (await readFacts(pool, tables, known, target, now));
+  }
   for (let round = 1; ; round++) {
-    // A new run's facts are known without a query (it does not exist); a lost insert says otherwise.
-    const facts =
-      (creating && round === 1) || !runId
-        ? { now, runId: targetRunId }
-        : await loadFacts(client, tables, targetRunId, data, now);
-    const plan = acceptedOrThrow(decide(facts, { runId, event: data, params }));
-    const result = await applyPlan(client, tables, facts, plan, params, now);
-    if (result) return result;
+    const decided = decide(facts, { runId, event: data, params });
+    if (decided.kind === 'reject' && guessed) {
+      // A refusal is never given on a guess: read the facts and decide on them.
+      facts = await readFacts(pool, tables, known, target, now);
+      guessed = false;
+      continue;
+    }
+    const plan = acceptedOrThrow(decided);
+    const applied = await applyPlan(pool, tables, known, target, facts, plan, params, now);
+    if (applied.result) return applied.result;
+    facts = applied.facts;
+    guessed = false;
     if (round >= MAX_ROUNDS) {
       throw new EntityConflictError(
-        `${data.eventType} for run "${targetRunId}" kept losing to concurrent writers; try again`,
+        `${data.eventType} for run "${target.runId}" kept losing to concurrent writers; try again`,
       );
     }
   }
 }
 
-interface FactsRow {
-  status: RunRow['status'];
-  spec_version: number | null;
-  external_update_at: number;
-  step_status: StepRow['status'] | null;
-  step_attempt: number | null;
-  step_started_at: Date | null;
-  step_retry_after: Date | null;
-  hook_run_id: string | null;
-  hook_token: string | null;
-  holder_run_id: string | null;
-  holder_hook_id: string | null;
-  wait_status: WaitRow['status'] | null;
+function eventTarget(runId: string, data: AnyEventRequest): EventTarget {
+  const id = ('correlationId' in data && data.correlationId) || null;
+  const family = data.eventType.slice(0, 4);
+  return {
+    runId,
+    family,
+    stepId: family === 'step' ? id : null,
+    hookId: family === 'hook' ? id : null,
+    token: data.eventType === 'hook_created' ? data.eventData.token : null,
+    waitId: family === 'wait' ? id : null,
+  };
 }
 
-/** The run, locked, with the step, hook, token holder or wait the event targets: one query. */
-async function loadFacts(
-  client: Client,
+async function readFacts(
+  pool: pg.Pool,
   tables: TableNames,
-  runId: string,
-  data: AnyEventRequest,
+  known: KnownFacts,
+  target: EventTarget,
   now: Date,
 ): Promise<EventFacts> {
-  const id = 'correlationId' in data ? data.correlationId : null;
-  const family = data.eventType.slice(0, 4);
-  const token = data.eventType === 'hook_created' ? data.eventData.token : null;
-  const found = await client.query<FactsRow>(
-    `SELECT r.status, r.spec_version, r.external_update_at::float8 AS external_update_at,
-       s.status AS step_status, s.attempt AS step_attempt, s.started_at AS step_started_at,
-       s.retry_after AS step_retry_after, h.run_id AS hook_run_id, h.token AS hook_token,
-       t.run_id AS holder_run_id, t.hook_id AS holder_hook_id, w.status AS wait_status
-     FROM ${tables.runs} r
-     LEFT JOIN ${tables.steps} s ON s.run_id = r.run_id AND s.step_id = $2
-     LEFT JOIN ${tables.hooks} h ON h.hook_id = $3
-     LEFT JOIN ${tables.hooks} t ON t.token = $4
-     LEFT JOIN ${tables.waits} w ON w.run_id = r.run_id AND w.wait_id = $5
-     WHERE r.run_id = $1
-     FOR UPDATE OF r`,
-    [
-      runId,
-      family === 'step' ? id : null,
-      family === 'hook' ? id : null,
-      token,
-      family === 'wait' ? id : null,
-    ],
-  );
-  const row = found.rows[0];
-  const facts: EventFacts = { now, runId };
-  if (!row) return facts;
-  facts.run = {
-    status: row.status,
-    specVersion: row.spec_version,
-    externalUpdateAt: row.external_update_at,
-  };
-  if (row.step_status) {
-    facts.step = {
-      status: row.step_status,
-      attempt: row.step_attempt ?? 0,
-      ...(row.step_started_at ? { startedAt: row.step_started_at } : {}),
-      ...(row.step_retry_after ? { retryAfter: row.step_retry_after } : {}),
-    };
-  }
-  if (row.hook_run_id) facts.hook = { runId: row.hook_run_id, token: row.hook_token as string };
-  if (row.holder_run_id) {
-    facts.tokenHolder = { runId: row.holder_run_id, hookId: row.holder_hook_id as string };
-  }
-  if (row.wait_status) facts.wait = { status: row.wait_status };
+  const { text, values } = factsQuery(tables, target);
+  const found = await pool.query<FactsColumns>(text, values);
+  const facts = toFacts(found.rows[0], target.runId, now);
+  known.remember(target, facts);
   return facts;
 }
 
-interface Written {
-  run?: RunRow;
-  step?: StepRow;
-  hook?: HookRow;
-  wait?: WaitRow;
+/** `f_*` columns as `decide` reads them; no row (or a null status) means no run. */
+function toFacts(row: FactsColumns | undefined, runId: string, now: Date): EventFacts {
+  const facts: EventFacts = { now, runId };
+  if (!row?.f_status) return facts;
+  facts.run = {
+    status: row.f_status,
+    specVersion: row.f_spec_version,
+    externalUpdateAt: row.f_external_update_at ?? 0,
+  };
+  if (row.f_step_status) {
+    facts.step = {
+      status: row.f_step_status,
+      attempt: row.f_step_attempt ?? 0,
+      ...(row.f_step_started_at ? { startedAt: row.f_step_started_at } : {}),
+      ...(row.f_step_retry_after ? { retryAfter: row.f_step_retry_after } : {}),
+    };
+  }
+  if (row.f_hook_run_id) {
+    facts.hook = { runId: row.f_hook_run_id, token: row.f_hook_token as string };
+  }
+  if (row.f_holder_run_id) {
+    facts.tokenHolder = { runId: row.f_holder_run_id, hookId: row.f_holder_hook_id as string };
+  }
+  if (row.f_wait_status) facts.wait = { status: row.f_wait_status };
+  return facts;
 }
 
+type AnswerRow = FactsColumns & {
+  wk_ok: number;
+  wk_written: number;
+  wk_inserted: number;
+  wk_event_ids: string[];
+} & Partial<RunRow & StepRow & HookRow & WaitRow>;
+
 /**
- * Applies an accepted plan: its entity write (a plan has at most one), then the events in one
- * insert. Returns undefined when a write found its facts changed (see above).
+ * Applies an accepted plan with one statement. Answers the result, or — when the facts had
+ * changed or a write lost to a concurrent one — the facts as they are now, to decide again.
  */
 async function applyPlan(
-  client: Client,
+  pool: pg.Pool,
   tables: TableNames,
+  known: KnownFacts,
+  target: EventTarget,
   facts: EventFacts,
   plan: Acceptance,
   params: CreateEventParams | undefined,
   now: Date,
-): Promise<EventResult | undefined> {
-  const written: Written = {};
-  for (const write of plan.writes) {
-    const row = await applyWrite(client, tables, facts, plan.runId, write);
-    if (!row) return undefined;
-    written[write.entity] = row as never;
+): Promise<{ result: EventResult; facts?: undefined } | { result?: undefined; facts: EventFacts }> {
+  const proposed = plan.events.map((planned) => ({ proposedId: `evnt_${nextUlid()}`, planned }));
+  const statement = eventStatement(tables, target, facts, plan, proposed, params, now);
+  const { resolveData, preloadEvents } = plan.respond;
+  // A repeated run_started writes nothing, so its log can be read alongside (one round trip);
+  // a first one is read after its event lands.
+  const alongside =
+    preloadEvents && proposed.length === 0 ? preloadLog(pool, tables, plan.runId) : undefined;
+  alongside?.catch(() => undefined);
+  const write = plan.writes[0];
+  const releasing =
+    write?.entity === 'run' && write.op === 'update' && write.update.releaseHooksAndWaits;
+  const row = releasing
+    ? await lockedStatement<AnswerRow>(pool, tables, plan.runId, statement.text, statement.values)
+    : await runStatement<AnswerRow>(pool, statement.text, statement.values);
+  const applied = row.wk_ok === 1 && row.wk_written > 0 && row.wk_inserted === proposed.length;
+  if (!applied) {
+    const current = toFacts(row, target.runId, now);
+    known.remember(target, current);
+    return { facts: current };
   }
-  const events = await insertEvents(client, tables, facts, plan, params, now);
-  if (!events) return undefined;
-  const { entity, resolveData, preloadEvents, maxEvents } = plan.respond;
+  // The ids the statement issued under the run lock (usually the proposed ones).
+  const issued = row.wk_event_ids;
+  const markerId =
+    statement.markerPosition === undefined ? undefined : issued[statement.markerPosition - 1];
+  const marker = markerId === undefined ? undefined : decodeTime(markerId.slice('evnt_'.length));
+  rememberWritten(known, target, plan, row, marker, now);
+
+  const events = proposed.map(({ planned }, index) =>
+    toWrittenEvent(plan.runId, issued[index] as string, planned, now),
+  );
   const event = events.at(-1);
   const result: EventResult = { event: event && stripEventDataRefs(event, resolveData) };
+  const { entity, maxEvents } = plan.respond;
   if (entity === 'run') {
-    result.run = toRun(written.run ?? (await readRun(client, tables, plan.runId)));
+    result.run = toRun(row as RunRow);
     result.maxEvents = maxEvents;
   }
-  if (entity === 'step' && written.step) result.step = toStep(written.step);
-  if (entity === 'hook' && written.hook) result.hook = toHook(written.hook);
-  if (entity === 'wait' && written.wait) result.wait = toWait(written.wait);
-  if (preloadEvents) Object.assign(result, await preloadLog(client, tables, plan.runId));
-  return result;
+  if (entity === 'step' && write?.entity === 'step') result.step = toStep(row as StepRow);
+  if (entity === 'hook' && write?.entity === 'hook') result.hook = toHook(row as HookRow);
+  if (entity === 'wait' && write?.entity === 'wait') result.wait = toWait(row as WaitRow);
+  if (preloadEvents) {
+    Object.assign(result, await (alongside ?? preloadLog(pool, tables, plan.runId)));
+  }
+  return { result };
 }
 
-/** One entity write; the row as written, or undefined when its facts changed. */
-async function applyWrite(
-  client: Client,
-  tables: TableNames,
-  facts: EventFacts,
-  runId: string,
-  write: EntityWrite,
-): Promise<RunRow | StepRow | HookRow | WaitRow | true | undefined> {
-  const first = async <R extends pg.QueryResultRow>(text: string, values: unknown[]) =>
-    (await query<R>(client, text, values)).rows[0];
-  switch (`${write.entity}.${write.op}`) {
-    case 'run.create': {
-      const { run } = write as Extract<EntityWrite, { entity: 'run'; op: 'create' }>;
-      return first<RunRow>(
-        `INSERT INTO ${tables.runs} (run_id, deployment_id, workflow_name, status, spec_version,
-           execution_context, input, started_at, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8, $9, $9)
-         ON CONFLICT (run_id) DO NOTHING
-         RETURNING ${runColumns(true)}`,
-        [
-          run.runId,
-          run.deploymentId,
-          run.workflowName,
-          run.status,
-          run.specVersion,
-          toStoredJson(run.executionContext),
-          toStoredJson(run.input),
-          run.startedAt ?? null,
-          run.createdAt,
-        ],
-      );
+/** The facts after an applied write: the ones it was checked against, changed by the plan. */
+function rememberWritten(
+  known: KnownFacts,
+  target: EventTarget,
+  plan: Acceptance,
+  row: AnswerRow,
+  marker: number | undefined,
+  now: Date,
+): void {
+  const facts = toFacts(row, target.runId, now);
+  const write = plan.writes[0];
+  if (write && write.op !== 'delete' && write.entity !== plan.respond.entity) {
+    // The statement did not answer the written row: guess nothing about this target.
+    known.forgetRun(target.runId);
+    return;
+  }
+  if (write?.entity === 'run') {
+    const status = row.status as RunFacts['status'];
+    if (isTerminalWorkflowRunStatus(status)) {
+      known.forgetRun(target.runId);
+      return;
     }
-    case 'run.update': {
-      const { update } = write as Extract<EntityWrite, { entity: 'run'; op: 'update' }>;
-      const set = new Assignments([runId]);
-      set.add('status', update.status);
-      set.add('updated_at', update.updatedAt);
-      // The first start only: a backend keeps a startedAt it already has.
-      if (update.startedAt) set.add('started_at', update.startedAt, 'COALESCE(started_at, $)');
-      if (update.completedAt) set.add('completed_at', update.completedAt);
-      if ('output' in update) set.add('output', toStoredJson(update.output), '$::jsonb');
-      if (update.error) set.add('error', toStoredJson(update.error), '$::jsonb');
-      // A run ending releases its hook tokens and pending waits in the same statement.
-      const release = update.releaseHooksAndWaits
-        ? `WITH released_hooks AS (DELETE FROM ${tables.hooks} WHERE run_id = $1),
-             released_waits AS (DELETE FROM ${tables.waits} WHERE run_id = $1) `
-        : '';
-      return first<RunRow>(
-        `${release}UPDATE ${tables.runs} SET ${set.sql()} WHERE run_id = $1
-         RETURNING ${runColumns(true)}`,
-        set.values,
-      );
-    }
-    case 'step.create': {
-      const { step } = write as Extract<EntityWrite, { entity: 'step'; op: 'create' }>;
-      return first<StepRow>(
-        `INSERT INTO ${tables.steps}
-           (run_id, step_id, step_name, status, attempt, input, spec_version, created_at, updated_at)
-         VALUES ($1, $2, $3, 'pending', 0, $4::jsonb, $5, $6, $6)
-         ON CONFLICT (run_id, step_id) DO NOTHING
-         RETURNING ${stepColumns(true)}`,
-        [
-          runId,
-          step.stepId,
-          step.stepName,
-          toStoredJson(step.input),
-          step.specVersion,
-          step.createdAt,
-        ],
-      );
-    }
-    case 'step.update': {
-      const { stepId, update } = write as Extract<EntityWrite, { entity: 'step'; op: 'update' }>;
-      const set = new Assignments([runId, stepId]);
-      set.add('status', update.status);
-      set.add('updated_at', update.updatedAt);
-      if (update.attempt !== undefined) set.add('attempt', update.attempt);
-      if (update.startedAt) set.add('started_at', update.startedAt);
-      if (update.completedAt) set.add('completed_at', update.completedAt);
-      if ('output' in update) set.add('output', toStoredJson(update.output), '$::jsonb');
-      if (update.error) set.add('error', toStoredJson(update.error), '$::jsonb');
-      if (update.retryAfter !== undefined) set.add('retry_after', update.retryAfter);
-      const seen = set.values.length;
-      set.values.push(facts.step?.status, facts.step?.attempt);
-      return first<StepRow>(
-        `UPDATE ${tables.steps} SET ${set.sql()}
-         WHERE run_id = $1 AND step_id = $2 AND status = $${seen + 1} AND attempt = $${seen + 2}
-         RETURNING ${stepColumns(true)}`,
-        set.values,
-      );
-    }
-    case 'hook.create': {
-      const { hook } = write as Extract<EntityWrite, { entity: 'hook'; op: 'create' }>;
-      // No conflict target: a taken hook id or token (unique among live hooks) both lose.
-      return first<HookRow>(
-        `INSERT INTO ${tables.hooks} (hook_id, run_id, token, metadata, is_webhook, spec_version, created_at)
-         VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7)
-         ON CONFLICT DO NOTHING
-         RETURNING ${hookColumns(true)}`,
-        [
-          hook.hookId,
-          runId,
-          hook.token,
-          toStoredJson(hook.metadata),
-          hook.isWebhook,
-          hook.specVersion,
-          hook.createdAt,
-        ],
-      );
-    }
-    case 'hook.delete': {
-      const { hookId } = write as Extract<EntityWrite, { entity: 'hook'; op: 'delete' }>;
-      const deleted = await client.query(
-        `DELETE FROM ${tables.hooks} WHERE hook_id = $1 AND run_id = $2`,
-        [hookId, runId],
-      );
-      return deleted.rowCount ? true : undefined;
-    }
-    case 'wait.create': {
-      const { wait } = write as Extract<EntityWrite, { entity: 'wait'; op: 'create' }>;
-      return first<WaitRow>(
-        `INSERT INTO ${tables.waits}
-           (run_id, wait_id, status, resume_at, spec_version, created_at, updated_at)
-         VALUES ($1, $2, 'waiting', $3, $4, $5, $5)
-         ON CONFLICT (run_id, wait_id) DO NOTHING
-         RETURNING ${WAIT_COLUMNS}`,
-        [runId, wait.waitId, wait.resumeAt, wait.specVersion, wait.createdAt],
-      );
-    }
-    default: {
-      const { waitId, completedAt } = write as Extract<EntityWrite, { op: 'complete' }>;
-      return first<WaitRow>(
-        `UPDATE ${tables.waits} SET status = 'completed', completed_at = $3, updated_at = $3
-         WHERE run_id = $1 AND wait_id = $2 AND status = 'waiting'
-         RETURNING ${WAIT_COLUMNS}`,
-        [runId, waitId, completedAt],
-      );
+    facts.run = {
+      status,
+      specVersion: row.spec_version ?? null,
+      externalUpdateAt: facts.run?.externalUpdateAt ?? 0,
+    };
+  } else if (facts.run && marker !== undefined) {
+    facts.run = {
+      ...facts.run,
+      externalUpdateAt: Math.max(facts.run.externalUpdateAt ?? 0, marker),
+    };
+  }
+  if (write?.entity === 'step') {
+    facts.step = {
+      status: row.status as StepFacts['status'],
+      attempt: row.attempt ?? 0,
+      ...(row.started_at ? { startedAt: row.started_at } : {}),
+      ...(row.retry_after ? { retryAfter: row.retry_after } : {}),
+    };
+  }
+  if (write?.entity === 'hook') {
+    if (write.op === 'delete') {
+      known.forgetHook(write.hookId, write.token);
+      delete facts.hook;
+      delete facts.tokenHolder;
+    } else {
+      facts.hook = { runId: plan.runId, token: write.hook.token };
+      facts.tokenHolder = { runId: plan.runId, hookId: write.hook.hookId };
     }
   }
+  if (write?.entity === 'wait') facts.wait = { status: row.status as WaitFacts['status'] };
+  known.remember(target, facts);
 }
 
-/** `SET` clauses with numbered parameters after the ones the `WHERE` clause uses. */
-class Assignments {
-  private readonly clauses: string[] = [];
-  constructor(readonly values: unknown[]) {}
-  add(column: string, value: unknown, expression = '$'): void {
-    this.values.push(value);
-    this.clauses.push(`${column} = ${expression.replace('$', `$${this.values.length}`)}`);
-  }
-  sql(): string {
-    return this.clauses.join(', ');
+/** Runs the event statement, again after a deadlock or serialization failure (it did nothing). */
+async function runStatement<R extends pg.QueryResultRow>(
+  pool: pg.Pool,
+  text: string,
+  values: unknown[],
+): Promise<R> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return (await query<R>(pool, text, values)).rows[0] as R;
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (attempt < 4 && code && RETRYABLE_CODES.has(code)) continue;
+      throw error;
+    }
   }
 }
 
 /**
- * The plan's events in one insert. An external result moves the run's guard marker in the same
- * statement (`state-guard.ts`). A `hook_received` lands only while its hook exists; undefined
- * when it no longer does.
+ * The event statement after taking the run lock in a transaction of its own. A run that ends
+ * deletes its hooks and waits, and a DELETE sees the rows of its statement's snapshot: in one
+ * statement that waited for the lock, a hook created by the writer it waited for would be
+ * missed and outlive its run. Locked first, the statement's snapshot is taken after every
+ * earlier writer committed. Runs end once, so this costs three more round trips per run.
  */
-async function insertEvents(
-  client: Client,
+async function lockedStatement<R extends pg.QueryResultRow>(
+  pool: pg.Pool,
   tables: TableNames,
-  facts: EventFacts,
-  plan: Acceptance,
-  params: CreateEventParams | undefined,
-  createdAt: Date,
-): Promise<Event[] | undefined> {
-  if (plan.events.length === 0) return [];
-  const values: unknown[] = [];
-  const rows: string[] = [];
-  const events: Event[] = [];
-  let marker: number | undefined;
-  for (const planned of plan.events) {
-    const eventId = `evnt_${nextUlid()}`;
-    const at = values.length;
-    values.push(
-      eventId,
-      plan.runId,
-      planned.eventType,
-      planned.correlationId ?? null,
-      toStoredJson(planned.eventData),
-      planned.specVersion,
-      createdAt,
-      planned.occurredAt ?? null,
-    );
-    const $ = (offset: number) => `$${at + offset}`;
-    rows.push(
-      `(${$(1)}::text, ${$(2)}::text, ${$(3)}::text, ${$(4)}::text, ${$(5)}::jsonb, ` +
-        `${$(6)}::integer, ${$(7)}::timestamptz, ${$(8)}::timestamptz)`,
-    );
-    marker = markerAdvance(planned.eventType, eventId, params) ?? marker;
-    events.push({
-      eventType: planned.eventType,
-      runId: plan.runId,
-      eventId,
-      createdAt,
-      specVersion: planned.specVersion,
-      ...(planned.correlationId !== undefined ? { correlationId: planned.correlationId } : {}),
-      ...(planned.eventData !== undefined ? { eventData: planned.eventData } : {}),
-      ...(planned.occurredAt ? { occurredAt: planned.occurredAt } : {}),
-    } as Event);
-  }
-  let advance = '';
-  if (marker !== undefined) {
-    values.push(marker);
-    advance = `WITH advanced AS (
-        UPDATE ${tables.runs} SET external_update_at = GREATEST(external_update_at, $${values.length}::bigint)
-        WHERE run_id = $2)
-      `;
-  }
-  let guard = '';
-  if (facts.hook && plan.events.some((event) => event.eventType === 'hook_received')) {
-    values.push(facts.hook.runId, plan.events[0]?.correlationId);
-    guard = `WHERE EXISTS (SELECT 1 FROM ${tables.hooks}
-      WHERE run_id = $${values.length - 1} AND hook_id = $${values.length})`;
-  }
-  const inserted = await client.query(
-    `${advance}INSERT INTO ${tables.events}
-       (event_id, run_id, event_type, correlation_id, event_data, spec_version, created_at, occurred_at)
-     SELECT * FROM (VALUES ${rows.join(', ')}) AS planned ${guard}`,
-    values,
-  );
-  if (inserted.rowCount !== events.length) return undefined;
-  return events;
+  runId: string,
+  text: string,
+  values: unknown[],
+): Promise<R> {
+  return inTransaction(pool, async (client) => {
+    await client.query(`SELECT 1 FROM ${tables.runs} WHERE run_id = $1 FOR UPDATE`, [runId]);
+    return (await query<R>(client, text, values)).rows[0] as R;
+  });
 }
 
-async function readRun(client: Client, tables: TableNames, runId: string): Promise<RunRow> {
-  const result = await query<RunRow>(
-    client,
-    `SELECT ${runColumns(true)} FROM ${tables.runs} WHERE run_id = $1`,
-    [runId],
-  );
-  return result.rows[0] as RunRow;
+function toWrittenEvent(
+  runId: string,
+  eventId: string,
+  planned: Acceptance['events'][number],
+  createdAt: Date,
+): Event {
+  return {
+    eventType: planned.eventType,
+    runId,
+    eventId,
+    createdAt,
+    specVersion: planned.specVersion,
+    ...(planned.correlationId !== undefined ? { correlationId: planned.correlationId } : {}),
+    ...(planned.eventData !== undefined ? { eventData: planned.eventData } : {}),
+    ...(planned.occurredAt ? { occurredAt: planned.occurredAt } : {}),
+  } as Event;
 }
 
 /** Most events a run_started response carries; longer logs are paged by the runtime itself. */
 const PRELOADED_EVENTS = 1000;
 
 /**
- * The run's log as of this transaction (under the run lock, so it is exactly what replay must
- * see), returned with run_started so the runtime skips its first `events.list` round trip.
+ * The run's log, read right after the run_started write, returned with it so the runtime skips
+ * its first `events.list` round trip. Read after the write commits, it holds at least every
+ * event up to this one (and perhaps newer ones: the same as an `events.list` a moment later).
  */
 async function preloadLog(
-  client: Client,
+  client: pg.Pool,
   tables: TableNames,
   runId: string,
 ): Promise<Pick<EventResult, 'events' | 'cursor' | 'hasMore'>> {

@@ -12,9 +12,8 @@ import type { StorageInstance } from '@worldkit/core';
 import { type MigrationReport, migrate } from '../connection/migrate.js';
 import { query } from '../connection/raw-json-types.js';
 import { lazyConnection } from '../connection/shared-pool.js';
-import { inTransaction } from '../connection/transaction.js';
 import { type PostgresSettings, resolvePostgresSettings } from '../settings.js';
-import { createEventInTransaction } from './create-event.js';
+import { createEvent } from './create-event.js';
 import {
   type EventRow,
   eventColumns,
@@ -29,6 +28,7 @@ import {
   toRun,
   toStep,
 } from './entity-rows.js';
+import { KnownFacts } from './known-facts.js';
 import { pageWindow, seqCondition, toPage } from './pagination.js';
 
 /** The storage instance, plus `migrate()` returning what it applied. */
@@ -46,6 +46,8 @@ export type PostgresStorage = StorageInstance & {
 export function createPostgresStorage(settings: PostgresSettings = {}): PostgresStorage {
   const resolved = resolvePostgresSettings(settings);
   const connection = lazyConnection(resolved);
+  // What this instance last saw of the runs it writes: saves reading facts before most events.
+  const knownFacts = new KnownFacts();
   const withData = (resolveData: 'all' | 'none' | undefined) => resolveData !== 'none';
 
   const runs: Storage['runs'] = {
@@ -135,9 +137,7 @@ export function createPostgresStorage(settings: PostgresSettings = {}): Postgres
   const events: Storage['events'] = {
     create: (async (runId, data, params) => {
       const { pool, tables } = await connection.ready();
-      return inTransaction(pool, (client) =>
-        createEventInTransaction(client, tables, runId, data, params),
-      );
+      return createEvent(pool, tables, knownFacts, runId, data, params);
     }) as Storage['events']['create'],
     async get(runId, eventId, params) {
       const { pool, tables } = await connection.ready();
