@@ -1,4 +1,6 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { EntityConflictError } from '@workflow/errors';
 import { monotonicFactory } from 'ulid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHUNK_BYTES } from '../encoding/blob-items.js';
@@ -10,17 +12,89 @@ const local = useLocalDynamoDb();
 const table = 'worldkit_large_payloads';
 const nextUlid = monotonicFactory();
 
+/** A TransactWriteItems held before it is sent (`holdNextTransaction`). */
+interface HeldTransaction {
+  /** Settles once the transaction is waiting (its chunks, if any, are already stored). */
+  reached: Promise<void>;
+  /** Sends it on. */
+  release(): void;
+  /** What DynamoDB answered it: `'committed'` or the error's name. */
+  answered: Promise<string>;
+  /** Stops waiting for a transaction that never came. */
+  disarm(): void;
+}
+
+function deferred<T = void>() {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((settle) => {
+    resolve = settle;
+  });
+  return { promise, resolve };
+}
+
+/** The hold `storage`'s client applies to its next TransactWriteItems, when one is armed. */
+let armed: { arrive(): void; released: Promise<void>; answer(outcome: string): void } | undefined;
+
+/** Holds `storage`'s next TransactWriteItems until `release()` (a one-shot gate). */
+function holdNextTransaction(): HeldTransaction {
+  const reached = deferred();
+  const released = deferred();
+  const answered = deferred<string>();
+  const hold = { arrive: reached.resolve, released: released.promise, answer: answered.resolve };
+  armed = hold;
+  return {
+    reached: reached.promise,
+    release: released.resolve,
+    answered: answered.promise,
+    disarm: () => {
+      if (armed === hold) armed = undefined;
+    },
+  };
+}
+
+/** `storage`'s own SDK client (a second process's is separate), with the transaction gate. */
+function gatedClient(): DynamoDBClient {
+  const client = new DynamoDBClient({
+    region: 'us-east-1',
+    endpoint: local.server().endpoint,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const hold = context.commandName === 'TransactWriteItemsCommand' ? armed : undefined;
+      if (!hold) return next(args);
+      armed = undefined;
+      hold.arrive();
+      await hold.released;
+      try {
+        const output = await next(args);
+        hold.answer('committed');
+        return output;
+      } catch (error) {
+        hold.answer((error as Error).name);
+        throw error;
+      }
+    },
+    { step: 'initialize', name: 'holdTransactWriteItems' },
+  );
+  return client;
+}
+
+let client: DynamoDBClient | undefined;
 let storage: DynamoDbStorage;
 /** A second instance on the same table, as another process: its writes race this one's. */
 let otherProcess: DynamoDbStorage;
 beforeAll(async () => {
-  storage = createDynamoDbStorage(local.settings(table));
+  client = gatedClient();
+  storage = createDynamoDbStorage({ ...local.settings(table), client });
   await storage.setup();
   otherProcess = createDynamoDbStorage(local.settings(table));
 });
 afterAll(async () => {
   await storage?.close();
   await otherProcess?.close();
+  // A client passed in settings is its owner's to destroy.
+  client?.destroy();
 });
 
 function payload(size: number, seed: number): Uint8Array {
@@ -47,6 +121,7 @@ async function chunkCount(runId: string): Promise<number> {
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
         ExpressionAttributeValues: { ':pk': runPartition(runId), ':prefix': 'BLOB#' },
         ProjectionExpression: 'sk',
+        ConsistentRead: true,
         ExclusiveStartKey: startKey,
       }),
     );
@@ -135,29 +210,57 @@ describe('payloads beyond the 400 KB item limit', () => {
   });
 
   it('a two-phase write that loses its race deletes the chunks it wrote first', async () => {
+    const big = payload(5 * 1024 * 1024, 5);
     const { runId, stepId } = await runWithStep(new Uint8Array([0]));
     const before = await chunkCount(runId);
+    // The big write stores its chunks, then its transaction is held until another process has
+    // completed the step: the transaction then fails its condition, and the write must take
+    // its chunks back. (Unheld, it could commit first on a busy machine.)
+    const held = holdNextTransaction();
     const loser = storage.events.create(runId, {
       eventType: 'step_completed',
       correlationId: stepId,
-      eventData: { result: payload(5 * 1024 * 1024, 5) },
+      eventData: { result: big },
     });
     const outcome = loser.then(
-      () => 'committed',
-      (error: Error) => error.name,
+      () => new Error('the big write committed'),
+      (error: unknown) => error,
     );
-    // Once its first chunks are stored, another process completes the step: the big write's
-    // transaction then fails its condition and must take its chunks back.
-    while ((await chunkCount(runId)) === before) {
-      await new Promise((resolve) => setTimeout(resolve, 10));
+    try {
+      const first = await Promise.race([
+        held.reached.then(() => 'held before its transaction'),
+        outcome.then((settled) => `settled first: ${String(settled)}`),
+      ]);
+      expect(first).toBe('held before its transaction');
+      // Two-phase: every chunk is stored before the transaction that references them.
+      expect((await chunkCount(runId)) - before).toBe(Math.ceil(big.byteLength / CHUNK_BYTES));
+      const winner = await otherProcess.events.create(runId, {
+        eventType: 'step_completed',
+        correlationId: stepId,
+        eventData: { result: new Uint8Array([9]) },
+      });
+      expect(winner.step?.status).toBe('completed');
+    } finally {
+      held.disarm();
+      held.release();
     }
-    await otherProcess.events.create(runId, {
-      eventType: 'step_completed',
-      correlationId: stepId,
-      eventData: { result: new Uint8Array([9]) },
-    });
-    expect(await outcome).toBe('EntityConflictError');
+    // The held transaction reached DynamoDB and lost there (not refused before it was sent).
+    expect(await held.answered).toBe('TransactionCanceledException');
+    const error = await outcome;
+    expect(EntityConflictError.is(error)).toBe(true);
+    expect((error as Error).name).toBe('EntityConflictError');
+    expect((error as Error).message).toMatch(/terminal state "completed"/);
+    // Its chunks are gone; the competitor's result is what the step and its events hold.
     expect(await chunkCount(runId)).toBe(before);
-    expectBytes((await storage.steps.get(runId, stepId)).output, new Uint8Array([9]));
+    const step = await storage.steps.get(runId, stepId);
+    expect(step.status).toBe('completed');
+    expectBytes(step.output, new Uint8Array([9]));
+    const events = await storage.events.listByCorrelationId({ correlationId: stepId });
+    const completed = events.data.filter((event) => event.eventType === 'step_completed');
+    expect(completed).toHaveLength(1);
+    expectBytes(
+      (completed[0] as { eventData: { result: Uint8Array } }).eventData.result,
+      new Uint8Array([9]),
+    );
   });
 });
