@@ -42,13 +42,23 @@ export function renderPerformanceMarkdown(report, { chartFile }) {
     '- **requests / step**: what the World really sends over the network in the concurrency-50',
     '  pass — SQL statements, Redis commands, DynamoDB and SQS requests, counted in the client',
     '  libraries (bench/round-trip-counter.mjs) — divided by runs × 3 steps. Split by kind below.',
+    '- **requests / events.create**: of those, the ones an `events.create` call caused (sent',
+    '  while it ran, attributed with AsyncLocalStorage: bench/event-write-requests.mjs), per call,',
+    '  in the concurrency-50 pass. n/a: the World sends nothing over the network.',
+    "- **KB stored / step**: what the World's storage grew by during the sequential and",
+    '  concurrent passes, over their steps (bench/storage-size.mjs): PostgreSQL tables with',
+    '  indexes and TOAST on disk, the data directory for file Worlds, the DynamoDB items',
+    '  (approximate, from a Scan). n/a: memory only.',
     "- **peak RSS**: the worker process's maximum resident set (`process.resourceUsage().maxRSS`).",
     "- **vs …**: runs/s at concurrency 50 over that peer's.",
     '',
     ...goalsSection(report),
     ...breakdownSection(report),
+    ...payloadHookSection(report),
+    ...scaleOutSection(report),
     ...growthSection(report),
     ...requestsSection(report),
+    ...eventWriteSection(report),
     '## How to read it',
     '',
     "- Worldkit Worlds deliver messages **in-process** (the queue consumer calls the bundle's",
@@ -102,6 +112,8 @@ export const TABLE_HEADER = [
   'seq p99 ms',
   'storage calls/step',
   'requests/step',
+  'requests/events.create',
+  'KB stored/step',
   'peak RSS MB',
   'vs world-local',
   'vs world-postgres',
@@ -126,11 +138,28 @@ export function tableRows(report) {
       result.sequential.p99Ms.toFixed(1),
       result.concurrent.storageCalls.perStep.toFixed(2),
       result.concurrent.network ? result.concurrent.network.perStep.toFixed(1) : 'n/a',
+      requestsPerEventWrite(result.concurrent.network),
+      kilobytes(result.storedBytes?.perStep),
       result.peakRssMb.toFixed(0),
       ratio('world-local'),
       ratio('world-postgres'),
     ];
   });
+}
+
+/**
+ * Requests caused per `events.create` call (event-write-requests.mjs); n/a for a World that
+ * sends nothing over the network (its storage is in the process) or a result without it.
+ */
+function requestsPerEventWrite(network) {
+  const writes = network?.eventWrites;
+  if (!writes || !network.total || writes.perCall === null) return 'n/a';
+  return writes.perCall.toFixed(2);
+}
+
+/** Bytes as KB with one decimal; n/a when not measured (a memory-only World). */
+function kilobytes(bytes) {
+  return typeof bytes === 'number' ? (bytes / 1024).toFixed(1) : 'n/a';
 }
 
 /** Markdown table from a header and rows of cells; every column but the first is numeric. */
@@ -478,4 +507,211 @@ export function renderRunsPerSecondSvg(report) {
     '</svg>',
     '',
   ].join('\n');
+}
+
+/** Per World: the payload-and-hook rows by workload name, or undefined when not measured. */
+function payloadHookOf(report, name) {
+  const rows = report.payloadHook?.[name];
+  return Array.isArray(rows) ? new Map(rows.map((row) => [row.name, row])) : undefined;
+}
+
+const PAYLOADS = [
+  ['payload-number', 'number'],
+  ['payload-1kb', '1 KB'],
+  ['payload-256kb', '256 KB'],
+];
+const HOOK_SLEEP = 'hook-sleep-1s';
+
+export const PAYLOAD_HEADER = [
+  'World',
+  ...PAYLOADS.map(([, label]) => `ms/step ${label}`),
+  ...PAYLOADS.map(([, label]) => `requests/step ${label}`),
+  ...PAYLOADS.map(([, label]) => `KB stored/step ${label}`),
+  'requests/events.create',
+];
+
+export const HOOK_SLEEP_HEADER = [
+  'World',
+  'run ms',
+  'resumeHook→end ms',
+  'requests/run',
+  'storage calls/run',
+  'requests/events.create',
+  'KB stored/run',
+];
+
+/** A measured cell, or why there is none (skipped, the run's outcome, not measured). */
+function cellOf(row, value) {
+  if (!row) return 'n/a';
+  if (value !== null && value !== undefined) return value;
+  return row.skipped ? 'skipped' : row.outcome;
+}
+
+/** Requests per events.create in a workload row; n/a without network traffic. */
+function rowRequestsPerEventWrite(row) {
+  if (!row?.requestsPerRun || typeof row.eventWrites?.perCall !== 'number') return 'n/a';
+  return row.eventWrites.perCall.toFixed(2);
+}
+
+/** One row per World with payload-and-hook results: ms, requests and KB per step by payload. */
+export function payloadRows(report) {
+  return report.worlds
+    .filter((name) => report.payloadHook?.[name])
+    .map((name) => {
+      const rows = payloadHookOf(report, name);
+      if (!rows) {
+        const cells = PAYLOAD_HEADER.slice(2).map(() => '');
+        return [name, `failed: ${report.payloadHook[name].failed}`, ...cells];
+      }
+      const row = (key) => rows.get(key);
+      return [
+        name,
+        ...PAYLOADS.map(([key]) => cellOf(row(key), row(key)?.perStepMs?.toFixed(1))),
+        ...PAYLOADS.map(([key]) => cellOf(row(key), row(key)?.requestsPerStep?.toFixed(1))),
+        ...PAYLOADS.map(([key]) => {
+          const bytes = row(key)?.bytesStoredPerStep;
+          return row(key)?.runLatencyMs === null ? cellOf(row(key)) : kilobytes(bytes);
+        }),
+        rowRequestsPerEventWrite(row('payload-256kb')),
+      ];
+    });
+}
+
+/** One row per World with the hook-and-sleep run: its latency, requests and bytes. */
+export function hookSleepRows(report) {
+  return report.worlds
+    .filter((name) => payloadHookOf(report, name)?.get(HOOK_SLEEP))
+    .map((name) => {
+      const row = payloadHookOf(report, name).get(HOOK_SLEEP);
+      const perRun = (perStep) =>
+        typeof perStep === 'number' ? (perStep * row.steps).toFixed(1) : undefined;
+      return [
+        name,
+        cellOf(row, row.runLatencyMs?.toFixed(0)),
+        cellOf(row, row.resumeToEndMs?.toFixed(0)),
+        cellOf(row, row.requestsPerRun?.toFixed(1)),
+        cellOf(row, perRun(row.storageCallsPerStep)),
+        rowRequestsPerEventWrite(row),
+        row.runLatencyMs === null ? cellOf(row) : kilobytes(row.bytesStoredPerStep),
+      ];
+    });
+}
+
+/** Step payload size and a run with a hook and a sleep, per World. */
+function payloadHookSection(report) {
+  const payload = payloadRows(report);
+  if (payload.length === 0) return [];
+  return [
+    '## Step payloads, hooks and sleeps',
+    '',
+    'Once per World after the rounds, in its own worker, one run at a time',
+    '([bench/payload-hook-workloads.mjs](../bench/payload-hook-workloads.mjs)): runs of 10 steps in',
+    'sequence whose steps take and return a number, a 1 KB string and a 256 KB string (the median',
+    'of 2 runs each), and runs that wait on a hook, are resumed from outside with',
+    "`resumeHook(token, payload)` as soon as the hook exists, then `sleep('1s')` and run one step.",
+    '',
+    markdown(PAYLOAD_HEADER, payload),
+    '',
+    markdown(HOOK_SLEEP_HEADER, hookSleepRows(report)),
+    '',
+    "- **ms/step**: the run's latency (`start()` to `run_completed`) over its 10 steps. The",
+    "  runtime stores each step's input and output and replays the whole log on every delivery,",
+    '  so payload size costs on every World.',
+    "- **KB stored/step**: what the World's storage grew by over the workload's steps, measured",
+    "  as in the main table (n/a: memory only). A step's payload is stored at least twice, as its",
+    '  input and as its output.',
+    "- **requests/events.create** (payload table): at 256 KB, each event write's requests.",
+    '- **run ms**: `start()` to `run_completed` for the hook run: the wait for the hook to exist,',
+    '  the resume, the 1 s sleep and one step. **resumeHook→end**: from the `resumeHook` call to',
+    '  `run_completed`; the 1 s sleep is its floor. **requests/run** include what the World sends',
+    "  while the run sleeps (queue polls, a delayed message's delivery).",
+    '',
+  ];
+}
+
+export const SCALE_OUT_HEADER = [
+  'World',
+  'runs/s @50, 1 process',
+  'runs/s @50, 2 processes',
+  'speed-up',
+  'p50 ms, 1 / 2',
+  'runs finished in the 2nd',
+];
+
+/** One row per World measured with one and two processes (scale-out.mjs). */
+export function scaleOutRows(report) {
+  return Object.entries(report.scaleOut ?? {}).map(([name, scale]) => {
+    if (scale.failed) return [name, `failed: ${scale.failed}`, '', '', '', ''];
+    const { oneProcess: one, twoProcesses: two } = scale;
+    return [
+      name,
+      one.runsPerSecond.toFixed(1),
+      two.runsPerSecond.toFixed(1),
+      `${scale.speedup.toFixed(2)}x`,
+      `${one.p50Ms.toFixed(0)} / ${two.p50Ms.toFixed(0)}`,
+      `${two.completedBySecondProcess} of ${scale.runs}`,
+    ];
+  });
+}
+
+/** The concurrent pass with one worker process and with two on the same queue and storage. */
+function scaleOutSection(report) {
+  const rows = scaleOutRows(report);
+  if (rows.length === 0) return [];
+  return [
+    '## One process or two',
+    '',
+    `The concurrent pass (${report.settings.runs} runs at once) on the Worlds whose queue and storage`,
+    'several processes can share, once per World after the rounds',
+    '([bench/scale-out.mjs](../bench/scale-out.mjs)): first with the worker process alone, then',
+    'with a second process ([bench/second-process.mjs](../bench/second-process.mjs)) that opens',
+    'the same World on the same database, Redis prefix, table and queue and only consumes. Each',
+    'pass follows a warm-up with the same processes.',
+    '',
+    markdown(SCALE_OUT_HEADER, rows),
+    '',
+    "- Both processes share this machine's cores with the services, so a speed-up here is a",
+    '  lower bound of what a second machine would give; no speed-up means the World (or the',
+    '  machine) is the bottleneck, not the consumer. The two-process pass always comes second,',
+    '  so read small differences as noise.',
+    '- **runs finished in the 2nd**: runs whose `run_completed` the second process wrote, to',
+    '  show that it really consumed.',
+    '',
+  ];
+}
+
+const EVENT_TYPES = [
+  'run_created',
+  'run_started',
+  'step_created',
+  'step_started',
+  'step_completed',
+  'run_completed',
+];
+
+/** Requests per events.create by event type, from the sequential pass (no contention). */
+function eventWriteSection(report) {
+  const measured = report.worlds.filter(
+    (name) => report.results[name]?.sequential.network?.eventWrites?.requests > 0,
+  );
+  if (measured.length === 0) return [];
+  const rows = measured.map((name) => {
+    const writes = report.results[name].sequential.network.eventWrites;
+    return [
+      name,
+      ...EVENT_TYPES.map((type) => writes.byEventType?.[type]?.perCall?.toFixed(2) ?? 'n/a'),
+      writes.perCall.toFixed(2),
+    ];
+  });
+  return [
+    '## Requests per event write',
+    '',
+    'Network requests caused by each `events.create` call, by event type, in the sequential pass',
+    "(one run at a time, so no waits on other runs' locks): the requests sent while the call ran,",
+    'attributed with AsyncLocalStorage ([bench/event-write-requests.mjs](../bench/event-write-requests.mjs)).',
+    'Worlds whose storage is in the process send none and are left out.',
+    '',
+    markdown(['World', ...EVENT_TYPES, 'all'], rows),
+    '',
+  ];
 }

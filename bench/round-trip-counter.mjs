@@ -13,7 +13,14 @@
  * one query together, and a pipelined Redis batch is one round trip for several commands (each
  * counted). Blocking reads that wait for work (BullMQ's `BZPOPMIN`, SQS long polls, the
  * PostgreSQL queue's LISTEN connection) are counted too: they are requests the World makes.
+ *
+ * `within(label, fn)` runs `fn` in an AsyncLocalStorage context: every request sent from it or
+ * from anything it awaits is also counted under that label (event-write-requests.mjs uses it to
+ * attribute requests to the `events.create` call that caused them). The context follows
+ * promises and callbacks, so a request is attributed to the caller that issued it, whatever
+ * connection or batch carries it.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -32,7 +39,17 @@ const NESTED = ['bullmq', 'graphile-worker', '@aws-sdk/client-dynamodb', '@aws-s
 
 export function countRoundTrips() {
   const counts = new Map();
-  const add = (kind) => counts.set(kind, (counts.get(kind) ?? 0) + 1);
+  /** label → (kind → count), for requests sent inside `within(label, …)`. */
+  const scoped = new Map();
+  const scope = new AsyncLocalStorage();
+  const add = (kind) => {
+    counts.set(kind, (counts.get(kind) ?? 0) + 1);
+    const label = scope.getStore();
+    if (label === undefined) return;
+    const byKind = scoped.get(label) ?? new Map();
+    byKind.set(kind, (byKind.get(kind) ?? 0) + 1);
+    scoped.set(label, byKind);
+  };
   const patched = new Set();
 
   const patch = (prototype, method, kindOf) => {
@@ -82,14 +99,27 @@ export function countRoundTrips() {
     /** Forgets what was counted so far (e.g. the warm-up). */
     reset() {
       counts.clear();
+      scoped.clear();
     },
     /** `{ total, byKind }` with kinds `sql`, `redis`, `dynamodb`, `sqs`. */
     snapshot() {
-      const byKind = Object.fromEntries([...counts].sort((a, b) => b[1] - a[1]));
-      const total = [...counts.values()].reduce((sum, count) => sum + count, 0);
-      return { total, byKind };
+      return tally(counts);
+    },
+    /** Runs `fn` so that the requests it causes are also counted under `label`. */
+    within(label, fn) {
+      return scope.run(label, fn);
+    },
+    /** `{ total, byKind }` of the requests sent inside `within(label, …)`. */
+    snapshotOf(label) {
+      return tally(scoped.get(label) ?? new Map());
     },
   };
+}
+
+function tally(counts) {
+  const byKind = Object.fromEntries([...counts].sort((a, b) => b[1] - a[1]));
+  const total = [...counts.values()].reduce((sum, count) => sum + count, 0);
+  return { total, byKind };
 }
 
 /** `dynamodb`, `sqs`, … from the client's configured service (AWS SDK v3). */

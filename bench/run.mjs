@@ -7,9 +7,10 @@
  *
  *   node bench/run.mjs [--quick] [--runs 50] [--latency-runs 20] [--rounds 3]
  *                      [--worlds a,b,c] [--timeout-seconds 180] [--bare] [--skip-docs]
- *                      [--skip-growth]
+ *                      [--skip-growth] [--skip-payload-hook] [--skip-scale-out]
  *
- * --quick      one round, 5 sequential runs, 3 warm-up runs (about a minute)
+ * --quick      one round, 5 sequential runs, 3 warm-up runs (about a minute, plus a few for
+ *              the payload/hook and 1-vs-2-process passes, which --quick keeps)
  * --rounds R   measure every World R times, rotating the order each round, and report the
  *              round with the median runs/s (a shared machine drifts; rotation spreads the
  *              drift over all Worlds instead of favouring whoever ran first).
@@ -17,6 +18,12 @@
  * --bare       run workers without the idle listening socket (see listening-socket.mjs).
  * --skip-growth  leave out the growth workloads (growth.mjs: runs of 3, 30 and 300 steps and a
  *              10 + 100 fan-out, once per World after the rounds); --quick leaves them out too.
+ * --skip-scale-out  leave out the 1-vs-2-process passes (scale-out.mjs: the concurrent pass
+ *              with the worker alone, then with a second process on the same queue and
+ *              storage, for the Worlds that declare `scalesOut`).
+ * --skip-payload-hook  leave out the payload and hook workloads (payload-hook-workloads.mjs:
+ *              10-step runs with 1 KB and 256 KB payloads, a run with a hook and a 1 s sleep;
+ *              a few runs each, so they run with --quick too).
  *
  * Worlds are the files in bench/worlds/ (see world-catalog.mjs); services in services.mjs.
  * Env fallbacks: BENCH_RUNS, BENCH_LATENCY_RUNS, BENCH_ROUNDS, BENCH_TIMEOUT_SECONDS.
@@ -27,9 +34,15 @@ import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatTable } from './format-table.mjs';
 import {
+  HOOK_SLEEP_HEADER,
+  hookSleepRows,
+  PAYLOAD_HEADER,
+  payloadRows,
   renderGrowthSvg,
   renderPerformanceMarkdown,
   renderRunsPerSecondSvg,
+  SCALE_OUT_HEADER,
+  scaleOutRows,
   TABLE_HEADER,
   tableRows,
 } from './performance-report.mjs';
@@ -63,11 +76,20 @@ const { values: args } = parseArgs({
     docs: { type: 'boolean', default: false },
     'skip-docs': { type: 'boolean', default: false },
     'skip-growth': { type: 'boolean', default: false },
+    'skip-payload-hook': { type: 'boolean', default: false },
+    'skip-scale-out': { type: 'boolean', default: false },
   },
 });
 const measureGrowthToo = !args.quick && !args['skip-growth'];
 /** A growth worker runs several long runs; each is bounded by growth.mjs's own deadline. */
 const GROWTH_TIMEOUT_MS = 15 * 60_000;
+/** Short (a few runs of 10 steps and two 1 s sleeps), so it runs with --quick too. */
+const measurePayloadHookToo = !args['skip-payload-hook'];
+/** Eight runs of at most 60 s each (payload-hook-workloads.mjs), plus start and close. */
+const PAYLOAD_HOOK_TIMEOUT_MS = 10 * 60_000;
+/** Four concurrent passes (two warm-ups) of at most 180 s each, plus a second process. */
+const measureScaleOutToo = !args['skip-scale-out'];
+const SCALE_OUT_TIMEOUT_MS = 15 * 60_000;
 const latencyRuns = args['latency-runs'] ?? (args.quick ? '5' : '20');
 const warmupRuns = args['warmup-runs'] ?? (args.quick ? '3' : '5');
 const rounds = Number(args.rounds ?? (args.quick ? '1' : '3'));
@@ -129,50 +151,109 @@ try {
   }
   if (neededServices.length > 0) console.log('');
   measurement = await measureAll();
+  if (measurePayloadHookToo) measurement.payloadHook = await measurePayloadHookOfAll();
+  if (measureScaleOutToo) measurement.scaleOut = await measureScaleOutOfAll();
   if (measureGrowthToo) measurement.growth = await measureGrowthOfAll();
 } finally {
   await stopServices();
 }
-const { measured, failures, growth = new Map() } = measurement;
+const {
+  measured,
+  failures,
+  growth = new Map(),
+  payloadHook = new Map(),
+  scaleOut = new Map(),
+} = measurement;
 
-/** The growth workloads, once per World, each in its own worker process. */
-async function measureGrowthOfAll() {
+/**
+ * A worker mode (`--growth`, `--payload-hook`) once per World, each in its own worker process
+ * with its own isolated services; resolves with the results by World (`{ failed }` if not).
+ */
+async function measureOncePerWorld({
+  mode,
+  label,
+  timeoutMs,
+  summary,
+  names = worlds,
+  extra = [],
+}) {
   console.log('');
-  const growth = new Map();
-  for (const name of worlds) {
-    process.stdout.write(`  growth   ${name.padEnd(20)} … `);
+  const measured = new Map();
+  for (const name of names) {
+    process.stdout.write(`  ${label.padEnd(8)} ${name.padEnd(20)} … `);
     const services = Object.fromEntries(
       catalog
         .get(name)
         .needs.map((service) => [
           service,
-          SERVICES[service].isolate(running.get(service), `${name}-growth-${process.pid}`),
+          SERVICES[service].isolate(running.get(service), `${name}-${label}-${process.pid}`),
         ]),
     );
     const outcome = await runWorker({
       script: join(benchDirectory, 'worker.mjs'),
-      args: ['--world', name, '--growth', ...(args.bare ? ['--bare'] : [])],
+      args: ['--world', name, `--${mode}`, ...extra, ...(args.bare ? ['--bare'] : [])],
       cwd: benchDirectory,
       env: { ...process.env, BENCH_SERVICES: JSON.stringify(services) },
-      timeoutMs: GROWTH_TIMEOUT_MS,
+      timeoutMs,
     });
     if (outcome.ok) {
-      growth.set(name, outcome.result.growth);
-      console.log(
-        outcome.result.growth
-          .map((row) =>
-            row.perStepMs === null
-              ? `${row.name}: ${row.skipped ?? row.outcome}`
-              : `${row.name} ${row.perStepMs} ms/step`,
-          )
-          .join(', '),
-      );
+      measured.set(name, outcome.result[summary.key]);
+      console.log(summary.line(outcome.result[summary.key]));
     } else {
-      growth.set(name, { failed: outcome.error });
+      measured.set(name, { failed: outcome.error });
       console.log(`FAILED: ${outcome.error}`);
     }
   }
-  return growth;
+  return measured;
+}
+
+/** The growth workloads (growth.mjs). */
+function measureGrowthOfAll() {
+  return measureOncePerWorld({
+    mode: 'growth',
+    label: 'growth',
+    timeoutMs: GROWTH_TIMEOUT_MS,
+    summary: { key: 'growth', line: workloadLine },
+  });
+}
+
+/** The payload and hook workloads (payload-hook-workloads.mjs). */
+function measurePayloadHookOfAll() {
+  return measureOncePerWorld({
+    mode: 'payload-hook',
+    label: 'payload',
+    timeoutMs: PAYLOAD_HOOK_TIMEOUT_MS,
+    summary: { key: 'payloadHook', line: workloadLine },
+  });
+}
+
+/** The concurrent pass with 1 and then 2 processes (scale-out.mjs), on Worlds that scale out. */
+function measureScaleOutOfAll() {
+  return measureOncePerWorld({
+    mode: 'scale-out',
+    label: 'scale',
+    timeoutMs: SCALE_OUT_TIMEOUT_MS,
+    names: worlds.filter((name) => catalog.get(name).scalesOut),
+    extra: ['--runs', args.runs, '--warmup-runs', warmupRuns],
+    summary: {
+      key: 'scaleOut',
+      line: (scale) =>
+        `${scale.oneProcess.runsPerSecond} runs/s @50 with 1 process, ` +
+        `${scale.twoProcesses.runsPerSecond} with 2 (${scale.speedup}x; ` +
+        `${scale.twoProcesses.completedBySecondProcess} of ${scale.runs} finished in the second)`,
+    },
+  });
+}
+
+/** One console line for a list of workload rows: ms per step, or why there is none. */
+function workloadLine(rows) {
+  return rows
+    .map((row) =>
+      row.perStepMs === null || row.perStepMs === undefined
+        ? `${row.name}: ${row.skipped ?? row.outcome}`
+        : `${row.name} ${row.perStepMs} ms/step`,
+    )
+    .join(', ');
 }
 
 async function measureAll() {
@@ -277,6 +358,8 @@ const report = {
   ),
   failures: Object.fromEntries(failures),
   growth: Object.fromEntries(growth),
+  payloadHook: Object.fromEntries(payloadHook),
+  scaleOut: Object.fromEntries(scaleOut),
 };
 
 console.log(`\n${formatTable(TABLE_HEADER, tableRows(report))}`);
@@ -284,8 +367,22 @@ console.log(
   '\n@50: all runs started at once; @1: one at a time. Latency = start() until the' +
     '\nrun_completed event is written. storage calls/step: runs/steps/events/hooks calls in the' +
     '\n@50 pass over runs × 3. Ratios: runs/s @50 over the peer.' +
-    (rounds > 1 ? '\nEach row is the round with the median runs/s.' : ''),
+    (rounds > 1 ? '\nEach row is the round with the median runs/s.' : '') +
+    '\nrequests/events.create: requests sent while an events.create call ran, per call' +
+    '\n(@50). KB stored/step: storage growth over the @1 and @50 passes, per step.',
 );
+if (scaleOut.size > 0) {
+  console.log(
+    `\nOne process vs two (@50):\n${formatTable(SCALE_OUT_HEADER, scaleOutRows(report))}`,
+  );
+}
+if (payloadHook.size > 0) {
+  console.log(`\nStep payloads (10 steps):\n${formatTable(PAYLOAD_HEADER, payloadRows(report))}`);
+  console.log(
+    `\nHook, then sleep('1s'), then one step:\n` +
+      formatTable(HOOK_SLEEP_HEADER, hookSleepRows(report)),
+  );
+}
 
 await mkdir(join(benchDirectory, 'results'), { recursive: true });
 await writeFile(

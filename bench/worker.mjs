@@ -13,6 +13,9 @@
  * `--breakdown-runs`: sequential runs traced after the measured passes to split a step's time
  * (time-breakdown.mjs); 0 skips them.
  * `--growth`: measure the growth workloads (growth.mjs) instead of the passes above.
+ * `--payload-hook`: measure the payload and hook workloads (payload-hook-workloads.mjs) instead.
+ * `--scale-out`: the concurrent pass with this process alone, then with a second process
+ * (scale-out.mjs) instead.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -20,11 +23,15 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadWorkflowCode } from '@worldkit/core';
 // Imported before the bundles load, as an app would (the runtime shares state with them).
-import { start } from 'workflow/api';
+import { resumeHook, start } from 'workflow/api';
 import { trackCompletions } from './completion-tracker.mjs';
+import { attributeEventWrites } from './event-write-requests.mjs';
 import { measureGrowth } from './growth.mjs';
+import { watchHooks } from './hook-watcher.mjs';
 import { openListeningSocket } from './listening-socket.mjs';
+import { measurePayloadAndHook } from './payload-hook-workloads.mjs';
 import { countRoundTrips } from './round-trip-counter.mjs';
+import { measureScaleOut } from './scale-out.mjs';
 import { round, summarize } from './stats.mjs';
 import { countStorageCalls } from './storage-call-counter.mjs';
 import { startTimeBreakdown } from './time-breakdown.mjs';
@@ -41,6 +48,8 @@ const { values: args } = parseArgs({
     'warmup-runs': { type: 'string', default: '5' },
     'breakdown-runs': { type: 'string', default: '10' },
     growth: { type: 'boolean', default: false },
+    'payload-hook': { type: 'boolean', default: false },
+    'scale-out': { type: 'boolean', default: false },
     'data-dir': { type: 'string' },
     bare: { type: 'boolean', default: false },
   },
@@ -72,6 +81,7 @@ const opened = await definition.open({ dataDir, services });
 const { world } = opened;
 const storageCalls = countStorageCalls(world);
 const tracker = trackCompletions(world);
+const eventWrites = attributeEventWrites(world, roundTrips);
 const code = loadWorkflowCode({
   world,
   directory: benchDirectory,
@@ -95,7 +105,43 @@ if (args.growth) {
   });
 }
 
+if (args['payload-hook']) {
+  const payloadHook = await measurePayloadAndHook({
+    workflow: (name) => code.workflow(name),
+    start,
+    resumeHook,
+    tracker,
+    hooks: watchHooks(world),
+    roundTrips,
+    storageCalls,
+    eventWrites,
+    storageBytes: opened.storageBytes,
+  });
+  await finish({
+    world: definition.name,
+    payloadHook,
+    peakRssMb: round(process.resourceUsage().maxRSS / 1024, 1),
+  });
+}
+
 const threeSteps = code.workflow('threeSteps');
+
+if (args['scale-out']) {
+  const scaleOut = await measureScaleOut({
+    worldName: definition.name,
+    services,
+    bare: args.bare,
+    runs,
+    warmupRuns,
+    startRun: async (index) => (await start(threeSteps, [index])).runId,
+    tracker,
+  });
+  await finish({
+    world: definition.name,
+    scaleOut,
+    peakRssMb: round(process.resourceUsage().maxRSS / 1024, 1),
+  });
+}
 
 /** Starts one run and resolves with its start→terminal-event latency. */
 async function timedRun(index) {
@@ -124,7 +170,10 @@ function storageCost(runCount) {
   };
 }
 
-/** Network requests of a pass (round-trip-counter.mjs), per run and per workflow step. */
+/**
+ * Network requests of a pass (round-trip-counter.mjs), per run and per workflow step, and
+ * those caused by `events.create` calls, per call (event-write-requests.mjs).
+ */
 function networkCost(runCount) {
   const { total, byKind } = roundTrips.snapshot();
   return {
@@ -132,16 +181,25 @@ function networkCost(runCount) {
     perRun: round(total / runCount, 1),
     perStep: round(total / (runCount * STEPS_PER_RUN), 2),
     byKind,
+    eventWrites: eventWrites.snapshot(),
   };
 }
 
 function resetCounters() {
   storageCalls.reset();
   roundTrips.reset();
+  eventWrites.reset();
+}
+
+/** The World's stored bytes now (storage-size.mjs), or undefined for a memory-only World. */
+async function storedBytes() {
+  return opened.storageBytes ? await opened.storageBytes() : undefined;
 }
 
 // Warm-up: first-run costs (JIT, bundle initialisation, connections) are not the World's speed.
 await concurrentPass(warmupRuns, 0);
+// After the warm-up, so tables a World creates on first use are not charged to the steps below.
+const bytesAtStart = await storedBytes();
 
 resetCounters();
 const sequentialStartedAt = performance.now();
@@ -155,6 +213,9 @@ resetCounters();
 const throughput = await concurrentPass(runs, 10_000);
 const concurrentStorage = storageCost(runs);
 const concurrentNetwork = networkCost(runs);
+// The sequential and concurrent runs are in storage now; the traced runs come later.
+const bytesAfterPasses = await storedBytes();
+const stepsStored = (latencyRuns + runs) * STEPS_PER_RUN;
 
 // Traced last, so tracing costs the passes above nothing.
 let breakdown;
@@ -200,6 +261,15 @@ const result = {
     network: concurrentNetwork,
   },
   breakdown,
+  storedBytes:
+    bytesAtStart === undefined
+      ? null
+      : {
+          atStart: bytesAtStart,
+          afterPasses: bytesAfterPasses,
+          steps: stepsStored,
+          perStep: round((bytesAfterPasses - bytesAtStart) / stepsStored, 0),
+        },
   // maxRSS is the process's peak resident set (KiB on Linux), whatever the moment.
   peakRssMb: round(process.resourceUsage().maxRSS / 1024, 1),
 };

@@ -5,12 +5,18 @@
  *   {
  *     name: 'worldkit-postgres',          // the --worlds name and the table row
  *     needs: ['postgres'],                // services from services.mjs, started by run.mjs
- *     open({ dataDir, services }) → { world, description, afterLoad(code), close?() }
+ *     scalesOut: true,                    // optional: measured with 1 and 2 processes
+ *                                         // (scale-out.mjs); only Worlds whose queue and
+ *                                         // storage several processes can share
+ *     open({ dataDir, services }) → { world, description, afterLoad(code), close?(),
+ *                                     storageBytes?() }
  *   }
  *
  * `services` holds what services.mjs `isolate()` returned for this worker run, by service
  * name. `afterLoad(code)` runs after the workflow bundles are loaded (e.g. to register
- * handlers); `close()` releases anything `open` started besides the World.
+ * handlers); `close()` releases anything `open` started besides the World. `storageBytes()`
+ * resolves with the bytes the World's storage holds now (storage-size.mjs), for "bytes stored
+ * per step"; a World without it (memory only) reports n/a.
  * Adding a World = adding a file (or an entry) there.
  */
 import { readdir } from 'node:fs/promises';

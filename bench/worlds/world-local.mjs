@@ -7,6 +7,8 @@
  * routed by loadWorkflowCode's `handleRequest`. That is its fastest path, so the comparison
  * does not charge it for loopback HTTP.
  */
+import { directoryBytes } from '../storage-size.mjs';
+
 export const benchWorlds = [
   {
     name: 'world-local',
@@ -23,6 +25,7 @@ export const benchWorlds = [
           world.registerHandler('__wkf_workflow_', code.handleRequest);
           world.registerHandler('__wkf_step_', code.handleRequest);
         },
+        storageBytes: () => directoryBytes(dataDir),
       };
     },
   },

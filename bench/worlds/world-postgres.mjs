@@ -18,11 +18,14 @@ import { execFileSync } from 'node:child_process';
 import { realpathSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
+import { postgresTableBytes } from '../storage-size.mjs';
 
 export const benchWorlds = [
   {
     name: 'world-postgres',
     needs: ['postgres'],
+    // Queue and storage are shared services: a second process can consume the same runs.
+    scalesOut: true,
     async open({ services }) {
       bootstrapSchema(services.postgres.url);
       let handle = async () => new Response('workflow code not loaded yet', { status: 503 });
@@ -38,6 +41,8 @@ export const benchWorlds = [
         afterLoad(code) {
           handle = code.handleRequest;
         },
+        // Its Drizzle tables and graphile-worker's job tables, all in this database.
+        storageBytes: () => postgresTableBytes(services.postgres.url),
         close: () => new Promise((resolve) => server.close(resolve)),
       };
     },

@@ -11,6 +11,8 @@
  * The table is created by the storage's own `setup()` before the World opens, outside the
  * timed passes; the queue and its dead-letter queue by `setup: true` on `world.start()`.
  */
+import { dynamoDbTableBytes } from '../storage-size.mjs';
+
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
 /**
@@ -30,6 +32,8 @@ export const benchWorlds = [
   {
     name: 'worldkit-dynamodb-sqs',
     needs: ['dynamodb', 'sqs', 'redis'],
+    // Queue and storage are shared services: a second process can consume the same runs.
+    scalesOut: true,
     async open({ services }) {
       useFakeAwsCredentials();
       const { createWorld } = await import('@worldkit/core');
@@ -69,6 +73,9 @@ export const benchWorlds = [
           `dynamodbStorage (DynamoDB Local, table ${dynamodb.table}) + sqsQueue (fauxqs, queue ` +
           `${sqs.queueName}) + redisStreamer (prefix ${redis.prefix}), in-process compute`,
         afterLoad() {},
+        // The table's items, approximately (a Scan; see storage-size.mjs). SQS messages are
+        // in flight, not stored, and the Redis streamer holds nothing in this workload.
+        storageBytes: () => dynamoDbTableBytes(table),
       };
     },
   },

@@ -4,6 +4,8 @@
  * `worldkit-file` keeps durable files in the run's data dir (fair against world-local, which
  * writes files); `worldkit-memory` keeps everything in memory.
  */
+import { directoryBytes } from '../storage-size.mjs';
+
 async function openWorldkitLocal({ dataDir }) {
   const { createWorld, defineWorld } = await import('@worldkit/core');
   const { local } = await import('@worldkit/local');
@@ -14,6 +16,8 @@ async function openWorldkitLocal({ dataDir }) {
       ? `@worldkit/local, data dir ${dataDir}, in-process compute`
       : '@worldkit/local, memory, in-process compute',
     afterLoad() {},
+    // Memory only: nothing on disk to measure (bytes stored/step is "n/a").
+    storageBytes: dataDir ? () => directoryBytes(dataDir) : undefined,
   };
 }
 

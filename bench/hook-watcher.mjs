@@ -1,0 +1,31 @@
+/**
+ * Knows when a run's hook exists, by watching the World's `events.create` calls for
+ * `hook_created` — the same wrapper technique as completion-tracker.mjs, so waiting for the
+ * hook sends no requests of its own (polling `hooks.getByToken` would, and they would be
+ * counted as the run's).
+ */
+export function watchHooks(world) {
+  const waiting = new Map();
+  const created = new Set();
+  const events = world.events;
+  const create = events.create;
+  world.events = {
+    ...events,
+    async create(runId, event, ...rest) {
+      const result = await create.call(events, runId, event, ...rest);
+      if (event?.eventType === 'hook_created') {
+        created.add(runId);
+        waiting.get(runId)?.();
+        waiting.delete(runId);
+      }
+      return result;
+    },
+  };
+  return {
+    /** Resolves once the run's `hook_created` event is written (stored with its hook). */
+    hookCreated(runId) {
+      if (created.has(runId)) return Promise.resolve();
+      return new Promise((resolve) => waiting.set(runId, resolve));
+    },
+  };
+}

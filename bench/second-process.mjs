@@ -1,0 +1,68 @@
+#!/usr/bin/env node
+/**
+ * A second process for the same World: it opens the World on the same services (the same
+ * database, Redis prefix, table and queue — BENCH_SERVICES from its parent), loads the
+ * workflow bundles and starts the World's queue consumer, and then only processes deliveries:
+ * it starts no runs. Forked by scale-out.mjs, which tells it over IPC when to stop.
+ *
+ * It reports each terminal event it writes (run_completed, …) to its parent over IPC, because
+ * a run may now finish in either process and the parent must see every completion.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadWorkflowCode } from '@worldkit/core';
+// Imported before the bundles load, as in worker.mjs (the runtime shares state with them).
+import 'workflow/api';
+import { openListeningSocket } from './listening-socket.mjs';
+import { loadWorldCatalog } from './world-catalog.mjs';
+
+const TERMINAL_EVENTS = new Set(['run_completed', 'run_failed', 'run_cancelled']);
+
+const name = process.argv[2];
+const definition = (await loadWorldCatalog()).get(name);
+if (!definition || !process.send) {
+  console.error('usage: forked by scale-out.mjs with a World name');
+  process.exit(2);
+}
+const services = JSON.parse(process.env.BENCH_SERVICES ?? '{}');
+const dataDir = await mkdtemp(join(tmpdir(), `bench-${name}-second-`));
+// Same as the first process: without a listening port the runtime scans /proc on every step.
+const socket = process.env.BENCH_BARE ? undefined : await openListeningSocket();
+const opened = await definition.open({ dataDir, services });
+const { world } = opened;
+
+const events = world.events;
+const create = events.create;
+world.events = {
+  ...events,
+  async create(runId, event, ...rest) {
+    const result = await create.call(events, runId, event, ...rest);
+    if (TERMINAL_EVENTS.has(event?.eventType)) {
+      process.send({ type: 'terminal', runId, status: event.eventType });
+    }
+    return result;
+  },
+};
+
+const code = loadWorkflowCode({
+  world,
+  directory: import.meta.dirname,
+  deploymentId: await world.getDeploymentId(),
+});
+opened.afterLoad(code);
+await world.start();
+process.send({ type: 'ready' });
+
+process.on('message', async (message) => {
+  if (message?.type !== 'stop') return;
+  const closed = (async () => {
+    await world.close();
+    await opened.close?.();
+    socket?.close();
+    await rm(dataDir, { recursive: true, force: true });
+  })();
+  // Bounded like worker.mjs's own close: the figures are already out.
+  await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 15_000))]);
+  process.exit(0);
+});
