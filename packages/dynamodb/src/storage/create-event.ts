@@ -31,17 +31,19 @@ import {
 } from './entity-items.js';
 import { newUlid } from './event-ids.js';
 import { EventWrite, readRun } from './event-write.js';
-import { hookKey, runKey, stepKey, tokenKey, waitKey } from './keys.js';
+import { hookKey, type ItemKey, runKey, stepKey, tokenKey, waitKey } from './keys.js';
+import type { ItemChange, KnownRunItems } from './known-run-items.js';
 import type { PendingWrite, RunWriteBatcher } from './run-write-batcher.js';
 
 type AnyEventRequest = CreateEventRequest | RunCreatedEventRequest;
 
 /**
  * Writes one event and its entity change as one `TransactWriteItems` (docs/contract.md). Each
- * attempt reads the facts as a snapshot (`TransactGetItems` of the run, its write guard and the
- * step, hook, token or wait the event targets), lets the shared state machine (`decide`,
+ * attempt takes the facts from a snapshot (`TransactGetItems` of the run, its write guard and
+ * the step, hook, token or wait the event targets — or the items this process wrote last,
+ * `known-run-items.ts`, which saves that read), lets the shared state machine (`decide`,
  * `@worldkit/core`) decide, and writes the plan with a condition on the run's write guard; a
- * concurrent writer makes the condition fail and the attempt is decided again on fresh facts.
+ * concurrent writer makes the condition fail and the attempt is decided again on a fresh read.
  *
  * Writes of one run queue up within this process instead of racing each other for the guard,
  * and step and wait events waiting together commit together (`run-write-batcher.ts`,
@@ -50,29 +52,34 @@ type AnyEventRequest = CreateEventRequest | RunCreatedEventRequest;
 export function createEvent(
   handle: TableHandle,
   batcher: RunWriteBatcher,
+  known: KnownRunItems,
   runId: string | null,
   data: AnyEventRequest,
   params: CreateEventParams | undefined,
 ): Promise<EventResult> {
   if (runId) return batcher.submit(runId, data, params);
   const newRunId = data.eventType === 'run_created' ? `wrun_${newUlid()}` : '';
-  return writeEvent(handle, runId, newRunId, data, params);
+  return writeEvent(handle, known, runId, newRunId, data, params);
 }
 
 /** Writes a batch the run's queue handed over (run-write-batcher.ts), settling each write. */
 export async function writePending(
   handle: TableHandle,
+  known: KnownRunItems,
   runId: string,
   batch: PendingWrite[],
 ): Promise<void> {
   const [only] = batch;
   if (batch.length === 1 && only) {
-    await writeEvent(handle, runId, runId, only.data, only.params).then(only.resolve, only.reject);
+    await writeEvent(handle, known, runId, runId, only.data, only.params).then(
+      only.resolve,
+      only.reject,
+    );
     return;
   }
   let outcomes: Array<{ result: EventResult } | { error: unknown }>;
   try {
-    outcomes = await writeBatch(handle, runId, batch);
+    outcomes = await writeBatch(handle, known, runId, batch);
   } catch (error) {
     for (const pending of batch) pending.reject(error);
     return;
@@ -101,64 +108,192 @@ interface Staged {
  */
 async function writeBatch(
   handle: TableHandle,
+  known: KnownRunItems,
   runId: string,
   batch: PendingWrite[],
 ): Promise<Array<{ result: EventResult } | { error: unknown }>> {
   return retryStaleWrites(async () => {
-    const now = Date.now();
-    const keys = batch.flatMap((pending) => targetKeys(runId, pending.data));
-    const { run, log, extra } = await readRun(handle, runId, keys);
-    const write = new EventWrite(handle, runId, log, now, undefined);
-    const outcomes: Array<Staged | { error: unknown }> = [];
-    for (const [index, pending] of batch.entries()) {
-      const current = log && { ...log, externalUpdateAt: write.marker };
-      const { facts, loaded } = factsFromItems(runId, pending.data, now, run, current, [
-        extra[index],
-      ]);
-      const decided = decide(facts, { runId, event: pending.data, params: pending.params });
-      if (decided.kind === 'reject') {
-        outcomes.push({ error: rejectionError(decided) });
-        continue;
-      }
-      const written: WrittenItems = {};
-      for (const change of decided.writes) {
-        await addEntityWrite(handle, write, loaded, change, written);
-      }
-      const events = decided.events.map((planned) => write.event(planned, pending.params));
-      outcomes.push({ plan: decided, loaded, written, events });
+    for (let mayRemember = true; ; mayRemember = false) {
+      const staged = await stageBatch(handle, known, runId, batch, mayRemember);
+      if (staged) return staged;
     }
-    if (write.items.length > 0) await write.commit();
-
-    const load = write.loader();
-    const answered: Array<{ result: EventResult } | { error: unknown }> = [];
-    for (const outcome of outcomes) {
-      if ('error' in outcome) answered.push(outcome);
-      else {
-        const { plan, loaded, written, events } = outcome;
-        answered.push({ result: await resultOf(plan, loaded, written, events, load) });
-      }
-    }
-    return answered;
   });
 }
 
-/** One write: read the facts, decide, write the plan under the run's guard; again if it lost. */
+/**
+ * One attempt of `writeBatch`; undefined when it was decided on remembered items and must be
+ * decided again on a read (a refusal, or nothing to write: only a commit proves them current).
+ */
+async function stageBatch(
+  handle: TableHandle,
+  known: KnownRunItems,
+  runId: string,
+  batch: PendingWrite[],
+  mayRemember: boolean,
+): Promise<Array<{ result: EventResult } | { error: unknown }> | undefined> {
+  const now = Date.now();
+  const keys = batch.flatMap((pending) => targetKeys(runId, pending.data));
+  const { run, log, extra, remembered } = await snapshotOf(
+    handle,
+    known,
+    runId,
+    keys,
+    batch.map((pending) => guessedAbsent(pending.data)),
+    mayRemember,
+  );
+  const write = new EventWrite(handle, runId, log, now, undefined);
+  const outcomes: Array<Staged | { error: unknown }> = [];
+  for (const [index, pending] of batch.entries()) {
+    const current = log && { ...log, externalUpdateAt: write.marker };
+    const { facts, loaded } = factsFromItems(runId, pending.data, now, run, current, [
+      extra[index],
+    ]);
+    const decided = decide(facts, { runId, event: pending.data, params: pending.params });
+    if (decided.kind === 'reject') {
+      if (remembered) return undefined;
+      outcomes.push({ error: rejectionError(decided) });
+      continue;
+    }
+    const written: WrittenItems = {};
+    for (const change of decided.writes) {
+      await addEntityWrite(handle, write, loaded, change, written);
+    }
+    const events = decided.events.map((planned) => write.event(planned, pending.params));
+    outcomes.push({ plan: decided, loaded, written, events });
+  }
+  if (write.items.length === 0 && remembered) return undefined;
+  if (write.items.length > 0) {
+    await commitAndRemember(known, write, () =>
+      outcomes.flatMap((outcome) =>
+        'error' in outcome ? [] : changesOf(outcome.plan, outcome.loaded, outcome.written),
+      ),
+    );
+  }
+
+  const load = write.loader();
+  const answered: Array<{ result: EventResult } | { error: unknown }> = [];
+  for (const outcome of outcomes) {
+    if ('error' in outcome) answered.push(outcome);
+    else {
+      const { plan, loaded, written, events } = outcome;
+      answered.push({ result: await resultOf(plan, loaded, written, events, load) });
+    }
+  }
+  return answered;
+}
+
+/** One write: take the facts, decide, write the plan under the run's guard; again if it lost. */
 function writeEvent(
   handle: TableHandle,
+  known: KnownRunItems,
   runId: string | null,
   targetRunId: string,
   data: AnyEventRequest,
   params: CreateEventParams | undefined,
 ): Promise<EventResult> {
   return retryStaleWrites(async () => {
-    const now = Date.now();
-    const { facts, loaded, log } = runId
-      ? await loadFacts(handle, targetRunId, data, now)
-      : { facts: { now: new Date(now), runId: targetRunId }, loaded: {}, log: undefined };
-    const plan = acceptedOrThrow(decide(facts, { runId, event: data, params }));
-    const write = new EventWrite(handle, plan.runId, log, now, params);
-    return (await applyPlan(handle, write, loaded, plan)).result;
+    for (let mayRemember = true; ; mayRemember = false) {
+      const now = Date.now();
+      const { facts, loaded, log, remembered } = runId
+        ? await loadFacts(handle, known, targetRunId, data, now, mayRemember)
+        : {
+            facts: { now: new Date(now), runId: targetRunId },
+            loaded: {},
+            log: undefined,
+            remembered: false,
+          };
+      const decided = decide(facts, { runId, event: data, params });
+      // A refusal is never given on remembered items: read them and decide again.
+      if (decided.kind === 'reject' && remembered) continue;
+      const plan = acceptedOrThrow(decided);
+      const write = new EventWrite(handle, plan.runId, log, now, params);
+      const applied = await applyPlan(handle, known, write, loaded, plan, remembered);
+      if (applied) return applied.result;
+    }
   });
+}
+
+/**
+ * Only the events that create a step or wait may take an item this process does not know as
+ * absent: their puts require it to be, so a wrong guess loses the transaction.
+ */
+function guessedAbsent(data: AnyEventRequest): boolean {
+  return data.eventType === 'step_created' || data.eventType === 'wait_created';
+}
+
+/**
+ * The run, its guard and `keys` as one snapshot: remembered when every item is known (and
+ * `mayRemember`), otherwise read and recorded. A `hook_created` (token) always reads.
+ */
+async function snapshotOf(
+  handle: TableHandle,
+  known: KnownRunItems,
+  runId: string,
+  keys: ItemKey[],
+  absentIfUnknown: boolean[],
+  mayRemember: boolean,
+): Promise<Awaited<ReturnType<typeof readRun>> & { remembered: boolean }> {
+  const readsToken = keys.some((key) => key.pk.startsWith('TOKEN#'));
+  if (mayRemember && !readsToken) {
+    const snapshot = known.snapshot(runId, keys, absentIfUnknown);
+    if (snapshot) return { ...snapshot, remembered: true };
+  }
+  const snapshot = await readRun(handle, runId, keys);
+  known.read(runId, snapshot.run, snapshot.log, keys, snapshot.extra);
+  return { ...snapshot, remembered: false };
+}
+
+/** Commits `write`, then records what it left (`changes`, called after); a failure forgets the run. */
+async function commitAndRemember(
+  known: KnownRunItems,
+  write: EventWrite,
+  changes: () => ItemChange[],
+  run?: RunItem,
+): Promise<void> {
+  try {
+    await write.commit();
+  } catch (error) {
+    known.forget(write.runId);
+    throw error;
+  }
+  const changed = changes();
+  const runItem =
+    run ??
+    (changed.find((change) => change.key.sk === runKey(write.runId).sk)
+      ?.item as unknown as RunItem);
+  if (!runItem || isTerminalWorkflowRunStatus(runItem.status)) {
+    known.forget(write.runId);
+    return;
+  }
+  known.wrote(write.runId, write.previousEventId, write.logAfter, runItem, changed);
+}
+
+/** The items a committed plan put or deleted, as `KnownRunItems` records them. */
+function changesOf(plan: Acceptance, loaded: LoadedItems, written: WrittenItems): ItemChange[] {
+  const runId = plan.runId;
+  const changes: ItemChange[] = [];
+  const run = written.run ?? loaded.run;
+  if (run) changes.push({ key: runKey(runId), item: run });
+  if (written.step) {
+    const { status, stepId } = written.step;
+    const settled = status === 'completed' || status === 'failed' || status === 'cancelled';
+    changes.push({ key: stepKey(runId, stepId), item: written.step, settled });
+  }
+  if (written.wait) {
+    const { status, waitId } = written.wait;
+    changes.push({
+      key: waitKey(runId, waitId),
+      item: written.wait,
+      settled: status === 'completed',
+    });
+  }
+  if (written.hook) changes.push({ key: hookKey(runId, written.hook.hookId), item: written.hook });
+  for (const change of plan.writes) {
+    if (change.entity === 'hook' && change.op === 'delete') {
+      changes.push({ key: hookKey(runId, change.hookId), item: null });
+    }
+  }
+  return changes;
 }
 
 /** The keys of the items an event's facts come from, besides the run and its guard. */
@@ -179,16 +314,27 @@ function targetKeys(runId: string, data: AnyEventRequest) {
 
 async function loadFacts(
   handle: TableHandle,
+  known: KnownRunItems,
   runId: string,
   data: AnyEventRequest,
   now: number,
+  mayRemember: boolean,
 ): Promise<{
   facts: EventFacts;
   loaded: LoadedItems;
   log: Awaited<ReturnType<typeof readRun>>['log'];
+  remembered: boolean;
 }> {
-  const snapshot = await readRun(handle, runId, targetKeys(runId, data));
-  const { run, log } = snapshot;
+  const keys = targetKeys(runId, data);
+  const snapshot = await snapshotOf(
+    handle,
+    known,
+    runId,
+    keys,
+    keys.map(() => guessedAbsent(data)),
+    mayRemember,
+  );
+  const { run, log, remembered } = snapshot;
   const { facts, loaded } = factsFromItems(runId, data, now, run, log, snapshot.extra);
   const [, token] = snapshot.extra;
   if (run && token) {
@@ -200,7 +346,7 @@ async function loadFacts(
       loaded.staleToken = holder;
     }
   }
-  return { facts, loaded, log };
+  return { facts, loaded, log, remembered };
 }
 
 /** The facts `decide` reads, from the run, its guard and the targeted item (token aside). */
@@ -262,10 +408,12 @@ async function holderIsLive(handle: TableHandle, holder: TokenItem): Promise<boo
  */
 async function applyPlan(
   handle: TableHandle,
+  known: KnownRunItems,
   write: EventWrite,
   loaded: LoadedItems,
   plan: Acceptance,
-): Promise<{ result: EventResult; written: WrittenItems }> {
+  remembered: boolean,
+): Promise<{ result: EventResult; written: WrittenItems } | undefined> {
   const written: WrittenItems = {};
   for (const change of plan.writes) await addEntityWrite(handle, write, loaded, change, written);
   if (loaded.hook && plan.events.some((event) => event.eventType === 'hook_received')) {
@@ -280,7 +428,12 @@ async function applyPlan(
     });
   }
   const events = plan.events.map((planned) => write.event(planned));
-  if (events.length > 0 || write.items.length > 0) await write.commit();
+  if (events.length > 0 || write.items.length > 0) {
+    await commitAndRemember(known, write, () => changesOf(plan, loaded, written));
+  } else if (remembered) {
+    // Nothing to write, so no guard condition proved the remembered items current.
+    return undefined;
+  }
   return { result: await resultOf(plan, loaded, written, events, write.loader()), written };
 }
 

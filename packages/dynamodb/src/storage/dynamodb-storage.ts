@@ -42,6 +42,7 @@ import {
   stepKey,
   tokenKey,
 } from './keys.js';
+import { KnownRunItems } from './known-run-items.js';
 import { pageRequest, queryPage, toEntityPage } from './pagination.js';
 import { RunWriteBatcher } from './run-write-batcher.js';
 
@@ -77,7 +78,11 @@ export function createDynamoDbStorage(settings: DynamoDbSettings = {}): DynamoDb
 }
 
 function storageOn(table: LazyTable): DynamoDbStorage {
-  const batcher = new RunWriteBatcher((runId, batch) => writePending(table.get(), runId, batch));
+  // Items of the runs this instance wrote last: most event writes skip their snapshot read.
+  const known = new KnownRunItems();
+  const batcher = new RunWriteBatcher((runId, batch) =>
+    writePending(table.get(), known, runId, batch),
+  );
   const withData = (resolveData: ResolveData) => resolveData !== 'none';
   const loaderFor = (handle: TableHandle, runId: string) =>
     blobLoader(handle.documents, handle.table, runPartition(runId));
@@ -232,7 +237,7 @@ function storageOn(table: LazyTable): DynamoDbStorage {
   const events: Storage['events'] = {
     create: (async (runId, data, params) => {
       const handle = await table.ready();
-      return createEvent(handle, batcher, runId, data, params);
+      return createEvent(handle, batcher, known, runId, data, params);
     }) as Storage['events']['create'],
     async get(runId, eventId, params) {
       const handle = await table.ready();

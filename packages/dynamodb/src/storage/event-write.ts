@@ -20,7 +20,8 @@ export class EventWrite {
   readonly events: Event[] = [];
   /** Deletions that did not fit the transaction (a run ending with very many hooks). */
   readonly leftovers: TransactItem[] = [];
-  private readonly previousEventId: string | undefined;
+  readonly previousEventId: string | undefined;
+  private readonly previous: LogItem | undefined;
   private lastEventId: string | undefined;
   /** The run's external-update marker after this write (`state-guard.ts`); moves only forward. */
   private externalUpdateAt: number | undefined;
@@ -33,6 +34,7 @@ export class EventWrite {
     readonly now: number,
     private readonly params: CreateEventParams | undefined,
   ) {
+    this.previous = previous;
     this.previousEventId = previous?.lastEventId;
     this.lastEventId = this.previousEventId;
     this.externalUpdateAt = previous?.externalUpdateAt;
@@ -151,6 +153,19 @@ export class EventWrite {
           ...(moved ? { ':marker': this.externalUpdateAt } : {}),
         },
       },
+    };
+  }
+
+  /** The write guard item as this write leaves it once committed. */
+  get logAfter(): LogItem {
+    return {
+      ...logKey(this.runId),
+      entity: 'log',
+      schemaVersion: SCHEMA_VERSION,
+      runId: this.runId,
+      lastEventId: this.lastEventId as string,
+      eventCount: (this.previous?.eventCount ?? 0) + this.events.length,
+      ...(this.externalUpdateAt !== undefined ? { externalUpdateAt: this.externalUpdateAt } : {}),
     };
   }
 

@@ -6,9 +6,9 @@ import { useLocalDynamoDb } from '../test-support/local-dynamodb.js';
 import { createDynamoDbStorage, type DynamoDbStorage } from './dynamodb-storage.js';
 
 /**
- * Writes of one run queue up in their process: an event write is one snapshot read and one
- * transaction, a process never races itself, and step events waiting together commit as one
- * transaction. Requests are counted by SDK middleware on each storage's own client (separate
+ * Writes of one run queue up in their process: an event write on a run this process wrote last
+ * is one transaction (its items are remembered, `known-run-items.ts`), a process never races
+ * itself, and step events waiting together commit as one transaction. Requests are counted by SDK middleware on each storage's own client (separate
  * clients: separate processes).
  */
 
@@ -94,7 +94,7 @@ const step = (eventType: string, stepId: string, extra: object = {}) =>
   ({ eventType, correlationId: stepId, ...extra }) as CreateEventRequest;
 
 describe('event writes of one run in one process', () => {
-  it('each event of a step is one snapshot read and one transaction', async () => {
+  it('each event of a step written by the process that wrote the run last is one transaction', async () => {
     const runId = await startedRun(a.storage);
     const stepId = `step_${nextUlid()}`;
     const created = await requestsOf(a, () =>
@@ -112,7 +112,7 @@ describe('event writes of one run in one process', () => {
         step('step_completed', stepId, { eventData: { result: bytes('out') } }),
       ),
     );
-    const one = { TransactGetItemsCommand: 1, TransactWriteItemsCommand: 1 };
+    const one = { TransactWriteItemsCommand: 1 };
     expect(
       { created: created.made, started: started.made, completed: completed.made },
       'requests per event write',
@@ -120,7 +120,7 @@ describe('event writes of one run in one process', () => {
     expect(completed.result.step?.status).toBe('completed');
   });
 
-  it("another process's write in between is read before deciding; a stale view is never answered", async () => {
+  it("another process's write in between loses the remembered view its transaction; it is read and decided again", async () => {
     const runId = await startedRun(a.storage);
     const stepId = `step_${nextUlid()}`;
     await a.storage.events.create(
@@ -136,9 +136,10 @@ describe('event writes of one run in one process', () => {
       ),
     );
     expect(completed.result.step).toMatchObject({ status: 'completed', attempt: 1 });
+    // The remembered view's transaction is cancelled by the guard, then a read and a write.
     expect(completed.made, 'requests for a write after another process wrote').toEqual({
       TransactGetItemsCommand: 1,
-      TransactWriteItemsCommand: 1,
+      TransactWriteItemsCommand: 2,
     });
     // The step has completed: b's repeated step_started is refused.
     const fromStale = await b.storage.events.create(runId, step('step_started', stepId)).then(
@@ -146,6 +147,66 @@ describe('event writes of one run in one process', () => {
       (error: Error) => error.name,
     );
     expect(fromStale).toBe('EntityConflictError');
+  });
+
+  it('items remembered from before another process wrote are never paired with a newer guard', async () => {
+    const runId = await startedRun(a.storage);
+    const first = `step_${nextUlid()}`;
+    await a.storage.events.create(
+      runId,
+      step('step_created', first, { eventData: { stepName: 'known', input: bytes('x') } }),
+    );
+    await a.storage.events.create(runId, step('step_started', first));
+    // b creates a second step and completes the one a remembers as running.
+    const second = `step_${nextUlid()}`;
+    await b.storage.events.create(
+      runId,
+      step('step_created', second, { eventData: { stepName: 'known', input: bytes('y') } }),
+    );
+    await b.storage.events.create(
+      runId,
+      step('step_completed', first, { eventData: { result: bytes('from b') } }),
+    );
+    // a starts the second step, which it has never seen: it reads the run again, but only that
+    // step's item. The first step's remembered item must not survive that read.
+    await a.storage.events.create(runId, step('step_started', second));
+    const repeated = await a.storage.events
+      .create(runId, step('step_completed', first, { eventData: { result: bytes('from a') } }))
+      .then(
+        () => 'written',
+        (error: Error) => error.name,
+      );
+    expect(repeated, 'a second step_completed decided on a remembered running step').toBe(
+      'EntityConflictError',
+    );
+    const log = await a.storage.events.list({ runId, pagination: { limit: 100 } });
+    const completions = log.data.filter(
+      (event) => event.eventType === 'step_completed' && event.correlationId === first,
+    );
+    expect(completions).toHaveLength(1);
+  });
+
+  it('a refusal is never answered from remembered items', async () => {
+    const runId = await startedRun(a.storage);
+    const stepId = `step_${nextUlid()}`;
+    await a.storage.events.create(
+      runId,
+      step('step_created', stepId, { eventData: { stepName: 'known', input: bytes('x') } }),
+    );
+    // a remembers the step: its repeated step_created is refused only after a read.
+    const repeated = await requestsOf(a, () =>
+      a.storage.events
+        .create(
+          runId,
+          step('step_created', stepId, { eventData: { stepName: 'known', input: bytes('x') } }),
+        )
+        .then(
+          () => 'written',
+          (error: Error) => error.name,
+        ),
+    );
+    expect(repeated.result).toBe('EntityConflictError');
+    expect(repeated.made, 'requests before refusing').toEqual({ TransactGetItemsCommand: 1 });
   });
 
   it('a 40-way fan-out written by one process commits in batches and cancels no transaction', async () => {
