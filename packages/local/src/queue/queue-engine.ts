@@ -1,6 +1,7 @@
 import type { DeliveryOutcome, Logger, QueueReceiver } from '@worldkit/core';
 import { exponentialBackoff } from '@worldkit/provider';
-import { monotonicFactory } from 'ulid';
+import { MonotonicUlids } from '../storage/monotonic-ulids.js';
+import { TurnBoundary } from '../turn-boundary.js';
 import { DueQueue } from './due-queue.js';
 import { IdempotencyWindow } from './idempotency-window.js';
 import { type DeadLetter, idempotencyKeyOf, type JournalState } from './journal-records.js';
@@ -55,7 +56,10 @@ export class QueueEngine {
   #closing = false;
   /** Journal closed; outcomes arriving now are dropped (and redelivered after a reopen). */
   #closed = false;
-  readonly #newId = monotonicFactory();
+  /** Ids need uniqueness and order, not secrecy (ulid's own factory draws 16 crypto bytes). */
+  readonly #ids = new MonotonicUlids();
+  /** Memory-only queue: settles sends like the journal's group commit (see `TurnBoundary`). */
+  readonly #memoryTurn = new TurnBoundary();
 
   constructor(private readonly settings: QueueEngineSettings) {}
 
@@ -74,7 +78,7 @@ export class QueueEngine {
     // A JSON copy: the memory queue then hands the receiver exactly what a durable one would.
     const stored: unknown = JSON.parse(JSON.stringify(envelope));
     const message: StoredMessage = {
-      id: `qm_${this.#newId()}`,
+      id: `qm_${this.#ids.next()}`,
       envelope: stored,
       dueAt: now + delayMs(delaySeconds),
       idempotencyKey,
@@ -84,13 +88,19 @@ export class QueueEngine {
     this.#messages.set(message.id, message);
     if (idempotencyKey) this.#keys.hold(idempotencyKey);
     try {
-      await this.#journal?.append({
-        t: 'sent',
-        id: message.id,
-        at: now,
-        due: message.dueAt,
-        e: stored,
-      });
+      if (this.#journal) {
+        await this.#journal.append({
+          t: 'sent',
+          id: message.id,
+          at: now,
+          due: message.dueAt,
+          e: stored,
+        });
+      } else if (!this.settings.journalPath) {
+        // Memory only: delivered and settled on the next turn, with every send of this one,
+        // never inside the sender's own turn (see `TurnBoundary`).
+        await this.#memoryTurn.next();
+      }
     } catch (error) {
       this.#messages.delete(message.id);
       if (idempotencyKey) this.#keys.release(idempotencyKey);

@@ -172,6 +172,28 @@ describe('local storage (memory)', () => {
     expect(events.data.filter((event) => event.eventType === 'step_completed')).toHaveLength(1);
   });
 
+  it('applies a write at once and settles the writes of one turn together on the next turn', async () => {
+    // As with the journal: state changes when the write is decided, and the caller resumes
+    // once the turn's writes are "committed" (here: on the next turn, with no bytes to write).
+    // Resolving inside the caller's own turn let one chain of writes, sends and deliveries run
+    // ahead of the runtime's replays, which then raced it (stale-snapshot 412s) and polled.
+    const runIds = [`wrun_${ulid()}`, `wrun_${ulid()}`];
+    let settled = 0;
+    for (const runId of runIds) {
+      void create(runId, {
+        eventType: 'run_created',
+        specVersion: spec,
+        eventData: { deploymentId: 'dpl_1', workflowName: 'wf', input: bytes('in') },
+      } as AnyEventRequest).then(() => settled++);
+    }
+    for (let tick = 0; tick < 50; tick++) await Promise.resolve();
+    expect(settled).toBe(0);
+    expect((await storage.runs.get(runIds[1])).status).toBe('pending');
+
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(settled).toBe(2);
+  });
+
   it('filters runs by deploymentId for version tooling', async () => {
     const onA = await createRun({ deploymentId: 'vers_a' });
     await createRun({ deploymentId: 'vers_b' });

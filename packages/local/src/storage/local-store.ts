@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Logger } from '@worldkit/core';
 import type { Operation } from '../data-dir/forwarding.js';
 import { DataDirSession } from '../data-dir/session.js';
+import { TurnBoundary } from '../turn-boundary.js';
 import { applyEntry, type JournalEntry } from './apply-entry.js';
 import { Journal, type JournalPosition, readJournal } from './journal.js';
 import { MonotonicUlids } from './monotonic-ulids.js';
@@ -28,6 +29,8 @@ export class LocalStore {
   private closed = false;
   /** Mints event and run ids for every writer of this store. */
   readonly ids = new MonotonicUlids();
+  /** Memory mode's stand-in for the journal's group commit (see `TurnBoundary`). */
+  private readonly memoryCommits = new TurnBoundary();
 
   constructor(
     readonly dataDir: string | undefined,
@@ -92,11 +95,16 @@ export class LocalStore {
     this.journal?.assertWritable();
   }
 
-  /** Applies `entries` now (synchronously) and resolves once they are durable. */
+  /**
+   * Applies `entries` now (synchronously) and resolves once they are durable: after the
+   * journal's next flush, or in memory on the next turn of the event loop, with every write
+   * of this turn (as the journal would).
+   */
   commit(entries: JournalEntry[]): Promise<void> | undefined {
     if (entries.length === 0) return undefined;
     for (const entry of entries) applyEntry(this.current, entry);
-    return this.journal?.append(entries);
+    if (this.journal) return this.journal.append(entries);
+    return this.session ? undefined : this.memoryCommits.next();
   }
 
   async close(): Promise<void> {
