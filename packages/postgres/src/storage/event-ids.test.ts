@@ -28,7 +28,9 @@ beforeAll(async () => {
   server = await startPostgresServer();
   pool = new pg.Pool({ connectionString: server.url, max: 4 });
   // Two storages with their own pools: two processes writing one run.
-  storages = [0, 1].map(() => createPostgresStorage({ connectionString: server.url, schema: SCHEMA }));
+  storages = [0, 1].map(() =>
+    createPostgresStorage({ connectionString: server.url, schema: SCHEMA }),
+  );
   await storages[0]?.setup();
 });
 
