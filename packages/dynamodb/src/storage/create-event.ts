@@ -112,9 +112,13 @@ async function writeBatch(
   runId: string,
   batch: PendingWrite[],
 ): Promise<Array<{ result: EventResult } | { error: unknown }>> {
+  // After anything but a clean commit on remembered items, every later attempt reads.
+  let mayRemember = true;
   return retryStaleWrites(async () => {
-    for (let mayRemember = true; ; mayRemember = false) {
-      const staged = await stageBatch(handle, known, runId, batch, mayRemember);
+    for (;;) {
+      const remembering = mayRemember;
+      mayRemember = false;
+      const staged = await stageBatch(handle, known, runId, batch, remembering);
       if (staged) return staged;
     }
   });
@@ -191,11 +195,15 @@ function writeEvent(
   data: AnyEventRequest,
   params: CreateEventParams | undefined,
 ): Promise<EventResult> {
+  // After anything but a clean commit on remembered items, every later attempt reads.
+  let mayRemember = true;
   return retryStaleWrites(async () => {
-    for (let mayRemember = true; ; mayRemember = false) {
+    for (;;) {
+      const remembering = mayRemember;
+      mayRemember = false;
       const now = Date.now();
       const { facts, loaded, log, remembered } = runId
-        ? await loadFacts(handle, known, targetRunId, data, now, mayRemember)
+        ? await loadFacts(handle, known, targetRunId, data, now, remembering)
         : {
             facts: { now: new Date(now), runId: targetRunId },
             loaded: {},
@@ -223,7 +231,9 @@ function guessedAbsent(data: AnyEventRequest): boolean {
 
 /**
  * The run, its guard and `keys` as one snapshot: remembered when every item is known (and
- * `mayRemember`), otherwise read and recorded. A `hook_created` (token) always reads.
+ * `mayRemember`), otherwise read and recorded. A `hook_created` (token) always reads. A
+ * `run_created` for a run this process does not know guesses it absent: its run and guard puts
+ * require that, so a wrong guess loses the transaction and the retry reads.
  */
 async function snapshotOf(
   handle: TableHandle,
@@ -232,11 +242,15 @@ async function snapshotOf(
   keys: ItemKey[],
   absentIfUnknown: boolean[],
   mayRemember: boolean,
+  creatingRun = false,
 ): Promise<Awaited<ReturnType<typeof readRun>> & { remembered: boolean }> {
   const readsToken = keys.some((key) => key.pk.startsWith('TOKEN#'));
   if (mayRemember && !readsToken) {
     const snapshot = known.snapshot(runId, keys, absentIfUnknown);
     if (snapshot) return { ...snapshot, remembered: true };
+    if (creatingRun && !known.has(runId)) {
+      return { run: undefined, log: undefined, extra: keys.map(() => undefined), remembered: true };
+    }
   }
   const snapshot = await readRun(handle, runId, keys);
   known.read(runId, snapshot.run, snapshot.log, keys, snapshot.extra);
@@ -333,6 +347,7 @@ async function loadFacts(
     keys,
     keys.map(() => guessedAbsent(data)),
     mayRemember,
+    data.eventType === 'run_created',
   );
   const { run, log, remembered } = snapshot;
   const { facts, loaded } = factsFromItems(runId, data, now, run, log, snapshot.extra);

@@ -116,6 +116,10 @@ export class KnownRunItems {
     this.#remember(runId, { log, run, items });
   }
 
+  has(runId: string): boolean {
+    return this.#runs.has(runId);
+  }
+
   forget(runId: string): void {
     this.#runs.delete(runId);
   }

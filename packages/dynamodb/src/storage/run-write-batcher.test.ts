@@ -120,6 +120,36 @@ describe('event writes of one run in one process', () => {
     expect(completed.result.step?.status).toBe('completed');
   });
 
+  it('a run created and started by one process costs one transaction each; a repeated run_created still conflicts', async () => {
+    const runId = `wrun_${nextUlid()}`;
+    const created = await requestsOf(a, () =>
+      a.storage.events.create(runId, {
+        eventType: 'run_created',
+        eventData: { deploymentId: 'dpl_known', workflowName: 'known', input: bytes('in') },
+      }),
+    );
+    const started = await requestsOf(a, () =>
+      a.storage.events.create(runId, { eventType: 'run_started' }),
+    );
+    expect({ created: created.made, started: started.made }).toEqual({
+      created: { TransactWriteItemsCommand: 1 },
+      started: { TransactWriteItemsCommand: 1 },
+    });
+    // b has never seen the run: its guess that the run is new loses, and a read decides.
+    const repeated = await b.storage.events
+      .create(runId, {
+        eventType: 'run_created',
+        eventData: { deploymentId: 'dpl_known', workflowName: 'known', input: bytes('in') },
+      })
+      .then(
+        () => 'written',
+        (error: Error) => error.name,
+      );
+    expect(repeated).toBe('EntityConflictError');
+    const log = await a.storage.events.list({ runId, pagination: { limit: 10 } });
+    expect(log.data.map((event) => event.eventType)).toEqual(['run_created', 'run_started']);
+  });
+
   it("another process's write in between loses the remembered view its transaction; it is read and decided again", async () => {
     const runId = await startedRun(a.storage);
     const stepId = `step_${nextUlid()}`;
