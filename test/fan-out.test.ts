@@ -75,6 +75,47 @@ function fanOut(env: NodeJS.ProcessEnv): Promise<FanOutResult> {
   });
 }
 
+/**
+ * A worker of `env` that starts no run and only takes deliveries; `stop()` ends it and answers
+ * its transaction counts.
+ */
+async function consumer(env: NodeJS.ProcessEnv) {
+  const child = spawn(process.execPath, [WORKER, bundlesDir], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, WORKFLOW_PRECONDITION_GUARD: '0', REL_FANOUT_ROLE: 'consumer', ...env },
+  });
+  let output = '';
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`the consumer did not start in time:\n${output}`));
+    }, WORKER_DEADLINE_MS);
+    child.stdout?.on('data', (chunk) => {
+      output += chunk;
+      if (output.includes('READY')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.stderr?.on('data', (chunk) => {
+      output = (output + chunk).slice(-20_000);
+    });
+    void exited.then((code) => reject(new Error(`the consumer exited with ${code}:\n${output}`)));
+  });
+  return {
+    async stop(): Promise<FanOutResult> {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+      const code = await exited;
+      clearTimeout(timer);
+      const line = output.split('\n').find((text) => text.startsWith('RESULT '));
+      if (code !== 0 || !line) throw new Error(`the consumer exited with ${code}:\n${output}`);
+      return JSON.parse(line.slice('RESULT '.length));
+    },
+  };
+}
+
 const results = new Map<string, FanOutResult>();
 
 function report(result: FanOutResult) {
@@ -132,4 +173,36 @@ describe('a run awaiting 10 and then 100 steps at once (precondition guard off)'
       `share of cancelled transactions (reasons: ${JSON.stringify(result.reasons ?? {})})`,
     ).toBeLessThan(0.05);
   }, 320_000);
+
+  // Two processes on one table and queue: writes of one run from different processes still
+  // contend for the run's write guard (the in-process queue cannot order them), so this
+  // measures what that costs. It asserts that the run completes and prints the share.
+  it('completes every step on DynamoDB + SQS with two worker processes, and prints the cancelled share', async () => {
+    const env = {
+      REL_COMPOSITION: 'dynamodb-sqs',
+      REL_DYNAMODB_ENDPOINT: servers.dynamodb.endpoint,
+      REL_DYNAMODB_TABLE: 'fan_out_two',
+      REL_SQS_ENDPOINT: servers.fauxqs.endpoint,
+      REL_SQS_QUEUE: 'fan-out-two',
+    };
+    const second = await consumer(env);
+    let started: FanOutResult;
+    try {
+      started = await fanOut(env);
+    } catch (error) {
+      // No process outlives the test, whatever happened to the run.
+      await second.stop().catch(() => undefined);
+      throw error;
+    }
+    const other = await second.stop();
+    const result: FanOutResult = {
+      ...started,
+      composition: 'dynamodb-sqs, 2 processes',
+      transactions: (started.transactions ?? 0) + (other.transactions ?? 0),
+      cancelled: (started.cancelled ?? 0) + (other.cancelled ?? 0),
+    };
+    report(result);
+    expect(result).toMatchObject({ status: 'completed', completedSteps: 110 });
+    expect(result.transactions, 'transactions counted in both processes').toBeGreaterThan(0);
+  }, 640_000);
 });

@@ -2,6 +2,8 @@
 // runtime's World and bundles are process-wide): prints `RESULT {...}` with its duration and,
 // on DynamoDB, the transactions written and cancelled. usage: node fan-out-worker.mjs <bundlesDir>
 // Composition: REL_COMPOSITION (see ../reliability/compositions.mjs), or `local` (in memory).
+// REL_FANOUT_ROLE=consumer: start no run, only process deliveries until SIGTERM, then print the
+// transaction counts of this process.
 import { realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -63,6 +65,17 @@ const world = createWorld({ ...parts, deploymentId: 'fan-out', logger });
 const code = loadWorkflowCode({ world, directory: bundlesDir });
 await world.start();
 const { start } = await import('workflow/api');
+
+if (process.env.REL_FANOUT_ROLE === 'consumer') {
+  // A second process on the same table and queue: it only takes deliveries, until told to stop.
+  await new Promise((resolve) => {
+    process.once('SIGTERM', resolve);
+    console.log('READY');
+  });
+  console.log(`RESULT ${JSON.stringify({ composition, role: 'consumer', ...(counts ?? {}) })}`);
+  await Promise.race([world.close(), new Promise((resolve) => setTimeout(resolve, 15_000))]);
+  process.exit(0);
+}
 
 const startedAt = Date.now();
 const run = await start(code.workflow('fanOutWorkflow'), [10, 100]);
