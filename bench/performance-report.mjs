@@ -276,6 +276,34 @@ function goalsSection(report) {
       verdict(ahead),
     ]);
   }
+  for (const name of ['worldkit-postgres', 'worldkit-pg-bullmq', 'worldkit-dynamodb-sqs']) {
+    // The sequential pass: one caller at a time, so every request is attributed to its write.
+    const byType = result(name)?.sequential.network?.eventWrites?.byEventType;
+    const stepWrites = ['step_created', 'step_started', 'step_completed']
+      .map((type) => byType?.[type])
+      .filter((entry) => entry && entry.calls > 0);
+    const calls = stepWrites.reduce((sum, entry) => sum + entry.calls, 0);
+    const perCall = calls
+      ? stepWrites.reduce((sum, entry) => sum + entry.perCall * entry.calls, 0) / calls
+      : undefined;
+    rows.push([
+      `${name}: 1 network request per step event write (sequential pass)`,
+      perCall === undefined ? 'n/a' : perCall.toFixed(2),
+      verdict(perCall === undefined ? undefined : perCall <= 1.005),
+    ]);
+  }
+  for (const name of report.worlds.filter((world) => !world.startsWith('world-'))) {
+    const growth = growthOf(report, name);
+    const short = growth?.get('sequence-3')?.requestsPerStep;
+    const long = growth?.get('sequence-300')?.requestsPerStep;
+    if (!short || typeof long !== 'number') continue;
+    // Run-level requests spread over more steps make a long run cheaper per step; growth is not.
+    rows.push([
+      `${name}: requests per step flat in run length (300 vs 3 steps)`,
+      `${long.toFixed(1)} vs ${short.toFixed(1)}`,
+      verdict(long <= short * 1.1),
+    ]);
+  }
   return [
     '## Goals',
     '',
