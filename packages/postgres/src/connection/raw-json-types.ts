@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { statementName } from './prepared-statements.js';
 
 const JSON_OID = 114;
 const JSONB_OID = 3802;
@@ -15,11 +16,12 @@ export const rawJsonTypes = {
   },
 } as pg.CustomTypesConfig;
 
-/** A query that reads JSON columns as text. */
+/** A query that reads JSON columns as text, sent as a prepared statement (`prepared-statements.ts`). */
 export function query<R extends pg.QueryResultRow>(
   client: pg.Pool | pg.PoolClient,
   text: string,
   values: unknown[] = [],
 ): Promise<pg.QueryResult<R>> {
-  return client.query<R>({ text, values, types: rawJsonTypes });
+  const name = statementName(client, text);
+  return client.query<R>({ ...(name ? { name } : {}), text, values, types: rawJsonTypes });
 }

@@ -2,6 +2,7 @@ import pg from 'pg';
 import { DEFAULT_CONNECTION_TIMEOUT_MS, type ResolvedPostgresSettings } from '../settings.js';
 import { migrate } from './migrate.js';
 import { NotificationHub } from './notification-hub.js';
+import { sendUnnamed } from './prepared-statements.js';
 import { type TableNames, tableNames } from './table-names.js';
 
 /** What a part (storage, streamer, queue, version store) uses to reach the database. */
@@ -85,6 +86,8 @@ export function acquireConnection(settings: ResolvedPostgresSettings): PostgresC
     entries.set(key, entry);
   }
   entry.references++;
+  // One part asking for unnamed statements is enough: they share the pool's connections.
+  if (!settings.preparedStatements) sendUnnamed(entry.pool);
   const shared = entry;
   let released = false;
   return {

@@ -11,6 +11,7 @@ import {
 } from '@worldkit/core';
 import { ulid } from 'ulid';
 import { z } from 'zod';
+import { preparedQuery } from '../connection/prepared-statements.js';
 import { lazyConnection } from '../connection/shared-pool.js';
 import { notifyChannel } from '../connection/table-names.js';
 import { PACKAGE_NAME, type PostgresSettings, resolvePostgresSettings } from '../settings.js';
@@ -129,8 +130,12 @@ export function createPostgresQueue(
     ];
     const result =
       typeof fields.idempotencyKey === 'string' && fields.idempotencyKey
-        ? await pool.query(sql.sendWithKey, [...values, fields.idempotencyKey, retentionMs])
-        : await pool.query(sql.send, values);
+        ? await preparedQuery(pool, sql.sendWithKey, [
+            ...values,
+            fields.idempotencyKey,
+            retentionMs,
+          ])
+        : await preparedQuery(pool, sql.send, values);
     return { accepted: (result.rowCount ?? 0) > 0 };
   }
 

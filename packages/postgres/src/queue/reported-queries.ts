@@ -1,5 +1,6 @@
 import type { OutageReport } from '@worldkit/core';
 import type pg from 'pg';
+import { preparedQuery } from '../connection/prepared-statements.js';
 
 /**
  * The consumer's queries (claim, lease extension, outcome writes, …), each feeding one outage
@@ -16,7 +17,7 @@ export function reportedQueries(pool: () => pg.Pool, outage: OutageReport) {
     ): Promise<pg.QueryResult<Row>> {
       const startedAt = Date.now();
       try {
-        const result = await pool().query<Row>(text, values);
+        const result = await preparedQuery<Row>(pool(), text, values);
         outage.succeeded(startedAt);
         return result;
       } catch (error) {

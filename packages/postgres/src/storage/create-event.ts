@@ -130,7 +130,7 @@ async function readFacts(
   now: Date,
 ): Promise<EventFacts> {
   const { text, values } = factsQuery(tables, target);
-  const found = await pool.query<FactsColumns>(text, values);
+  const found = await query<FactsColumns>(pool, text, values);
   const facts = toFacts(found.rows[0], target.runId, now);
   known.remember(target, facts);
   return facts;
