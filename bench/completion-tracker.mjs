@@ -6,25 +6,20 @@
  * quantise latencies to whole seconds and add read load that differs between Worlds.
  * Wrapping `events.create` costs one map lookup per event and is identical for every World.
  */
-const TERMINAL_EVENTS = new Set(['run_completed', 'run_failed', 'run_cancelled']);
+import { onEventWritten } from './event-written.mjs';
+
+export const TERMINAL_EVENTS = new Set(['run_completed', 'run_failed', 'run_cancelled']);
 
 export function trackCompletions(world) {
   const waiting = new Map();
   const finished = new Map();
-  const originalCreate = world.events.create;
-  world.events = {
-    ...world.events,
-    create: async (runId, event, ...rest) => {
-      const result = await originalCreate(runId, event, ...rest);
-      if (TERMINAL_EVENTS.has(event?.eventType)) {
-        const outcome = { status: event.eventType, at: performance.now() };
-        finished.set(runId, outcome);
-        waiting.get(runId)?.(outcome);
-        waiting.delete(runId);
-      }
-      return result;
-    },
-  };
+  onEventWritten(world, (runId, event) => {
+    if (!TERMINAL_EVENTS.has(event?.eventType)) return;
+    const outcome = { status: event.eventType, at: performance.now() };
+    finished.set(runId, outcome);
+    waiting.get(runId)?.(outcome);
+    waiting.delete(runId);
+  });
 
   return {
     /** Resolves with `{ status, at }` when the run's terminal event is written. */

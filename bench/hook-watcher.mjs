@@ -1,3 +1,5 @@
+import { onEventWritten } from './event-written.mjs';
+
 /**
  * Knows when a run's hook exists, by watching the World's `events.create` calls for
  * `hook_created` — the same wrapper technique as completion-tracker.mjs, so waiting for the
@@ -7,20 +9,12 @@
 export function watchHooks(world) {
   const waiting = new Map();
   const created = new Set();
-  const events = world.events;
-  const create = events.create;
-  world.events = {
-    ...events,
-    async create(runId, event, ...rest) {
-      const result = await create.call(events, runId, event, ...rest);
-      if (event?.eventType === 'hook_created') {
-        created.add(runId);
-        waiting.get(runId)?.();
-        waiting.delete(runId);
-      }
-      return result;
-    },
-  };
+  onEventWritten(world, (runId, event) => {
+    if (event?.eventType !== 'hook_created') return;
+    created.add(runId);
+    waiting.get(runId)?.();
+    waiting.delete(runId);
+  });
   return {
     /** Resolves once the run's `hook_created` event is written (stored with its hook). */
     hookCreated(runId) {

@@ -14,10 +14,10 @@ import { join } from 'node:path';
 import { loadWorkflowCode } from '@worldkit/core';
 // Imported before the bundles load, as in worker.mjs (the runtime shares state with them).
 import 'workflow/api';
+import { TERMINAL_EVENTS } from './completion-tracker.mjs';
+import { onEventWritten } from './event-written.mjs';
 import { openListeningSocket } from './listening-socket.mjs';
 import { loadWorldCatalog } from './world-catalog.mjs';
-
-const TERMINAL_EVENTS = new Set(['run_completed', 'run_failed', 'run_cancelled']);
 
 const name = process.argv[2];
 const definition = (await loadWorldCatalog()).get(name);
@@ -32,18 +32,11 @@ const socket = process.env.BENCH_BARE ? undefined : await openListeningSocket();
 const opened = await definition.open({ dataDir, services });
 const { world } = opened;
 
-const events = world.events;
-const create = events.create;
-world.events = {
-  ...events,
-  async create(runId, event, ...rest) {
-    const result = await create.call(events, runId, event, ...rest);
-    if (TERMINAL_EVENTS.has(event?.eventType)) {
-      process.send({ type: 'terminal', runId, status: event.eventType });
-    }
-    return result;
-  },
-};
+onEventWritten(world, (runId, event) => {
+  if (TERMINAL_EVENTS.has(event?.eventType)) {
+    process.send({ type: 'terminal', runId, status: event.eventType });
+  }
+});
 
 const code = loadWorkflowCode({
   world,
