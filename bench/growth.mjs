@@ -26,8 +26,16 @@ export const GROWTH_WORKLOADS = [
  * @param {{ completion(runId: string): Promise<{ status: string, at: number }> }} bench.tracker
  * @param {{ reset(): void, snapshot(): { total: number, byKind: object } }} bench.roundTrips
  * @param {{ reset(): void, snapshot(): { total: number } }} bench.storageCalls
+ * @param {(() => Promise<number>) | undefined} bench.storageBytes what the World's storage holds
  */
-export async function measureGrowth({ workflow, start, tracker, roundTrips, storageCalls }) {
+export async function measureGrowth({
+  workflow,
+  start,
+  tracker,
+  roundTrips,
+  storageCalls,
+  storageBytes,
+}) {
   const results = [];
   let skipping = false;
   for (const workload of GROWTH_WORKLOADS) {
@@ -35,6 +43,8 @@ export async function measureGrowth({ workflow, start, tracker, roundTrips, stor
       results.push({ ...describe(workload), skipped: 'an earlier run did not finish in time' });
       continue;
     }
+    // Measured outside the counted window: the size query is not the World's traffic.
+    const bytesBefore = storageBytes ? await storageBytes() : undefined;
     roundTrips.reset();
     storageCalls.reset();
     const latencies = [];
@@ -61,6 +71,7 @@ export async function measureGrowth({ workflow, start, tracker, roundTrips, stor
     }
     const network = roundTrips.snapshot();
     const storage = storageCalls.snapshot();
+    const bytesAfter = storageBytes ? await storageBytes() : undefined;
     const stepsDone = Math.max(1, latencies.length) * workload.steps;
     const median = latencies.sort((a, b) => a - b)[Math.floor((latencies.length - 1) / 2)];
     results.push({
@@ -71,6 +82,10 @@ export async function measureGrowth({ workflow, start, tracker, roundTrips, stor
       requestsPerStep: latencies.length ? round(network.total / stepsDone, 2) : null,
       requestsByKind: network.byKind,
       storageCallsPerStep: latencies.length ? round(storage.total / stepsDone, 2) : null,
+      bytesStoredPerStep:
+        bytesBefore === undefined || !latencies.length
+          ? null
+          : round((bytesAfter - bytesBefore) / stepsDone, 0),
     });
   }
   return results;

@@ -309,6 +309,15 @@ function goalsSection(report) {
       `${long.toFixed(1)} vs ${short.toFixed(1)}`,
       verdict(long <= short * 1.1),
     ]);
+    const bytesShort = growth?.get('sequence-3')?.bytesStoredPerStep;
+    const bytesLong = growth?.get('sequence-300')?.bytesStoredPerStep;
+    if (typeof bytesShort === 'number' && typeof bytesLong === 'number' && bytesShort > 0) {
+      rows.push([
+        `${name}: bytes stored per step flat in run length (300 vs 3 steps)`,
+        `${kilobytes(bytesLong)} vs ${kilobytes(bytesShort)} KB`,
+        verdict(bytesLong <= bytesShort * 1.1),
+      ]);
+    }
   }
   return [
     '## Goals',
@@ -343,7 +352,9 @@ function growthSection(report) {
         : value;
   const rows = measured.map((name) => {
     const growth = growthOf(report, name);
-    if (!growth) return [name, `failed: ${report.growth[name].failed}`, '', '', '', '', '', '', ''];
+    if (!growth) {
+      return [name, `failed: ${report.growth[name].failed}`, ...Array(10).fill('')];
+    }
     const fan = growth.get(FAN_OUT);
     return [
       name,
@@ -353,6 +364,10 @@ function growthSection(report) {
       ...LENGTHS.map((length) =>
         cell(growth.get(length), growth.get(length)?.requestsPerStep?.toFixed(1)),
       ),
+      ...LENGTHS.map((length) => {
+        const bytes = growth.get(length)?.bytesStoredPerStep;
+        return cell(growth.get(length), typeof bytes === 'number' ? kilobytes(bytes) : 'n/a');
+      }),
       cell(fan, fan?.runLatencyMs === null || !fan ? null : (fan.runLatencyMs / 1000).toFixed(1)),
       cell(fan, fan?.requestsPerStep?.toFixed(1)),
     ];
@@ -377,6 +392,9 @@ function growthSection(report) {
         'requests/step @3',
         'requests/step @30',
         'requests/step @300',
+        'KB stored/step @3',
+        'KB stored/step @30',
+        'KB stored/step @300',
         'fan-out 10+100 s',
         'fan-out requests/step',
       ],
@@ -388,6 +406,10 @@ function growthSection(report) {
     "- **requests/step**: the World's network requests over the steps (SQL statements, Redis",
     '  commands, DynamoDB and SQS requests); flat in the length means the World adds no per-run',
     '  overhead that grows with the log.',
+    "- **KB stored/step**: what the World's storage grew by during the workload, over its steps",
+    '  (as in the main table; n/a: memory only). Flat in the length means stored bytes per step',
+    "  do not grow with the log either. PostgreSQL grows by 8 KB pages, so a 3-step run's figure",
+    '  is mostly page rounding.',
     '- **run_failed** in a fan-out cell: the run failed. On a backend that implements the',
     "  runtime's precondition guard, a wide fan-out can spend the runtime's 48 deliveries",
     '  re-invoking on stale-snapshot refusals; see "Fan-out and the precondition guard" in',

@@ -97,6 +97,7 @@ if (args.growth) {
     tracker,
     roundTrips,
     storageCalls,
+    storageBytes: opened.storageBytes,
   });
   await finish({
     world: definition.name,
