@@ -1,7 +1,6 @@
 import {
   ChangeMessageVisibilityBatchCommand,
   ChangeMessageVisibilityCommand,
-  DeleteMessageCommand,
   type Message,
   ReceiveMessageCommand,
 } from '@aws-sdk/client-sqs';
@@ -14,6 +13,7 @@ import {
 } from '@worldkit/core';
 import { exponentialBackoff } from '@worldkit/provider';
 import type { ResolvedSqsSettings } from '../settings.js';
+import { DeleteBatcher } from './delete-batcher.js';
 import { type DeliveryPlan, hasFollowUp, planDelivery, storeFollowUp } from './delivery-plan.js';
 import type { SqsQueueAddresses } from './queue-setup.js';
 import { SlotPool } from './slot-pool.js';
@@ -57,6 +57,8 @@ export interface PollConsumerSettings {
 export class PollConsumer {
   readonly #pool: SlotPool;
   readonly #followUps = new StoredFollowUps();
+  /** Deletes of settled messages, batched per event-loop turn. */
+  readonly #deletes: DeleteBatcher;
   #loops: Promise<void>[] = [];
   /** Deliveries running now (slots also count messages being received). */
   readonly #inFlight = new Set<Promise<void>>();
@@ -64,6 +66,7 @@ export class PollConsumer {
 
   constructor(private readonly options: PollConsumerSettings) {
     this.#pool = new SlotPool(options.settings.concurrency);
+    this.#deletes = new DeleteBatcher(() => options.connection.client, options.addresses.queueUrl);
     this.#visibilityRefused = createRateLimitedWarning(
       options.logger,
       'could not extend an SQS message visibility; it may be delivered twice',
@@ -208,12 +211,7 @@ export class PollConsumer {
       this.#followUps.add(message.MessageId);
     }
     await reportedSqsCall(outage, 'delete', () =>
-      client.send(
-        new DeleteMessageCommand({
-          QueueUrl: addresses.queueUrl,
-          ReceiptHandle: message.ReceiptHandle,
-        }),
-      ),
+      this.#deletes.delete(message.ReceiptHandle as string),
     );
     this.#followUps.delete(message.MessageId);
     this.options.onSettled(plan);
