@@ -1,4 +1,3 @@
-import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import {
   createConsoleLogger,
   type QueueEnvelope,
@@ -23,6 +22,7 @@ import { IdempotencyWindow } from './idempotency-window.js';
 import { encodeBody } from './message-body.js';
 import { errorMessage, PollConsumer } from './poll-consumer.js';
 import type { SqsQueueAddresses } from './queue-setup.js';
+import { SendBatcher } from './send-batcher.js';
 import { SlotPool } from './slot-pool.js';
 import { SqsConnection } from './sqs-connection.js';
 import { createSqsOutageReport, reportedSqsCall, SqsUnreachableError } from './sqs-outage.js';
@@ -80,6 +80,11 @@ export function createSqsQueue(
   let closing: Promise<void> | undefined;
   // Bounds Lambda batches too: records of one invocation run at most `concurrency` at once.
   const recordSlots = new SlotPool(resolved.concurrency);
+  // Sends of one event-loop turn share a SendMessageBatch (a fan-out's step messages).
+  const sends = new SendBatcher(
+    () => connection.client,
+    async () => (await connection.addresses()).queueUrl,
+  );
 
   const settle = (plan: DeliveryPlan) => {
     const key = idempotencyKeyOf(plan.envelope);
@@ -95,14 +100,7 @@ export function createSqsQueue(
     const dueAt = typeof envelope?.notBefore === 'number' ? envelope.notBefore : now;
     if (key !== undefined && !keys.claim(key, dueAt, now)) return { accepted: false };
     try {
-      const { queueUrl } = await connection.addresses();
-      await connection.client.send(
-        new SendMessageCommand({
-          QueueUrl: queueUrl,
-          MessageBody: encodeBody(envelope),
-          DelaySeconds: sqsDelaySeconds(options.delaySeconds),
-        }),
-      );
+      await sends.send(encodeBody(envelope), sqsDelaySeconds(options.delaySeconds));
     } catch (error) {
       if (key !== undefined) keys.release(key);
       throw error;
