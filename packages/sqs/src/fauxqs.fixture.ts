@@ -45,3 +45,18 @@ export function fauxqsSettings(
 export function fauxqsClient(server: RunningFauxqs): SQSClient {
   return new SQSClient({ endpoint: server.endpoint, region: server.region });
 }
+
+/** A client on fauxqs that counts its requests by command name (`requests`). */
+export function countingFauxqsClient(server: RunningFauxqs) {
+  const client = fauxqsClient(server);
+  const requests = new Map<string, number>();
+  client.middlewareStack.add(
+    (next, context) => (args) => {
+      const name = String(context.commandName);
+      requests.set(name, (requests.get(name) ?? 0) + 1);
+      return next(args);
+    },
+    { step: 'initialize', name: 'countRequests' },
+  );
+  return { client, requests };
+}

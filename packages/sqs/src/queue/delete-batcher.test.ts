@@ -6,25 +6,15 @@ import {
   SendMessageBatchCommand,
 } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
-import { fauxqsClient, uniqueQueueName, useFauxqs } from '../fauxqs.fixture.js';
+import {
+  countingFauxqsClient,
+  fauxqsClient,
+  uniqueQueueName,
+  useFauxqs,
+} from '../fauxqs.fixture.js';
 import { DeleteBatcher } from './delete-batcher.js';
 
 const fauxqs = useFauxqs();
-
-/** A client that counts its requests by command. */
-function countedClient() {
-  const client = fauxqsClient(fauxqs.server);
-  const requests = new Map<string, number>();
-  client.middlewareStack.add(
-    (next, context) => (args) => {
-      const name = String(context.commandName);
-      requests.set(name, (requests.get(name) ?? 0) + 1);
-      return next(args);
-    },
-    { step: 'initialize', name: 'countRequests' },
-  );
-  return { client, requests };
-}
 
 /** A fresh queue holding `count` messages, all received (in flight): their receipt handles. */
 async function receivedMessages(count: number) {
@@ -69,7 +59,7 @@ async function messagesLeft(queueUrl: string): Promise<number> {
 describe('deletes of settled messages', () => {
   it('asked for in one turn are sent as DeleteMessageBatch requests of up to ten', async () => {
     const { queueUrl, handles } = await receivedMessages(12);
-    const { client, requests } = countedClient();
+    const { client, requests } = countingFauxqsClient(fauxqs.server);
     const deletes = new DeleteBatcher(() => client, queueUrl);
     await Promise.all(handles.map((handle) => deletes.delete(handle)));
     expect(Object.fromEntries(requests)).toEqual({ DeleteMessageBatchCommand: 2 });

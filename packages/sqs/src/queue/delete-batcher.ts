@@ -1,4 +1,5 @@
 import { DeleteMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { type BatchEntryFailure, settleBatchEntries } from './batch-entry-failure.js';
 
 /** SQS's limit on entries per DeleteMessageBatch. */
 const MAX_ENTRIES = 10;
@@ -45,7 +46,7 @@ export class DeleteBatcher {
   }
 
   async #send(batch: PendingDelete[]): Promise<void> {
-    let failed: Map<string, { Code?: string; Message?: string; SenderFault?: boolean }>;
+    let failures: BatchEntryFailure[] | undefined;
     try {
       const answer = await this.client().send(
         new DeleteMessageBatchCommand({
@@ -56,26 +57,11 @@ export class DeleteBatcher {
           })),
         }),
       );
-      failed = new Map((answer.Failed ?? []).map((failure) => [failure.Id ?? '', failure]));
+      failures = answer.Failed;
     } catch (error) {
       for (const entry of batch) entry.reject(error);
       return;
     }
-    batch.forEach((entry, index) => {
-      const failure = failed.get(String(index));
-      if (!failure) {
-        entry.resolve();
-        return;
-      }
-      const error = new Error(
-        failure.Message ?? `SQS did not delete the message (${failure.Code})`,
-      );
-      Object.assign(error, {
-        name: failure.Code ?? 'DeleteMessageBatchEntryFailed',
-        $fault: failure.SenderFault === false ? 'server' : 'client',
-        $metadata: { httpStatusCode: failure.SenderFault === false ? 500 : 400 },
-      });
-      entry.reject(error);
-    });
+    settleBatchEntries(batch, failures, 'delete the message');
   }
 }

@@ -5,25 +5,23 @@ import {
   ReceiveMessageCommand,
 } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
-import { fauxqsClient, uniqueQueueName, useFauxqs } from '../fauxqs.fixture.js';
+import {
+  countingFauxqsClient,
+  fauxqsClient,
+  uniqueQueueName,
+  useFauxqs,
+} from '../fauxqs.fixture.js';
 import { SendBatcher } from './send-batcher.js';
 
 const fauxqs = useFauxqs();
 
 /** A fresh queue and a batcher on it whose client counts requests by command. */
 async function batcherOnNewQueue() {
-  const client = fauxqsClient(fauxqs.server);
+  const { client, requests } = countingFauxqsClient(fauxqs.server);
   const { QueueUrl } = await client.send(new CreateQueueCommand({ QueueName: uniqueQueueName() }));
   const queueUrl = QueueUrl as string;
-  const requests = new Map<string, number>();
-  client.middlewareStack.add(
-    (next, context) => (args) => {
-      const name = String(context.commandName);
-      requests.set(name, (requests.get(name) ?? 0) + 1);
-      return next(args);
-    },
-    { step: 'initialize', name: 'countRequests' },
-  );
+  // Counting starts after the queue exists: only the batcher's requests are asserted.
+  requests.clear();
   const sends = new SendBatcher(
     () => client,
     async () => queueUrl,

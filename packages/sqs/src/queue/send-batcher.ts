@@ -1,4 +1,5 @@
 import { SendMessageBatchCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { type BatchEntryFailure, settleBatchEntries } from './batch-entry-failure.js';
 
 /** SQS's limit on entries per SendMessageBatch. */
 const MAX_ENTRIES = 10;
@@ -80,7 +81,7 @@ export class SendBatcher {
         .then(() => only.resolve(), only.reject);
       return;
     }
-    let failed: Map<string, { Code?: string; Message?: string; SenderFault?: boolean }>;
+    let failures: BatchEntryFailure[] | undefined;
     try {
       const answer = await this.client().send(
         new SendMessageBatchCommand({
@@ -92,26 +93,11 @@ export class SendBatcher {
           })),
         }),
       );
-      failed = new Map((answer.Failed ?? []).map((failure) => [failure.Id ?? '', failure]));
+      failures = answer.Failed;
     } catch (error) {
       for (const entry of batch) entry.reject(error);
       return;
     }
-    batch.forEach((entry, index) => {
-      const failure = failed.get(String(index));
-      if (!failure) {
-        entry.resolve();
-        return;
-      }
-      const error = new Error(
-        failure.Message ?? `SQS did not accept the message (${failure.Code})`,
-      );
-      Object.assign(error, {
-        name: failure.Code ?? 'SendMessageBatchEntryFailed',
-        $fault: failure.SenderFault === false ? 'server' : 'client',
-        $metadata: { httpStatusCode: failure.SenderFault === false ? 500 : 400 },
-      });
-      entry.reject(error);
-    });
+    settleBatchEntries(batch, failures, 'accept the message');
   }
 }
