@@ -31,7 +31,7 @@ import {
 } from './entity-items.js';
 import { newUlid } from './event-ids.js';
 import { EventWrite, readRun } from './event-write.js';
-import { hookKey, type ItemKey, runKey, stepKey, tokenKey, waitKey } from './keys.js';
+import { hookKey, type ItemKey, isTokenKey, runKey, stepKey, tokenKey, waitKey } from './keys.js';
 import type { ItemChange, KnownRunItems } from './known-run-items.js';
 import type { PendingWrite, RunWriteBatcher } from './run-write-batcher.js';
 
@@ -244,7 +244,7 @@ async function snapshotOf(
   mayRemember: boolean,
   creatingRun = false,
 ): Promise<Awaited<ReturnType<typeof readRun>> & { remembered: boolean }> {
-  const readsToken = keys.some((key) => key.pk.startsWith('TOKEN#'));
+  const readsToken = keys.some(isTokenKey);
   if (mayRemember && !readsToken) {
     const snapshot = known.snapshot(runId, keys, absentIfUnknown);
     if (snapshot) return { ...snapshot, remembered: true };

@@ -36,6 +36,8 @@ export const eventKey = (runId: string, eventId: string) => ({
 });
 /** One per live token: the item whose existence makes a token unique across runs. */
 export const tokenKey = (token: string) => ({ pk: `TOKEN#${token}`, sk: '#TOKEN' });
+/** A hook token item: global, not in any run's partition (so never covered by a run's guard). */
+export const isTokenKey = (key: { pk: string }) => key.pk.startsWith('TOKEN#');
 
 /** Partition keys of the `lookup` index, by what they look up. */
 export const lookup = {
