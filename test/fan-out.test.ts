@@ -174,10 +174,14 @@ describe('a run awaiting 10 and then 100 steps at once (precondition guard off)'
     ).toBeLessThan(0.05);
   }, 320_000);
 
-  // Two processes on one table and queue: writes of one run from different processes still
-  // contend for the run's write guard (the in-process queue cannot order them), so this
-  // measures what that costs. It asserts that the run completes and prints the share.
-  it('completes every step on DynamoDB + SQS with two worker processes, and prints the cancelled share', async () => {
+  // Two processes on one table and queue: the in-process queue cannot order writers in
+  // different processes, so step events take log positions instead of racing for the run's
+  // write guard (packages/dynamodb/src/storage/sequenced-events.ts). What is still cancelled:
+  // a process's first guarded write after the other one took positions (once per process and
+  // contention window), and the two processes' replays creating the same steps at once (a real
+  // conflict: one wins, the other finds them created). Over about 40 transactions that is 2 to
+  // 7 (5-13 %) here; with one guard per run, as before, it was 35-50 %.
+  it('completes every step on DynamoDB + SQS with two worker processes and under 20 % of transactions cancelled', async () => {
     const env = {
       REL_COMPOSITION: 'dynamodb-sqs',
       REL_DYNAMODB_ENDPOINT: servers.dynamodb.endpoint,
@@ -202,7 +206,17 @@ describe('a run awaiting 10 and then 100 steps at once (precondition guard off)'
       cancelled: (started.cancelled ?? 0) + (other.cancelled ?? 0),
     };
     report(result);
+    const postgres = results.get('postgres');
+    if (postgres) {
+      console.log(
+        `fan-out: DynamoDB + SQS with 2 processes took ${(result.durationMs / postgres.durationMs).toFixed(1)}x as long as PostgreSQL with 1`,
+      );
+    }
     expect(result).toMatchObject({ status: 'completed', completedSteps: 110 });
     expect(result.transactions, 'transactions counted in both processes').toBeGreaterThan(0);
+    expect(
+      (result.cancelled ?? 0) / (result.transactions ?? 1),
+      `share of cancelled transactions in both processes (reasons: ${JSON.stringify({ ...started.reasons, ...other.reasons })})`,
+    ).toBeLessThan(0.2);
   }, 640_000);
 });

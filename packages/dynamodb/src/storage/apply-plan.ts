@@ -1,4 +1,5 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { isTerminalWorkflowRunStatus } from '@workflow/world';
 import type { EntityWrite } from '@worldkit/core';
 import type { TableHandle } from '../connection/lazy-table.js';
 import type { TransactItem } from './commit-write.js';
@@ -97,6 +98,7 @@ export async function addEntityWrite(
       if ('output' in update) item.output = write.encode(update.output);
       if (update.error) item.error = write.encode(update.error);
       Object.assign(item, runIndexKeys(item));
+      if (isTerminalWorkflowRunStatus(item.status)) write.endRun();
       // runIndexKeys leaves the active-runs key undefined for an ended run: drop it.
       if (item.gsi5pk === undefined) {
         delete item.gsi5pk;
@@ -123,6 +125,7 @@ export async function addEntityWrite(
           specVersion: step.specVersion,
           createdAt: ms(step.createdAt),
           updatedAt: ms(step.createdAt),
+          rev: 0,
           lsi1sk: `${STEP_PREFIX}${newUlid()}`,
           gsi1pk: lookup.step(step.stepId),
           gsi1sk: '#',
@@ -144,7 +147,12 @@ export async function addEntityWrite(
       if (update.error) item.error = write.encode(update.error);
       if (update.retryAfter) item.retryAfter = ms(update.retryAfter);
       else if (update.retryAfter === null) delete item.retryAfter;
-      write.put(item);
+      // Conditional on the step as read: reserved writes of one step (`create-event.ts`) do not
+      // share the run's guard, and this keeps them from overwriting each other.
+      const read = loaded.step?.rev;
+      item.rev = (read ?? 0) + 1;
+      if (read === undefined) write.put(item, 'attribute_not_exists(rev)');
+      else write.put(item, 'rev = :rev', undefined, { ':rev': read });
       written.step = item;
       return;
     }

@@ -95,6 +95,9 @@ function estimateBytes(item: TransactItem): number {
  * chunks are invisible until the transaction that writes the entities referencing them
  * commits, and they are deleted again if it does not. A crash in between leaves unreferenced
  * chunks in the owner's partition, never a reference to a missing chunk.
+ *
+ * `beforeTransaction` runs after the chunks are written and right before the transaction (a
+ * reserved write takes its log positions there, so they stay open for one round trip only).
  */
 export async function commitWrite(
   documents: DynamoDBDocumentClient,
@@ -102,6 +105,7 @@ export async function commitWrite(
   partition: string,
   items: TransactItem[],
   blobs: BlobPlan,
+  beforeTransaction?: () => Promise<void>,
 ): Promise<void> {
   const chunks = blobChunkItems(partition, blobs);
   const chunkBytes = blobs.totalBytes;
@@ -111,6 +115,7 @@ export async function commitWrite(
     itemBytes + chunkBytes + chunks.length * 200 <= MAX_TRANSACTION_BYTES;
   if (fits) {
     const chunkPuts = chunks.map((Item): TransactItem => ({ Put: { TableName: table, Item } }));
+    await beforeTransaction?.();
     await transact(documents, [...items, ...chunkPuts]);
     return;
   }
@@ -129,6 +134,7 @@ export async function commitWrite(
         }),
       );
     }
+    await beforeTransaction?.();
     await transact(documents, items);
   } catch (error) {
     await Promise.allSettled(
@@ -173,12 +179,16 @@ const MAX_ATTEMPTS = 40;
  * Runs `attempt` until it does not throw `StaleWrite`, with jittered backoff. Contention is per
  * run (or per hook token), so a few writers resolve within a handful of rounds.
  */
-export async function retryStaleWrites<T>(attempt: () => Promise<T>): Promise<T> {
+export async function retryStaleWrites<T>(
+  attempt: () => Promise<T>,
+  onLost?: () => void,
+): Promise<T> {
   for (let round = 1; ; round++) {
     try {
       return await attempt();
     } catch (error) {
       if (!(error instanceof StaleWrite)) throw error;
+      onLost?.();
       if (round >= MAX_ATTEMPTS) {
         throw new WorkflowWorldError(
           `DynamoDB write kept losing to concurrent writers after ${MAX_ATTEMPTS} attempts (${error.message}); try again`,

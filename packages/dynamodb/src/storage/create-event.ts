@@ -19,7 +19,6 @@ import { addEntityWrite, type LoadedItems, type WrittenItems } from './apply-pla
 import { readSnapshot, retryStaleWrites } from './commit-write.js';
 import {
   type HookItem,
-  type LogItem,
   type RunItem,
   type StepItem,
   type TokenItem,
@@ -30,9 +29,10 @@ import {
   type WaitItem,
 } from './entity-items.js';
 import { newUlid } from './event-ids.js';
-import { EventWrite, readRun } from './event-write.js';
+import { EventWrite, markerOf, readRun } from './event-write.js';
 import { hookKey, type ItemKey, isTokenKey, runKey, stepKey, tokenKey, waitKey } from './keys.js';
 import type { ItemChange, KnownRunItems } from './known-run-items.js';
+import { provenMarker } from './proven-marker.js';
 import type { PendingWrite, RunWriteBatcher } from './run-write-batcher.js';
 
 type AnyEventRequest = CreateEventRequest | RunCreatedEventRequest;
@@ -59,19 +59,30 @@ export function createEvent(
 ): Promise<EventResult> {
   if (runId) return batcher.submit(runId, data, params);
   const newRunId = data.eventType === 'run_created' ? `wrun_${newUlid()}` : '';
-  return writeEvent(handle, known, runId, newRunId, data, params);
+  return writeEvent(handle, known, undefined, runId, newRunId, data, params);
 }
 
-/** Writes a batch the run's queue handed over (run-write-batcher.ts), settling each write. */
+/**
+ * Writes a batch the run's queue handed over (run-write-batcher.ts), settling each write.
+ * Step events are written as reserved writes (`writeReserved`) when this process did not write
+ * the run last, or lost its write guard to another process lately: they take log positions
+ * instead of the guard, so writers in several processes do not cancel each other's
+ * transactions (`sequenced-events.ts`).
+ */
 export async function writePending(
   handle: TableHandle,
   known: KnownRunItems,
+  contended: ContendedRuns,
   runId: string,
   batch: PendingWrite[],
 ): Promise<void> {
   const [only] = batch;
-  if (batch.length === 1 && only) {
-    await writeEvent(handle, known, runId, runId, only.data, only.params).then(
+  const reservableBatch = batch.every((pending) => reservable(pending));
+  // Under the guard a process that wrote the run last needs one request (`known-run-items.ts`);
+  // one that did not would read and race whoever did, so it takes positions instead.
+  const reserve = reservableBatch && (contended.has(runId) || !known.has(runId));
+  if (batch.length === 1 && only && !reservableBatch) {
+    await writeEvent(handle, known, contended, runId, runId, only.data, only.params).then(
       only.resolve,
       only.reject,
     );
@@ -79,7 +90,19 @@ export async function writePending(
   }
   let outcomes: Array<{ result: EventResult } | { error: unknown }>;
   try {
-    outcomes = await writeBatch(handle, known, runId, batch);
+    const guarded = reserve
+      ? 'lost'
+      : await writeBatch(handle, known, contended, runId, batch, reservableBatch);
+    const settled =
+      guarded === 'lost' ? await writeReserved(handle, known, contended, runId, batch) : guarded;
+    // A run that cannot take positions (ended, or older than sequenced ids) is written under
+    // the guard, which never gives up with 'lost' when not asked to.
+    outcomes =
+      settled ??
+      ((await writeBatch(handle, known, contended, runId, batch, false)) as Exclude<
+        Awaited<ReturnType<typeof writeBatch>>,
+        'lost'
+      >);
   } catch (error) {
     for (const pending of batch) pending.reject(error);
     return;
@@ -89,6 +112,65 @@ export async function writePending(
     if ('error' in outcome) pending.reject(outcome.error);
     else pending.resolve(outcome.result);
   });
+}
+
+/**
+ * How long a run counts as written from several processes after its guard was last lost.
+ * Within it, its step events take positions (one more request each, never cancelled); after
+ * it, they try the guard again (one request when this process wrote the run last).
+ */
+export const CONTENDED_FOR_MS = 10_000;
+
+/** Runs whose write guard this process lost lately (see `CONTENDED_FOR_MS`). */
+export class ContendedRuns {
+  readonly #lostAt = new Map<string, number>();
+
+  lost(runId: string): void {
+    this.#lostAt.delete(runId);
+    this.#lostAt.set(runId, Date.now());
+    // Oldest first: drop what has expired, and never keep more than a bounded number.
+    for (const [id, at] of this.#lostAt) {
+      if (this.#lostAt.size <= 1_000 && Date.now() - at < CONTENDED_FOR_MS) break;
+      this.#lostAt.delete(id);
+    }
+  }
+
+  has(runId: string): boolean {
+    const at = this.#lostAt.get(runId);
+    return at !== undefined && Date.now() - at < CONTENDED_FOR_MS;
+  }
+}
+
+/**
+ * Step events a step worker sends (no `stateUpdatedAt`): their conditions are on their own step
+ * item (`rev`), the run's end is checked when positions are taken, and they move the run's
+ * marker there. Creates from a replay carry `stateUpdatedAt` and stay under the guard, which
+ * checks the marker exactly.
+ */
+function reservable(pending: PendingWrite): boolean {
+  return pending.data.eventType.startsWith('step_') && pending.params?.stateUpdatedAt === undefined;
+}
+
+/**
+ * The batch as one reserved write, decided on a fresh read; undefined when the run cannot take
+ * one (not found, ended, or older than sequenced ids): then it goes under the guard.
+ */
+async function writeReserved(
+  handle: TableHandle,
+  known: KnownRunItems,
+  contended: ContendedRuns,
+  runId: string,
+  batch: PendingWrite[],
+): Promise<Array<{ result: EventResult } | { error: unknown }> | undefined> {
+  // A reserved write moves the guard without this process knowing where to.
+  known.forget(runId);
+  return retryStaleWrites(
+    async () => {
+      const staged = await stageBatch(handle, known, runId, batch, false, true);
+      return staged === 'guard' ? undefined : staged;
+    },
+    () => contended.lost(runId),
+  );
 }
 
 /** One write of a batch, decided and staged into the shared transaction. */
@@ -109,24 +191,33 @@ interface Staged {
 async function writeBatch(
   handle: TableHandle,
   known: KnownRunItems,
+  contended: ContendedRuns,
   runId: string,
   batch: PendingWrite[],
-): Promise<Array<{ result: EventResult } | { error: unknown }>> {
+  reservable: boolean,
+): Promise<Array<{ result: EventResult } | { error: unknown }> | 'lost'> {
   // After anything but a clean commit on remembered items, every later attempt reads.
   let mayRemember = true;
-  return retryStaleWrites(async () => {
-    for (;;) {
-      const remembering = mayRemember;
-      mayRemember = false;
-      const staged = await stageBatch(handle, known, runId, batch, remembering);
-      if (staged) return staged;
-    }
-  });
+  let attempts = 0;
+  return retryStaleWrites(
+    async () => {
+      // Lost to another process: a batch that can take positions stops racing for the guard.
+      if (attempts++ > 0 && reservable) return 'lost' as const;
+      for (;;) {
+        const remembering = mayRemember;
+        mayRemember = false;
+        const staged = await stageBatch(handle, known, runId, batch, remembering, false);
+        if (staged && staged !== 'guard') return staged;
+      }
+    },
+    () => contended.lost(runId),
+  );
 }
 
 /**
- * One attempt of `writeBatch`; undefined when it was decided on remembered items and must be
- * decided again on a read (a refusal, or nothing to write: only a commit proves them current).
+ * One attempt of `writeBatch` (or, `reserved`, of `writeReserved`); undefined when it was
+ * decided on remembered items and must be decided again on a read (a refusal, or nothing to
+ * write: only a commit proves them current); 'guard' when a reserved write is not possible.
  */
 async function stageBatch(
   handle: TableHandle,
@@ -134,24 +225,32 @@ async function stageBatch(
   runId: string,
   batch: PendingWrite[],
   mayRemember: boolean,
-): Promise<Array<{ result: EventResult } | { error: unknown }> | undefined> {
+  reserved: boolean,
+): Promise<Array<{ result: EventResult } | { error: unknown }> | 'guard' | undefined> {
   const now = Date.now();
   const keys = batch.flatMap((pending) => targetKeys(runId, pending.data));
-  const { run, log, extra, remembered } = await snapshotOf(
-    handle,
-    known,
-    runId,
-    keys,
-    batch.map((pending) => guessedAbsent(pending.data)),
-    mayRemember,
-  );
-  const write = new EventWrite(handle, runId, log, now, undefined);
+  const { run, log, extra, remembered } = reserved
+    ? { ...(await readRun(handle, runId, keys)), remembered: false }
+    : await snapshotOf(
+        handle,
+        known,
+        runId,
+        keys,
+        batch.map((pending) => guessedAbsent(pending.data)),
+        mayRemember,
+      );
+  if (reserved && (!run || !log || log.lastSeq === undefined || log.endedAt !== undefined)) {
+    return 'guard';
+  }
+  const write = new EventWrite(handle, runId, log, now, undefined, reserved);
   const outcomes: Array<Staged | { error: unknown }> = [];
   for (const [index, pending] of batch.entries()) {
-    const current = log && { ...log, externalUpdateAt: write.marker };
-    const { facts, loaded } = factsFromItems(runId, pending.data, now, run, current, [
-      extra[index],
-    ]);
+    // Moved by an earlier event of this batch, the marker is proven; as read, it is checked.
+    const marker =
+      write.marker === markerOf(log)
+        ? await provenMarker(handle, runId, log, pending.params?.stateUpdatedAt)
+        : write.marker;
+    const { facts, loaded } = factsFromItems(runId, pending.data, now, run, marker, [extra[index]]);
     const decided = decide(facts, { runId, event: pending.data, params: pending.params });
     if (decided.kind === 'reject') {
       if (remembered) return undefined;
@@ -166,7 +265,9 @@ async function stageBatch(
     outcomes.push({ plan: decided, loaded, written, events });
   }
   if (write.items.length === 0 && remembered) return undefined;
-  if (write.items.length > 0) {
+  if (write.items.length > 0 && reserved) {
+    await write.commit();
+  } else if (write.items.length > 0) {
     await commitAndRemember(known, write, () =>
       outcomes.flatMap((outcome) =>
         'error' in outcome ? [] : changesOf(outcome.plan, outcome.loaded, outcome.written),
@@ -190,6 +291,7 @@ async function stageBatch(
 function writeEvent(
   handle: TableHandle,
   known: KnownRunItems,
+  contended: ContendedRuns | undefined,
   runId: string | null,
   targetRunId: string,
   data: AnyEventRequest,
@@ -197,28 +299,31 @@ function writeEvent(
 ): Promise<EventResult> {
   // After anything but a clean commit on remembered items, every later attempt reads.
   let mayRemember = true;
-  return retryStaleWrites(async () => {
-    for (;;) {
-      const remembering = mayRemember;
-      mayRemember = false;
-      const now = Date.now();
-      const { facts, loaded, log, remembered } = runId
-        ? await loadFacts(handle, known, targetRunId, data, now, remembering)
-        : {
-            facts: { now: new Date(now), runId: targetRunId },
-            loaded: {},
-            log: undefined,
-            remembered: false,
-          };
-      const decided = decide(facts, { runId, event: data, params });
-      // A refusal is never given on remembered items: read them and decide again.
-      if (decided.kind === 'reject' && remembered) continue;
-      const plan = acceptedOrThrow(decided);
-      const write = new EventWrite(handle, plan.runId, log, now, params);
-      const applied = await applyPlan(handle, known, write, loaded, plan, remembered);
-      if (applied) return applied.result;
-    }
-  });
+  return retryStaleWrites(
+    async () => {
+      for (;;) {
+        const remembering = mayRemember;
+        mayRemember = false;
+        const now = Date.now();
+        const { facts, loaded, log, remembered } = runId
+          ? await loadFacts(handle, known, targetRunId, data, params, now, remembering)
+          : {
+              facts: { now: new Date(now), runId: targetRunId },
+              loaded: {},
+              log: undefined,
+              remembered: false,
+            };
+        const decided = decide(facts, { runId, event: data, params });
+        // A refusal is never given on remembered items: read them and decide again.
+        if (decided.kind === 'reject' && remembered) continue;
+        const plan = acceptedOrThrow(decided);
+        const write = new EventWrite(handle, plan.runId, log, now, params);
+        const applied = await applyPlan(handle, known, write, loaded, plan, remembered);
+        if (applied) return applied.result;
+      }
+    },
+    runId ? () => contended?.lost(runId) : undefined,
+  );
 }
 
 /**
@@ -279,7 +384,7 @@ async function commitAndRemember(
     known.forget(write.runId);
     return;
   }
-  known.wrote(write.runId, write.previousEventId, write.logAfter, runItem, changed);
+  known.wrote(write.runId, write.previousGuard, write.logAfter, runItem, changed);
 }
 
 /** The items a committed plan put or deleted, as `KnownRunItems` records them. */
@@ -331,6 +436,7 @@ async function loadFacts(
   known: KnownRunItems,
   runId: string,
   data: AnyEventRequest,
+  params: CreateEventParams | undefined,
   now: number,
   mayRemember: boolean,
 ): Promise<{
@@ -350,7 +456,8 @@ async function loadFacts(
     data.eventType === 'run_created',
   );
   const { run, log, remembered } = snapshot;
-  const { facts, loaded } = factsFromItems(runId, data, now, run, log, snapshot.extra);
+  const marker = await provenMarker(handle, runId, log, params?.stateUpdatedAt);
+  const { facts, loaded } = factsFromItems(runId, data, now, run, marker, snapshot.extra);
   const [, token] = snapshot.extra;
   if (run && token) {
     const holder = token as unknown as TokenItem;
@@ -364,13 +471,13 @@ async function loadFacts(
   return { facts, loaded, log, remembered };
 }
 
-/** The facts `decide` reads, from the run, its guard and the targeted item (token aside). */
+/** The facts `decide` reads, from the run, its marker and the targeted item (token aside). */
 function factsFromItems(
   runId: string,
   data: AnyEventRequest,
   now: number,
   run: RunItem | undefined,
-  log: LogItem | undefined,
+  marker: number | undefined,
   extra: Array<Record<string, unknown> | undefined>,
 ): { facts: EventFacts; loaded: LoadedItems } {
   const family = data.eventType.slice(0, 4);
@@ -381,7 +488,7 @@ function factsFromItems(
   facts.run = {
     status: run.status,
     specVersion: run.specVersion,
-    externalUpdateAt: log?.externalUpdateAt,
+    externalUpdateAt: marker,
   };
   const [target] = extra;
   if (family === 'step' && target) {

@@ -14,7 +14,7 @@ import type { SetupReport } from '../connection/setup-table.js';
 import { INDEX } from '../connection/table-definition.js';
 import { blobLoader } from '../encoding/blob-items.js';
 import { type DynamoDbSettings, resolveDynamoDbSettings } from '../settings.js';
-import { createEvent, writePending } from './create-event.js';
+import { ContendedRuns, createEvent, writePending } from './create-event.js';
 import {
   type EventItem,
   type HookItem,
@@ -29,7 +29,6 @@ import {
 import {
   ALL_RUNS,
   activeRunsOfDeployment,
-  EVENT_PREFIX,
   eventKey,
   HOOK_PREFIX,
   hookKey,
@@ -45,6 +44,7 @@ import {
 import { KnownRunItems } from './known-run-items.js';
 import { pageRequest, queryPage, toEntityPage } from './pagination.js';
 import { RunWriteBatcher } from './run-write-batcher.js';
+import { queryRunLog } from './sequenced-events.js';
 
 type ResolveData = 'all' | 'none' | undefined;
 
@@ -80,8 +80,9 @@ export function createDynamoDbStorage(settings: DynamoDbSettings = {}): DynamoDb
 function storageOn(table: LazyTable): DynamoDbStorage {
   // Items of the runs this instance wrote last: most event writes skip their snapshot read.
   const known = new KnownRunItems();
+  const contended = new ContendedRuns();
   const batcher = new RunWriteBatcher((runId, batch) =>
-    writePending(table.get(), known, runId, batch),
+    writePending(table.get(), known, contended, runId, batch),
   );
   const withData = (resolveData: ResolveData) => resolveData !== 'none';
   const loaderFor = (handle: TableHandle, runId: string) =>
@@ -209,27 +210,16 @@ function storageOn(table: LazyTable): DynamoDbStorage {
     }) as Storage['steps']['list'],
   };
 
-  /** Events of a run straight from its partition (consistent, in commit order). */
+  /** Events of a run straight from its partition (consistent, in log order). */
   const listRunEvents = async (
     runId: string,
     params: { pagination?: PaginationOptions; resolveData?: ResolveData },
   ): Promise<PaginatedResponse<Event>> => {
     const handle = await table.ready();
-    const page = await queryPage(
-      handle.documents,
-      {
-        TableName: handle.table,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': runPartition(runId), ':prefix': EVENT_PREFIX },
-        ConsistentRead: true,
-      },
-      pageRequest(params.pagination, 'asc'),
-    );
+    const page = await queryRunLog(handle, runId, pageRequest(params.pagination, 'asc'));
     const load = loaderFor(handle, runId);
     const data = await Promise.all(
-      page.items.map((item) =>
-        toEvent(item as unknown as EventItem, withData(params.resolveData), load),
-      ),
+      page.items.map((item) => toEvent(item, withData(params.resolveData), load)),
     );
     return { data, cursor: page.cursor, hasMore: page.hasMore };
   };
@@ -242,7 +232,8 @@ function storageOn(table: LazyTable): DynamoDbStorage {
     async get(runId, eventId, params) {
       const handle = await table.ready();
       const item = await getItem<EventItem>(handle, eventKey(runId, eventId));
-      if (!item) {
+      // A void position (`sequenced-events.ts`) holds no event.
+      if (item?.entity !== 'event') {
         throw new WorkflowWorldError(`Event "${eventId}" in run "${runId}" not found`, {
           status: 404,
         });

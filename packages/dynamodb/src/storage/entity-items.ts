@@ -64,13 +64,28 @@ export interface RunItem extends BaseItem {
 export interface LogItem extends BaseItem {
   entity: 'log';
   runId: string;
+  /** Id of the last event a guarded write added (the guard itself on runs without `lastSeq`). */
   lastEventId: string;
+  /** Positions taken: events written, and positions reserved (some closed as void). */
   eventCount: number;
   /**
-   * ULID time of the run's newest external `step_completed` / `hook_received` (one written
-   * without `stateUpdatedAt`); absent until the first one. See `state-guard.ts`.
+   * The run's last taken log position (`sequenced-events.ts`): the write guard of runs created
+   * since event ids were sequenced. Absent on older runs, whose guard is `lastEventId`.
+   */
+  lastSeq?: number;
+  /** What a sequenced event id's time part counts from (`event-ids.ts`). */
+  idBase?: number;
+  /**
+   * Position of the run's newest external `step_completed` / `hook_received` (one written
+   * without `stateUpdatedAt`), on sequenced runs. See `state-guard.ts`.
+   */
+  externalSeq?: number;
+  /**
+   * ULID time of the newest external event, on runs without `lastSeq`. See `state-guard.ts`.
    */
   externalUpdateAt?: number;
+  /** Set by the write that ends the run: no position is reserved after it. */
+  endedAt?: number;
 }
 
 export interface StepItem extends BaseItem {
@@ -89,6 +104,12 @@ export interface StepItem extends BaseItem {
   specVersion?: number;
   createdAt: number;
   updatedAt: number;
+  /**
+   * Bumped by every write of the step; each update is conditional on the value it read, so
+   * writers that do not share the run's write guard (reserved writes) cannot overwrite each
+   * other. Absent on steps written before it existed.
+   */
+  rev?: number;
   lsi1sk: string;
   gsi1pk: string;
   gsi1sk: string;
@@ -132,6 +153,10 @@ export interface EventItem extends BaseItem {
   entity: 'event';
   runId: string;
   eventId: string;
+  /** Position in the run's log, on sequenced runs (`sequenced-events.ts`). */
+  seq?: number;
+  /** Written without `stateUpdatedAt` by a step worker or hook delivery (`state-guard.ts`). */
+  external?: boolean;
   eventType: Event['eventType'];
   correlationId?: string;
   eventData?: string;
@@ -140,6 +165,17 @@ export interface EventItem extends BaseItem {
   occurredAt?: number;
   gsi1pk?: string;
   gsi1sk?: string;
+}
+
+/**
+ * A log position that will never hold an event: its reserved write failed, or a reader closed
+ * it after waiting for it (`sequenced-events.ts`). Readers skip it.
+ */
+export interface VoidItem extends BaseItem {
+  entity: 'void';
+  runId: string;
+  eventId: string;
+  seq: number;
 }
 
 /** The run's index keys for its current status (the active-runs key disappears when it ends). */

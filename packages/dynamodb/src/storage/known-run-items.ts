@@ -1,4 +1,5 @@
 import type { LogItem, RunItem } from './entity-items.js';
+import { guardValueOf } from './event-write.js';
 import type { ItemKey } from './keys.js';
 
 /** Runs remembered at most; the least recently written are forgotten first. */
@@ -8,7 +9,7 @@ const MAX_RUNS = 1_000;
 type Item = object;
 
 /**
- * What this process knows of one run, all as of one write guard value (`log.lastEventId`):
+ * What this process knows of one run, all as of one write guard value (`guardValueOf(log)`):
  * every item here is exactly as the event that set that guard left it. `items` maps an item
  * key to the item, or to `null` for one known to be absent.
  */
@@ -39,8 +40,9 @@ const keyOf = (key: ItemKey) => `${key.pk}\u0000${key.sk}`;
  * The items of runs this process wrote last, so the next event of the run can skip its
  * snapshot read (`TransactGetItems`) and be one `TransactWriteItems`.
  *
- * Why this is safe: the write is conditional on the run's write guard (`lastEventId =
- * :previous`), and every event write moves the guard. An entry is only ever used as a whole,
+ * Why this is safe: the write is conditional on the run's write guard (`lastSeq = :previous`,
+ * or `lastEventId` on older runs), and every event write moves the guard — a reserved write
+ * (`create-event.ts`) moves it when it takes its positions. An entry is only ever used as a whole,
  * with the guard value it was recorded at, so if the condition passes nothing was written to
  * the run since, and every remembered item is current. A fresh read with a different guard
  * replaces the entry entirely (mixing items from before another process's write with a newer
@@ -82,7 +84,7 @@ export class KnownRunItems {
     }
     const known = this.#runs.get(runId);
     const items =
-      known && known.log.lastEventId === log.lastEventId
+      known && guardValueOf(known.log) === guardValueOf(log)
         ? known.items
         : new Map<string, Item | null>();
     keys.forEach((key, index) => {
@@ -97,7 +99,7 @@ export class KnownRunItems {
    */
   wrote(
     runId: string,
-    previousEventId: string | undefined,
+    previousGuard: string | undefined,
     log: LogItem,
     run: RunItem,
     changes: ItemChange[],
@@ -106,7 +108,7 @@ export class KnownRunItems {
     // Items recorded at another guard value than the one this write was conditional on are
     // not known to be current: start over with what this write itself put.
     const items =
-      known && previousEventId !== undefined && known.log.lastEventId === previousEventId
+      known && previousGuard !== undefined && guardValueOf(known.log) === previousGuard
         ? known.items
         : new Map<string, Item | null>();
     for (const { key, item, settled } of changes) {

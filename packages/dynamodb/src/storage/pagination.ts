@@ -57,7 +57,8 @@ function keyAttributesOf(index: string | undefined): string[] {
   return ['pk', 'sk', keys.partition, keys.sort];
 }
 
-function encodeCursor(item: Record<string, unknown>, index: string | undefined): string {
+/** The cursor that continues after `item`: its key, for a query on `index` (or the table). */
+export function encodeCursor(item: Record<string, unknown>, index: string | undefined): string {
   const key = Object.fromEntries(keyAttributesOf(index).map((name) => [name, item[name]]));
   return Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
 }

@@ -7,6 +7,7 @@ import { useLocalDynamoDb } from '../test-support/local-dynamodb.js';
 import { createDynamoDbStorage, type DynamoDbStorage } from './dynamodb-storage.js';
 import type { LogItem } from './entity-items.js';
 import { eventIdTime } from './event-ids.js';
+import { markerOf } from './event-write.js';
 import { logKey } from './keys.js';
 
 const local = useLocalDynamoDb();
@@ -92,7 +93,7 @@ async function marker(runId: string): Promise<number | undefined> {
   const found = await documents.send(
     new GetCommand({ TableName: table, Key: logKey(runId), ConsistentRead: true }),
   );
-  return (found.Item as LogItem | undefined)?.externalUpdateAt;
+  return markerOf(found.Item as LogItem | undefined);
 }
 
 async function eventIds(store: Storage, runId: string): Promise<string[]> {
@@ -278,12 +279,12 @@ describe('stateUpdatedAt guard on DynamoDB', () => {
     const runId = await runningRun();
     const [stepId, snapshot] = await startedStep(runId);
     await storage().events.create(runId, stepCompleted(stepId));
-    // As stored by a release without the guard: no externalUpdateAt on the #LOG item.
+    // As stored by a release without the guard: no marker on the #LOG item.
     await documents.send(
       new UpdateCommand({
         TableName: table,
         Key: logKey(runId),
-        UpdateExpression: 'REMOVE externalUpdateAt',
+        UpdateExpression: 'REMOVE externalUpdateAt, externalSeq',
       }),
     );
     const created = await storage().events.create(runId, stepCreated(`step_${nextUlid()}`), {
