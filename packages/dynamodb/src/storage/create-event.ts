@@ -142,13 +142,13 @@ export class ContendedRuns {
 }
 
 /**
- * Step events a step worker sends (no `stateUpdatedAt`): their conditions are on their own step
- * item (`rev`), the run's end is checked when positions are taken, and they move the run's
- * marker there. Creates from a replay carry `stateUpdatedAt` and stay under the guard, which
- * checks the marker exactly.
+ * Step events: their conditions are on their own step item (`rev`), the run's end is checked
+ * when positions are taken, and a step result moves the run's marker there. A create from a
+ * replay (`stateUpdatedAt`) takes its positions only if no external event took one after what
+ * the replay loaded (`stageBatch`).
  */
 function reservable(pending: PendingWrite): boolean {
-  return pending.data.eventType.startsWith('step_') && pending.params?.stateUpdatedAt === undefined;
+  return pending.data.eventType.startsWith('step_');
 }
 
 /**
@@ -263,6 +263,13 @@ async function stageBatch(
     }
     const events = decided.events.map((planned) => write.event(planned, pending.params));
     outcomes.push({ plan: decided, loaded, written, events });
+    const loadedUpTo = pending.params?.stateUpdatedAt;
+    if (reserved && loadedUpTo !== undefined) {
+      // The stored marker is past this snapshot although the log proved it current (its last
+      // external position is void): only the guard can admit this write.
+      if ((markerOf(log) ?? 0) > loadedUpTo) return 'guard';
+      write.requireMarkerAtMost(loadedUpTo);
+    }
   }
   if (write.items.length === 0 && remembered) return undefined;
   if (write.items.length > 0 && reserved) {

@@ -46,6 +46,8 @@ export class EventWrite {
   private externalSeq: number | undefined;
   private externalUpdateMoved = false;
   private ending = false;
+  /** Highest marker position the reservation may find (`requireMarkerAtMost`). */
+  private markerLimit: number | undefined;
 
   constructor(
     private readonly handle: TableHandle,
@@ -95,6 +97,15 @@ export class EventWrite {
         ...(values ? { ExpressionAttributeValues: values } : {}),
       },
     };
+  }
+
+  /**
+   * A reserved write carrying a replay's `stateUpdatedAt` (an id time): its positions are only
+   * taken while no external event took one after that (`log-positions.ts`).
+   */
+  requireMarkerAtMost(time: number): void {
+    const seq = time - this.idBase;
+    this.markerLimit = this.markerLimit === undefined ? seq : Math.min(this.markerLimit, seq);
   }
 
   /** This write ends the run: no position can be reserved after it commits. */
@@ -300,7 +311,13 @@ export class EventWrite {
         this.items,
         this.blobs,
         async () => {
-          reservation = await reservePositions(this.handle, this.runId, count, externalAt);
+          reservation = await reservePositions(
+            this.handle,
+            this.runId,
+            count,
+            externalAt,
+            this.markerLimit,
+          );
           this.renumber(reservation.firstSeq - firstPlanned, reservation.idBase);
         },
       );

@@ -7,7 +7,8 @@ import { eventKey, logKey } from './keys.js';
 
 /**
  * Log positions of a sequenced run (`sequenced-events.ts`): taken by a reserved write with one
- * unconditional-in-practice `UpdateItem` (`ADD`-like), closed as void when its transaction fails.
+ * `UpdateItem` (an increment, conditional only on the run not having ended), closed as void when
+ * its transaction fails.
  */
 
 /** Positions `firstSeq .. firstSeq + count - 1`, and the run's id base. */
@@ -26,13 +27,16 @@ export class ReservationRefused extends StaleWrite {}
 /**
  * Takes `count` positions at the end of the run's log. `externalAt` (1-based, within them) is
  * where the newest external event goes: the run's marker moves there in the same request, so a
- * replay's create decided before it cannot commit after it (`state-guard.ts`).
+ * replay's create decided before it cannot commit after it (`state-guard.ts`). `markerAtMost`
+ * (a position) refuses the reservation when an external event took a position after it — what
+ * a replay's `stateUpdatedAt` loaded — so such a create is decided again and refused (412).
  */
 export async function reservePositions(
   handle: TableHandle,
   runId: string,
   count: number,
   externalAt: number | undefined,
+  markerAtMost?: number,
 ): Promise<Reservation> {
   try {
     const result = await handle.documents.send(
@@ -43,10 +47,14 @@ export async function reservePositions(
           externalAt === undefined
             ? 'SET lastSeq = lastSeq + :count ADD eventCount :count'
             : 'SET lastSeq = lastSeq + :count, externalSeq = lastSeq + :external ADD eventCount :count',
-        ConditionExpression: 'attribute_exists(lastSeq) AND attribute_not_exists(endedAt)',
+        ConditionExpression:
+          markerAtMost === undefined
+            ? 'attribute_exists(lastSeq) AND attribute_not_exists(endedAt)'
+            : 'attribute_exists(lastSeq) AND attribute_not_exists(endedAt) AND (attribute_not_exists(externalSeq) OR externalSeq <= :loaded)',
         ExpressionAttributeValues: {
           ':count': count,
           ...(externalAt === undefined ? {} : { ':external': externalAt }),
+          ...(markerAtMost === undefined ? {} : { ':loaded': markerAtMost }),
         },
         ReturnValues: 'ALL_NEW',
       }),

@@ -166,10 +166,12 @@ describe('event writes of one run in one process', () => {
       ),
     );
     expect(completed.result.step).toMatchObject({ status: 'completed', attempt: 1 });
-    // The remembered view's transaction is cancelled by the guard, then a read and a write.
+    // The remembered view's transaction is cancelled by the guard; having lost it, the step
+    // event takes log positions instead: a read, the positions (UpdateItem) and a write.
     expect(completed.made, 'requests for a write after another process wrote').toEqual({
       TransactGetItemsCommand: 1,
       TransactWriteItemsCommand: 2,
+      UpdateItemCommand: 1,
     });
     // The step has completed: b's repeated step_started is refused.
     const fromStale = await b.storage.events.create(runId, step('step_started', stepId)).then(

@@ -216,6 +216,67 @@ describe('sequenced event log positions', () => {
     ).rejects.toMatchObject({ status: 412 });
   });
 
+  it('a replay create taking positions is refused (412) when an external result takes one between its read and its reservation', async () => {
+    // A writer whose reservation is held until an external step result has committed.
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let reached: () => void = () => undefined;
+    const reservationReached = new Promise<void>((resolve) => {
+      reached = resolve;
+    });
+    const held = countingClient();
+    held.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (
+          context.commandName === 'UpdateCommand' ||
+          context.commandName === 'UpdateItemCommand'
+        ) {
+          reached();
+          await released;
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'holdReservation' },
+    );
+    const replay = createDynamoDbStorage({ ...local.settings(table), client: held });
+    try {
+      const runId = await runningRun(writers[0]);
+      const stepId = await createdStep(writers[0], runId);
+      await writers[0].events.create(runId, { eventType: 'step_started', correlationId: stepId });
+      const snapshot = eventIdTime((await allEvents(writers[0], runId)).at(-1)?.eventId as string);
+      const creating = replay.events
+        .create(
+          runId,
+          {
+            eventType: 'step_created',
+            correlationId: `step_${nextUlid()}`,
+            eventData: { stepName: 'late', input: bytes('y') },
+          },
+          { stateUpdatedAt: snapshot },
+        )
+        .then(
+          () => 'written',
+          (error: { status?: number }) => error.status,
+        );
+      await reservationReached;
+      await writers[1].events.create(runId, {
+        eventType: 'step_completed',
+        correlationId: stepId,
+        eventData: { result: bytes('done') },
+      });
+      release();
+      expect(await creating, 'the replay create decided before the external result').toBe(412);
+      const types = (await allEvents(writers[2], runId)).map((event) => event.eventType);
+      expect(types.at(-1)).toBe('step_completed');
+      expect(types.filter((type) => type === 'step_created')).toHaveLength(1);
+    } finally {
+      release();
+      await replay.close();
+    }
+  });
+
   it('no position is taken after the run ended: a late step event is refused', async () => {
     const runId = await runningRun(writers[0]);
     await writers[0].events.create(runId, {
