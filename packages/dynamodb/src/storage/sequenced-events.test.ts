@@ -25,8 +25,8 @@ const bytes = (label: string) => new TextEncoder().encode(label);
 /** Four storages with their own SDK clients, as writers in separate processes would be. */
 let writers: DynamoDbStorage[];
 let handle: TableHandle;
-/** TransactWriteItems sent and cancelled, over all writers. */
-const transactions = { sent: 0, cancelled: 0 };
+/** TransactWriteItems sent and cancelled, and positions taken (UpdateItem), over all writers. */
+const transactions = { sent: 0, cancelled: 0, reservations: 0 };
 const clients: DynamoDBClient[] = [];
 
 beforeAll(async () => {
@@ -51,6 +51,9 @@ function countingClient(): DynamoDBClient {
   clients.push(client);
   client.middlewareStack.add(
     (next, context) => async (args) => {
+      if (['UpdateCommand', 'UpdateItemCommand'].includes(context.commandName)) {
+        transactions.reservations++;
+      }
       if (context.commandName !== 'TransactWriteItemsCommand') return next(args);
       transactions.sent++;
       try {
@@ -94,6 +97,11 @@ async function allEvents(storage: Storage, runId: string, limit = 7): Promise<Ev
     cursor = page.hasMore ? (page.cursor ?? undefined) : undefined;
   } while (cursor);
   return events;
+}
+
+/** Byte-wise equality (a deep `toEqual` of megabytes takes most of a minute). */
+function sameBytes(actual: unknown, expected: Uint8Array): boolean {
+  return actual instanceof Uint8Array && Buffer.compare(actual, expected) === 0;
 }
 
 async function idBaseOf(runId: string): Promise<number> {
@@ -275,6 +283,30 @@ describe('sequenced event log positions', () => {
       release();
       await replay.close();
     }
+  });
+
+  it('a step result too large for one transaction is written in two phases around its reservation and reads back whole', async () => {
+    const runId = await runningRun(writers[0]);
+    const stepId = await createdStep(writers[0], runId);
+    await writers[0].events.create(runId, { eventType: 'step_started', correlationId: stepId });
+    const output = new Uint8Array(5 * 1024 * 1024).map((_, index) => index % 251);
+    // Written by a writer that did not write the run last: a reserved write.
+    const before = { ...transactions };
+    await writers[1].events.create(runId, {
+      eventType: 'step_completed',
+      correlationId: stepId,
+      eventData: { result: output },
+    });
+    expect(transactions.cancelled - before.cancelled, 'cancelled transactions').toBe(0);
+    expect(transactions.reservations - before.reservations, 'positions taken').toBe(1);
+    const step = await writers[2].steps.get(runId, stepId);
+    expect(step.status).toBe('completed');
+    expect(sameBytes(step.output, output), 'the step output read back').toBe(true);
+    const completed = (await allEvents(writers[3], runId)).at(-1) as Event;
+    expect(completed.eventType).toBe('step_completed');
+    const data = (await writers[3].events.get(runId, completed.eventId, { resolveData: 'all' }))
+      .eventData as { result: Uint8Array };
+    expect(sameBytes(data.result, output), 'the event result read back').toBe(true);
   });
 
   it('no position is taken after the run ended: a late step event is refused', async () => {
