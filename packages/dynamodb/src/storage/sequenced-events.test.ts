@@ -51,7 +51,7 @@ function countingClient(): DynamoDBClient {
   clients.push(client);
   client.middlewareStack.add(
     (next, context) => async (args) => {
-      if (['UpdateCommand', 'UpdateItemCommand'].includes(context.commandName)) {
+      if (['UpdateCommand', 'UpdateItemCommand'].includes(context.commandName ?? '')) {
         transactions.reservations++;
       }
       if (context.commandName !== 'TransactWriteItemsCommand') return next(args);
@@ -304,8 +304,8 @@ describe('sequenced event log positions', () => {
     expect(sameBytes(step.output, output), 'the step output read back').toBe(true);
     const completed = (await allEvents(writers[3], runId)).at(-1) as Event;
     expect(completed.eventType).toBe('step_completed');
-    const data = (await writers[3].events.get(runId, completed.eventId, { resolveData: 'all' }))
-      .eventData as { result: Uint8Array };
+    const stored = await writers[3].events.get(runId, completed.eventId, { resolveData: 'all' });
+    const data = (stored as Event & { eventData: { result: Uint8Array } }).eventData;
     expect(sameBytes(data.result, output), 'the event result read back').toBe(true);
   });
 
