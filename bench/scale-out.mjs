@@ -14,6 +14,7 @@
 import { fork } from 'node:child_process';
 import { join } from 'node:path';
 import { round, summarize } from './stats.mjs';
+import { loadWorldCatalog } from './world-catalog.mjs';
 
 const READY_TIMEOUT_MS = 120_000;
 const PASS_TIMEOUT_MS = 180_000;
@@ -89,7 +90,8 @@ async function concurrentPass({ startRun, tracker }, count, offset, others) {
 }
 
 /** Forks second-process.mjs on the same services and waits until its consumer runs. */
-function startSecondProcess({ worldName, services, bare }) {
+async function startSecondProcess({ worldName, services, bare }) {
+  const lingerMs = (await loadWorldCatalog()).get(worldName)?.lingerAfterCloseMs ?? 0;
   const child = fork(join(import.meta.dirname, 'second-process.mjs'), [worldName], {
     env: {
       ...process.env,
@@ -119,11 +121,14 @@ function startSecondProcess({ worldName, services, bare }) {
       if (done) return Promise.resolve(done);
       return new Promise((resolve) => waiting.set(runId, resolve));
     },
-    /** Asks it to close its World; kills it by its PID if it has not exited in 20 s. */
+    /**
+     * Asks it to close its World; kills it by its PID if it has not exited in 20 s (plus the
+     * time the World asks a closed process to stay up, `lingerAfterCloseMs`).
+     */
     async stop() {
       if (child.exitCode !== null) return;
       child.send({ type: 'stop' });
-      const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      const killer = setTimeout(() => child.kill('SIGKILL'), 20_000 + lingerMs);
       await exited;
       clearTimeout(killer);
     },

@@ -49,13 +49,16 @@ process.send({ type: 'ready' });
 
 process.on('message', async (message) => {
   if (message?.type !== 'stop') return;
+  const linger = definition.lingerAfterCloseMs ?? 0;
   const closed = (async () => {
     await world.close();
     await opened.close?.();
     socket?.close();
     await rm(dataDir, { recursive: true, force: true });
+    // Long polls still in flight hand back what they receive before this process goes.
+    await new Promise((resolve) => setTimeout(resolve, linger));
   })();
   // Bounded like worker.mjs's own close: the figures are already out.
-  await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 15_000))]);
+  await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 15_000 + linger))]);
   process.exit(0);
 });

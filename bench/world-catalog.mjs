@@ -8,6 +8,8 @@
  *     scalesOut: true,                    // optional: measured with 1 and 2 processes
  *                                         // (scale-out.mjs); only Worlds whose queue and
  *                                         // storage several processes can share
+ *     lingerAfterCloseMs: 21_000,         // optional: how long a process that closed the
+ *                                         // World stays up before exiting (long polls)
  *     open({ dataDir, services }) → { world, description, afterLoad(code), close?(),
  *                                     storageBytes?() }
  *   }

@@ -34,6 +34,11 @@ export const benchWorlds = [
     needs: ['dynamodb', 'sqs', 'redis'],
     // Queue and storage are shared services: a second process can consume the same runs.
     scalesOut: true,
+    // The SQS queue's long polls outlive close() (up to waitTimeSeconds, 20 s) and hand back
+    // what they receive; a process that exits before then strands those messages for the
+    // visibility timeout (30 s), which showed up as 30 s runs in the pass after a second
+    // process stopped. A process that closes this World stays up this long before exiting.
+    lingerAfterCloseMs: 21_000,
     async open({ services }) {
       useFakeAwsCredentials();
       const { createWorld } = await import('@worldkit/core');
