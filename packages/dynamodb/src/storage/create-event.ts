@@ -29,11 +29,12 @@ import {
   type WaitItem,
 } from './entity-items.js';
 import { newUlid } from './event-ids.js';
-import { EventWrite, markerOf, readRun } from './event-write.js';
+import { EventWrite, readRun } from './event-write.js';
 import { hookKey, type ItemKey, isTokenKey, runKey, stepKey, tokenKey, waitKey } from './keys.js';
 import type { ItemChange, KnownRunItems } from './known-run-items.js';
 import { provenMarker } from './proven-marker.js';
 import type { PendingWrite, RunWriteBatcher } from './run-write-batcher.js';
+import { markerOf } from './state-guard.js';
 
 type AnyEventRequest = CreateEventRequest | RunCreatedEventRequest;
 

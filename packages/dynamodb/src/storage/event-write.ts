@@ -31,7 +31,7 @@ export class EventWrite {
   readonly events: Event[] = [];
   /** Deletions that did not fit the transaction (a run ending with very many hooks). */
   readonly leftovers: TransactItem[] = [];
-  readonly previousEventId: string | undefined;
+  private readonly previousEventId: string | undefined;
   /** The guard value this write is conditional on (`guardValueOf`). */
   readonly previousGuard: string | undefined;
   private readonly previous: LogItem | undefined;
@@ -350,13 +350,6 @@ export class EventWrite {
 /** The value a write guard condition compares: the last position, or on older runs the last id. */
 export function guardValueOf(log: LogItem): string {
   return log.lastSeq !== undefined ? `seq:${log.lastSeq}` : log.lastEventId;
-}
-
-/** The run's external-update marker as a ULID time (`state-guard.ts`), from its write guard. */
-export function markerOf(log: LogItem | undefined): number | undefined {
-  if (!log) return undefined;
-  if (log.lastSeq === undefined) return log.externalUpdateAt;
-  return log.externalSeq === undefined ? undefined : (log.idBase ?? 0) + log.externalSeq;
 }
 
 export interface RunSnapshot {

@@ -7,8 +7,9 @@ export const runPartition = (runId: string) => `RUN#${runId}`;
 /** The run entity. */
 export const RUN_SORT = '#RUN';
 /**
- * The run's write guard: `lastEventId` of its log. Every event write updates it with a
- * condition on the value it read, so writers of one run are serialized (optimistic locking).
+ * The run's write guard and log counter: `lastSeq`, the last taken log position. A guarded
+ * write updates it with a condition on the value it read (optimistic locking); a reserved write
+ * increments it to take its positions (`sequenced-events.ts`). Older runs: `lastEventId`.
  */
 export const LOG_SORT = '#LOG';
 export const STEP_PREFIX = 'STEP#';

@@ -1,4 +1,5 @@
 import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { exponentialBackoff } from '@worldkit/provider';
 import type { TableHandle } from '../connection/lazy-table.js';
 import { classifyWriteError, StaleWrite } from './commit-write.js';
 import { SCHEMA_VERSION, type VoidItem } from './entity-items.js';
@@ -114,6 +115,9 @@ export async function closePosition(
     } catch (error) {
       if ((error as Error)?.name === 'ConditionalCheckFailedException') return false;
       if (attempt >= CLOSE_ATTEMPTS) return false;
+      await new Promise((resolve) =>
+        setTimeout(resolve, exponentialBackoff(attempt, { base: 20, max: 200 })),
+      );
     }
   }
 }

@@ -1,7 +1,7 @@
 import type { TableHandle } from '../connection/lazy-table.js';
 import type { LogItem } from './entity-items.js';
-import { markerOf } from './event-write.js';
 import { awaitPosition } from './sequenced-events.js';
+import { markerOf } from './state-guard.js';
 
 /**
  * The run's external-update marker (`state-guard.ts`) as the log proves it, for a create that

@@ -41,7 +41,8 @@ export const MAX_BATCH = 30;
  * order they were submitted. Writers of one run contend for its write guard, so queueing them
  * means a process never races itself (a 100-way fan-out in one process was 98 % cancelled
  * transactions), and a batch commits many events with one transaction where one per event
- * would each wait for the last. Writers in other processes still race, and the guard decides.
+ * would each wait for the last. Writers in other processes cannot queue up here: their step
+ * events take log positions instead of racing for the guard (`create-event.ts`).
  */
 export class RunWriteBatcher {
   readonly #pending = new Map<string, PendingWrite[]>();

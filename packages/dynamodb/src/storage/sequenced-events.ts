@@ -29,7 +29,8 @@ import { encodeCursor, type PageRequest, queryPage } from './pagination.js';
 /** How long a reader waits on an open position before closing it (a writer's round trip). */
 export const POSITION_WAIT_MS = 5_000;
 
-type LogItem = EventItem | VoidItem;
+/** What a log position holds once filled (not the run's `#LOG` guard item). */
+type PositionItem = EventItem | VoidItem;
 
 /**
  * One page of the run's events in ascending order, never past a position still open. Older
@@ -61,7 +62,7 @@ export async function queryRunLog(
     const result = await handle.documents.send(
       new QueryCommand({ ...query, ExclusiveStartKey: startKey, Limit: wanted - events.length }),
     );
-    for (const stored of (result.Items ?? []) as LogItem[]) {
+    for (const stored of (result.Items ?? []) as PositionItem[]) {
       if (stored.seq === undefined) {
         if (stored.entity === 'event') events.push(stored);
       } else {
@@ -105,14 +106,14 @@ export async function awaitPosition(
   idBase: number,
   seq: number,
   waitMs = POSITION_WAIT_MS,
-): Promise<LogItem> {
+): Promise<PositionItem> {
   const key = eventKey(runId, sequencedEventId(runId, idBase, seq));
   const closeAt = Date.now() + waitMs;
   for (let round = 1; ; round++) {
     const { Item } = await handle.documents.send(
       new GetCommand({ TableName: handle.table, Key: key, ConsistentRead: true }),
     );
-    if (Item) return Item as LogItem;
+    if (Item) return Item as PositionItem;
     if (Date.now() >= closeAt) {
       // Whoever loses this race reads the winner's item on the next round.
       if (await closePosition(handle, runId, idBase, seq)) continue;

@@ -7,8 +7,8 @@ import { useLocalDynamoDb } from '../test-support/local-dynamodb.js';
 import { createDynamoDbStorage, type DynamoDbStorage } from './dynamodb-storage.js';
 import type { LogItem } from './entity-items.js';
 import { eventIdTime } from './event-ids.js';
-import { markerOf } from './event-write.js';
 import { logKey } from './keys.js';
+import { markerOf } from './state-guard.js';
 
 const local = useLocalDynamoDb();
 const table = 'worldkit_state_guard';
